@@ -1,0 +1,126 @@
+package org.updraft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code updraft product create|list}: the kinds of device the server serves firmware to. */
+@Command(name = "product", mixinStandardHelpOptions = true,
+        description = "Create and list products (a chip family plus flash layout that releases are built for).",
+        subcommands = {ProductCommand.Create.class, ProductCommand.List.class})
+final class ProductCommand {
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a product.")
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "NAME", description = "Product name, used in device URLs (/u/NAME).")
+        String name;
+
+        @Option(names = "--chip", required = true, paramLabel = "CHIP", description = "esp8266 or esp32.")
+        String chip;
+
+        @Option(names = "--layout", required = true, paramLabel = "ID",
+                description = "Flash layout id, e.g. nonos-512k, arduino-4m, esp32-4m (see the README).")
+        String layout;
+
+        @Option(names = "--kind", paramLabel = "KIND",
+                description = "arduino, nonos or esp-idf (default: chosen by the server from chip and layout).")
+        String kind;
+
+        @Option(names = "--slot-size", paramLabel = "BYTES", description = "Largest image a slot holds (default: from the layout).")
+        Integer slotSize;
+
+        @Option(names = "--update-path", paramLabel = "PATH",
+                description = "Extra URL path devices already in the field ask for updates, e.g. /firmware/update.php.")
+        String updatePath;
+
+        @Override
+        public Integer call() {
+            ObjectNode body = ApiClient.object()
+                    .put("name", name)
+                    .put("chip", chip)
+                    .put("layout", layout);
+            if (kind != null) {
+                body.put("kind", kind);
+            }
+            if (slotSize != null) {
+                body.put("slotSize", slotSize);
+            }
+            if (updatePath != null) {
+                body.put("updatePath", updatePath);
+            }
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.post("/api/v1/products", body);
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode product = reply.json();
+                out.println("Created product " + Table.text(product.path("name")));
+                details(product).print(out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List products.")
+    static final class List implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.get("/api/v1/products");
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode products = reply.json();
+                if (products.isEmpty()) {
+                    out.println("No products yet. Create one with: updraft product create NAME --chip esp8266 --layout ID");
+                    out.flush();
+                    return 0;
+                }
+                Table table = Table.of("NAME", "CHIP", "KIND", "LAYOUT", "FLASH", "SLOT", "UPDATE PATH", "CREATED");
+                for (JsonNode p : products) {
+                    table.row(Table.text(p.path("name")), Table.text(p.path("chip")), Table.text(p.path("kind")),
+                            Table.text(p.path("layout")), Table.size(p.path("flashSize")), Table.size(p.path("slotSize")),
+                            Table.text(p.path("updatePath")), Table.time(p.path("createdAt")));
+                }
+                table.print(out);
+            }
+            return 0;
+        }
+    }
+
+    static Table details(JsonNode product) {
+        return Table.details()
+                .row("chip", Table.text(product.path("chip")))
+                .row("kind", Table.text(product.path("kind")))
+                .row("layout", Table.text(product.path("layout")))
+                .row("flash size", Table.size(product.path("flashSize")))
+                .row("slot size", Table.size(product.path("slotSize")))
+                .row("update path", Table.text(product.path("updatePath")))
+                .row("created", Table.time(product.path("createdAt")));
+    }
+}

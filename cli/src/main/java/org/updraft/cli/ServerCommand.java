@@ -1,0 +1,88 @@
+package org.updraft.cli;
+
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.updraft.server.ServerConfig;
+import org.updraft.server.UpdraftServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code updraft server}: runs the update server in the foreground until Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run the Updraft server (firmware repository, device update endpoints, management API) until Ctrl-C.")
+final class ServerCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+            description = "Interface to listen on (default: ${DEFAULT-VALUE}, all interfaces).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + ServerConfig.DEFAULT_PORT,
+            description = "TCP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "updraft-data",
+            description = "Artifact store and embedded database directory (default: ./${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--db", paramLabel = "JDBC-URL",
+            description = "Database, e.g. jdbc:postgresql://localhost:5432/updraft?user=u&password=p (default: H2 file in --data-dir).")
+    String jdbcUrl;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerConfig config;
+        try {
+            config = new ServerConfig(host, port, dataDir, jdbcUrl);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        UpdraftServer server;
+        try {
+            server = UpdraftServer.start(config);
+        } catch (RuntimeException e) {
+            throw new CommandFailure(startFailure(e), e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "updraft-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(listening(config, server.port()));
+        out.flush();
+        server.join();
+        return 0;
+    }
+
+    /** "Updraft listening on http://0.0.0.0:8080 (data: /abs/updraft-data, database: jdbc:h2:file:…/updraft)". */
+    static String listening(ServerConfig config, int actualPort) {
+        String hostInUrl = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "Updraft listening on http://" + hostInUrl + ":" + actualPort
+                + " (data: " + config.dataDir().toAbsolutePath().normalize()
+                + ", database: " + database(config) + ")";
+    }
+
+    /** The JDBC URL without H2 tuning flags and without any password. */
+    static String database(ServerConfig config) {
+        String url = config.effectiveJdbcUrl();
+        if (config.jdbcUrl() == null && url.indexOf(';') > 0) {
+            url = url.substring(0, url.indexOf(';'));
+        }
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    private String startFailure(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return "cannot listen on " + host + ":" + port + ": " + t.getMessage()
+                        + " (is another server running there? choose another --port)";
+            }
+        }
+        String message = e.getMessage() != null ? e.getMessage() : e.toString();
+        return "the server did not start: " + message;
+    }
+}
