@@ -1,13 +1,153 @@
 package org.updraft.server;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.server.artifact.ArtifactStore;
+import org.updraft.server.catalog.Catalog;
+import org.updraft.server.fleet.DeviceRegistry;
+import org.updraft.server.fleet.UpdatePolicy;
+import org.updraft.server.http.DeviceEndpoints;
+import org.updraft.server.http.HttpApi;
+import org.updraft.server.http.ManagementApi;
+import org.updraft.server.http.Metrics;
+import org.updraft.server.http.ServiceEndpoints;
+import org.updraft.server.store.Database;
 
-/** Placeholder while the server lands; see the real class. */
+/**
+ * One running Updraft server: database, artifact store, catalog, device registry and the HTTP
+ * listener, wired by plain constructors. {@link #close()} stops accepting, lets answered
+ * check-ins reach the database, then closes the pool.
+ */
 public final class UpdraftServer implements AutoCloseable {
-    private UpdraftServer() {}
-    public static UpdraftServer start(ServerConfig config) { throw new UnsupportedOperationException("server not yet built"); }
-    public int port() { return 0; }
-    public URI baseUri() { return URI.create("http://127.0.0.1:" + port()); }
-    public void join() throws InterruptedException {}
-    @Override public void close() {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpdraftServer.class);
+
+    private final ServerConfig config;
+    private final Database database;
+    private final DeviceRegistry devices;
+    private final Catalog catalog;
+    private final Metrics metrics;
+    private final HttpApi api;
+    private final Server jetty;
+    private final ServerConnector connector;
+
+    private UpdraftServer(ServerConfig config) throws Exception {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        Clock clock = Clock.systemUTC();
+        this.database = Database.open(config.effectiveJdbcUrl());
+        try {
+            ArtifactStore store = new ArtifactStore(config.dataDir().resolve("artifacts"));
+            this.catalog = new Catalog(database.jdbi(), store, clock);
+            this.devices = new DeviceRegistry(database.jdbi(), catalog);
+            this.metrics = new Metrics();
+            UpdatePolicy policy = new UpdatePolicy(catalog, devices);
+            this.api = new HttpApi(
+                    new DeviceEndpoints(catalog, policy, devices, store, metrics),
+                    new ManagementApi(catalog, devices, config.dataDir().resolve("uploads")),
+                    new ServiceEndpoints(database.jdbi(), database.description(), catalog, metrics),
+                    clock);
+
+            QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+            pool.setName("updraft-http");
+            // Handlers are BLOCKING (JDBC, file I/O); Jetty runs them on virtual threads, so
+            // thousands of slow ESP8266 downloads cost no platform threads.
+            pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            this.jetty = new Server(pool);
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            http.setRequestHeaderSize(8 * 1024);
+            http.setResponseHeaderSize(8 * 1024);
+            this.connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            connector.setIdleTimeout(60_000);
+            connector.setAcceptQueueSize(1024);
+            jetty.addConnector(connector);
+            jetty.setHandler(api.handler());
+            jetty.setStopTimeout(5_000);
+            jetty.start();
+        } catch (Exception | Error e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /** Starts a server; throws with the reason (port in use, database unreachable, ...) when it cannot. */
+    public static UpdraftServer start(ServerConfig config) {
+        try {
+            UpdraftServer s = new UpdraftServer(config);
+            LOG.info("Updraft listening on {} (data: {}, database: {})", s.baseUri(), config.dataDir().toAbsolutePath(),
+                    s.database.description());
+            return s;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot start Updraft on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start Updraft: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public URI baseUri() {
+        String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public DeviceRegistry devices() {
+        return devices;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public HttpApi api() {
+        return api;
+    }
+
+    public Path dataDir() {
+        return config.dataDir();
+    }
+
+    public void join() throws InterruptedException {
+        jetty.join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the HTTP listener: {}", e.toString());
+        }
+        devices.close();
+        database.close();
+    }
 }

@@ -1,0 +1,322 @@
+package org.updraft.server.catalog;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.updraft.core.layout.FlashLayout;
+import org.updraft.core.version.Version;
+import org.updraft.server.Rejection;
+import org.updraft.server.artifact.ArtifactStore;
+import org.updraft.server.catalog.ReleaseValidation.ValidatedImage;
+import org.updraft.server.store.Sql;
+
+/**
+ * The firmware repository: products, their releases and the stored artifacts.
+ *
+ * <p>The database is the truth; this class keeps all of it in memory as well (a fleet has few
+ * products and releases), so a device check-in never reads the database for them. Writes go to
+ * the database first, then the memory view; writes are serialised by this object's monitor.
+ * Readers see immutable records through concurrent maps and never block.
+ *
+ * <p>Invariant: a release is visible only after its artifacts are stored (fsync'd, renamed) and
+ * its rows are committed. A failed commit deletes the blobs this call created.
+ */
+public final class Catalog {
+
+    private static final Pattern PRODUCT_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final Pattern UPDATE_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+
+    private final Jdbi jdbi;
+    private final ArtifactStore store;
+    private final Clock clock;
+    private final Map<String, Product> productsByName = new ConcurrentHashMap<>();
+    private final Map<Long, Product> productsById = new ConcurrentHashMap<>();
+    private final Map<String, Product> productsByPath = new ConcurrentHashMap<>();
+    /** Per product id: releases newest first. */
+    private final Map<Long, List<Release>> releases = new ConcurrentHashMap<>();
+    private final Map<Long, Release> releasesById = new ConcurrentHashMap<>();
+
+    public Catalog(Jdbi jdbi, ArtifactStore store, Clock clock) {
+        this.jdbi = jdbi;
+        this.store = store;
+        this.clock = clock;
+        load();
+    }
+
+    /** What a new product must say. slotSize and updatePath may be null (layout default, none). */
+    public record ProductSpec(String name, String chip, String kind, String layout, Long slotSize, String updatePath) {
+    }
+
+    public synchronized Product createProduct(ProductSpec spec) {
+        if (spec.name() == null || !PRODUCT_NAME.matcher(spec.name()).matches()) {
+            throw Rejection.badRequest("product name '" + spec.name() + "' is not valid: use 1-64 characters a-z 0-9 . _ -, "
+                    + "starting with a letter or digit");
+        }
+        if (productsByName.containsKey(spec.name())) {
+            throw Rejection.conflict("product '" + spec.name() + "' already exists");
+        }
+        if (spec.layout() == null) {
+            throw Rejection.badRequest("layout is required; one of " + layoutIds());
+        }
+        FlashLayout layout;
+        try {
+            layout = FlashLayout.byId(spec.layout());
+        } catch (IllegalArgumentException e) {
+            throw Rejection.badRequest(e.getMessage());
+        }
+        String layoutChip = layout.chip().displayName().toLowerCase();
+        String chip = spec.chip() == null ? layoutChip : spec.chip().toLowerCase();
+        if (chip.startsWith("esp32") != layoutChip.startsWith("esp32")) {
+            throw Rejection.badRequest("chip " + chip + " does not match layout " + layout.id() + " (a " + layout.chip().displayName()
+                    + " layout)");
+        }
+        if (!chip.equals("esp8266") && !chip.matches("esp32(-[a-z0-9]{2})?")) {
+            throw Rejection.badRequest("unknown chip '" + spec.chip() + "'; expected esp8266, esp32, esp32-s2, esp32-s3, esp32-c3, "
+                    + "esp32-c2, esp32-c6, esp32-h2, esp32-p4 or esp32-c5");
+        }
+        ProductKind kind;
+        if (spec.kind() == null) {
+            kind = layout.id().startsWith("nonos") ? ProductKind.NONOS
+                    : layout.id().startsWith("esp32") ? ProductKind.ESP_IDF : ProductKind.ARDUINO;
+        } else {
+            try {
+                kind = ProductKind.parse(spec.kind());
+            } catch (IllegalArgumentException e) {
+                throw Rejection.badRequest(e.getMessage());
+            }
+        }
+        boolean nonosLayout = layout.id().startsWith("nonos");
+        if ((kind == ProductKind.NONOS) != nonosLayout || (kind == ProductKind.ESP_IDF) != chip.startsWith("esp32")) {
+            throw Rejection.badRequest("kind " + kind.id() + " does not fit layout " + layout.id()
+                    + " (nonos needs a nonos-* layout, esp-idf an esp32 layout, arduino an arduino-* layout)");
+        }
+        long slot = spec.slotSize() == null ? layout.slotSize() : spec.slotSize();
+        if (slot <= 0 || slot > layout.slotSize()) {
+            throw Rejection.badRequest("slotSize " + slot + " must be between 1 and " + layout.slotSize()
+                    + " (the largest image layout " + layout.id() + " can stage)");
+        }
+        String path = spec.updatePath();
+        if (path != null) {
+            if (!UPDATE_PATH.matcher(path).matches() || path.startsWith("/api/") || path.startsWith("/u/")
+                    || path.equals("/health") || path.equals("/metrics") || path.startsWith("/ui")) {
+                throw Rejection.badRequest("updatePath '" + path + "' is not valid: an absolute path of letters, digits and . _ ~ -, "
+                        + "outside /api/, /u/, /ui, /health and /metrics");
+            }
+            if (productsByPath.containsKey(path)) {
+                throw Rejection.conflict("updatePath " + path + " is already used by product '" + productsByPath.get(path).name() + "'");
+            }
+        }
+        Instant now = now();
+        long id = jdbi.withHandle(h -> h.createUpdate("""
+                        INSERT INTO product (name, chip, kind, layout, flash_size, slot_size, update_path, created_at)
+                        VALUES (:name, :chip, :kind, :layout, :flash, :slot, :path, :at)""")
+                .bind("name", spec.name()).bind("chip", chip).bind("kind", kind.id()).bind("layout", layout.id())
+                .bind("flash", layout.flashSize()).bind("slot", slot).bind("path", path).bind("at", Sql.utc(now))
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
+        Product p = new Product(id, spec.name(), chip, kind, layout, layout.flashSize(), slot, path, now);
+        index(p);
+        return p;
+    }
+
+    public List<Product> products() {
+        return productsByName.values().stream().sorted(Comparator.comparing(Product::name)).toList();
+    }
+
+    public Optional<Product> product(String name) {
+        return Optional.ofNullable(productsByName.get(name));
+    }
+
+    public Optional<Product> product(long id) {
+        return Optional.ofNullable(productsById.get(id));
+    }
+
+    public Optional<Product> productByUpdatePath(String path) {
+        return Optional.ofNullable(productsByPath.get(path));
+    }
+
+    public Product requireProduct(String name) {
+        return product(name).orElseThrow(() -> Rejection.notFound("no product named '" + name + "'"));
+    }
+
+    /** Releases of a product, newest version first. */
+    public List<Release> releases(Product product) {
+        return releases.getOrDefault(product.id(), List.of());
+    }
+
+    public Optional<Release> newestRelease(Product product) {
+        List<Release> list = releases(product);
+        return list.isEmpty() ? Optional.empty() : Optional.of(list.get(0));
+    }
+
+    public Optional<Release> release(Product product, Version version) {
+        return releases(product).stream().filter(r -> r.version().equals(version)).findFirst();
+    }
+
+    public Optional<Release> release(long id) {
+        return Optional.ofNullable(releasesById.get(id));
+    }
+
+    /** The release one of whose artifacts is installed with this MD5 (ESP8266 sketch-md5), if any. */
+    public Optional<Release> releaseByInstalledMd5(Product product, String md5) {
+        return releases(product).stream().filter(r -> r.containsInstalledMd5(md5)).findFirst();
+    }
+
+    /** The release one of whose artifacts has this SHA-256 (ESP32 sketch-sha256), if any. */
+    public Optional<Release> releaseBySha256(Product product, String sha256) {
+        return releases(product).stream().filter(r -> r.containsSha256(sha256)).findFirst();
+    }
+
+    /**
+     * Validates and stores a release. Rejections (bad version, duplicate, bad image, ...) happen
+     * before anything is written.
+     */
+    public synchronized Release addRelease(Product product, String versionText, String notes, boolean downgrade,
+                                           Map<ArtifactRole, byte[]> uploads) {
+        if (versionText == null || versionText.isBlank()) {
+            throw Rejection.badRequest("version is required (e.g. 1.2.0 or 2)");
+        }
+        Version version;
+        try {
+            version = Version.parse(versionText);
+        } catch (IllegalArgumentException e) {
+            throw Rejection.badRequest("version '" + versionText + "' is not valid: " + e.getMessage());
+        }
+        if (notes != null && notes.length() > 2000) {
+            throw Rejection.badRequest("notes are " + notes.length() + " characters; at most 2000 are kept");
+        }
+        if (release(product, version).isPresent()) {
+            throw Rejection.conflict("product '" + product.name() + "' already has release " + version
+                    + "; releases are immutable, upload a new version");
+        }
+        Optional<Release> newest = newestRelease(product);
+        if (newest.isPresent() && version.compareTo(newest.get().version()) < 0 && !downgrade) {
+            throw Rejection.conflict("version " + version + " is lower than the newest release " + newest.get().version()
+                    + " of '" + product.name() + "'; devices never move to a lower version unless the release is marked "
+                    + "as a downgrade (downgrade=true)");
+        }
+        Map<ArtifactRole, ValidatedImage> images = ReleaseValidation.validate(product, uploads);
+
+        List<String> created = new ArrayList<>();
+        try {
+            for (ValidatedImage img : images.values()) {
+                if (store.put(img.bytes())) {
+                    created.add(img.sha256());
+                }
+            }
+            Instant now = now();
+            Map<ArtifactRole, Artifact> artifacts = new EnumMap<>(ArtifactRole.class);
+            long id = jdbi.inTransaction(h -> {
+                for (ValidatedImage img : images.values()) {
+                    Artifact a = new Artifact(img.sha256(), img.md5(), img.installedMd5(), img.installedSha256(), img.bytes().length,
+                            img.image().format().name(), img.image().chip().displayName(),
+                            img.image().app().map(d -> d.version()).orElse(null), now);
+                    artifacts.put(img.role(), insertArtifactIfAbsent(h, a));
+                }
+                long rid = h.createUpdate("""
+                                INSERT INTO firmware_release (product_id, version, notes, downgrade, created_at)
+                                VALUES (:p, :v, :n, :d, :at)""")
+                        .bind("p", product.id()).bind("v", version.toString()).bind("n", notes).bind("d", downgrade)
+                        .bind("at", Sql.utc(now))
+                        .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                for (var e : artifacts.entrySet()) {
+                    h.createUpdate("INSERT INTO release_artifact (release_id, role, sha256) VALUES (:r, :role, :sha)")
+                            .bind("r", rid).bind("role", e.getKey().id()).bind("sha", e.getValue().sha256()).execute();
+                }
+                return rid;
+            });
+            Release r = new Release(id, product.id(), version, notes, downgrade, now, artifacts);
+            index(r);
+            return r;
+        } catch (RuntimeException e) {
+            created.forEach(store::delete);
+            throw e;
+        }
+    }
+
+    private static Artifact insertArtifactIfAbsent(Handle h, Artifact a) {
+        Optional<Artifact> existing = h.createQuery("SELECT * FROM artifact WHERE sha256 = :s").bind("s", a.sha256())
+                .map((rs, ctx) -> artifact(rs)).findOne();
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        h.createUpdate("""
+                        INSERT INTO artifact (sha256, md5, installed_md5, installed_sha256, size, format, chip, app_version, created_at)
+                        VALUES (:sha, :md5, :imd5, :isha, :size, :format, :chip, :appv, :at)""")
+                .bind("sha", a.sha256()).bind("md5", a.md5()).bind("imd5", a.installedMd5()).bind("isha", a.installedSha256()).bind("size", a.size())
+                .bind("format", a.format()).bind("chip", a.chip()).bind("appv", a.appVersion())
+                .bind("at", Sql.utc(a.createdAt())).execute();
+        return a;
+    }
+
+    private void load() {
+        jdbi.useHandle(h -> {
+            h.createQuery("SELECT * FROM product").map((rs, ctx) -> product(rs)).forEach(this::index);
+            Map<String, Artifact> artifacts = new HashMap<>();
+            h.createQuery("SELECT * FROM artifact").map((rs, ctx) -> artifact(rs)).forEach(a -> artifacts.put(a.sha256(), a));
+            Map<Long, Map<ArtifactRole, Artifact>> roles = new HashMap<>();
+            h.createQuery("SELECT release_id, role, sha256 FROM release_artifact").map((rs, ctx) -> {
+                roles.computeIfAbsent(rs.getLong("release_id"), k -> new EnumMap<>(ArtifactRole.class))
+                        .put(ArtifactRole.parse(rs.getString("role")), artifacts.get(rs.getString("sha256")));
+                return 0;
+            }).list();
+            h.createQuery("SELECT * FROM firmware_release").map((rs, ctx) -> new Release(rs.getLong("id"),
+                            rs.getLong("product_id"), Version.parse(rs.getString("version")), rs.getString("notes"),
+                            rs.getBoolean("downgrade"), Sql.instant(rs, "created_at"),
+                            roles.getOrDefault(rs.getLong("id"), Map.of())))
+                    .forEach(this::index);
+        });
+    }
+
+    private void index(Product p) {
+        productsByName.put(p.name(), p);
+        productsById.put(p.id(), p);
+        if (p.updatePath() != null) {
+            productsByPath.put(p.updatePath(), p);
+        }
+    }
+
+    private void index(Release r) {
+        releasesById.put(r.id(), r);
+        releases.compute(r.productId(), (k, old) -> {
+            List<Release> list = new ArrayList<>(old == null ? List.of() : old);
+            list.add(r);
+            list.sort(Comparator.comparing(Release::version).reversed());
+            return new CopyOnWriteArrayList<>(list);
+        });
+    }
+
+    private static Product product(ResultSet rs) throws SQLException {
+        return new Product(rs.getLong("id"), rs.getString("name"), rs.getString("chip"), ProductKind.parse(rs.getString("kind")),
+                FlashLayout.byId(rs.getString("layout")), rs.getLong("flash_size"), rs.getLong("slot_size"),
+                rs.getString("update_path"), Sql.instant(rs, "created_at"));
+    }
+
+    private static Artifact artifact(ResultSet rs) throws SQLException {
+        return new Artifact(rs.getString("sha256"), rs.getString("md5"), rs.getString("installed_md5"),
+                rs.getString("installed_sha256"), rs.getLong("size"),
+                rs.getString("format"), rs.getString("chip"), rs.getString("app_version"), Sql.instant(rs, "created_at"));
+    }
+
+    private Instant now() {
+        // Microseconds: what both databases store, so a value read back equals the value written.
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    private static String layoutIds() {
+        return String.join(", ", java.util.Arrays.stream(FlashLayout.values()).map(FlashLayout::id).toList());
+    }
+}

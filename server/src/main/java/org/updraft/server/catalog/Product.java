@@ -1,0 +1,14 @@
+package org.updraft.server.catalog;
+
+import java.time.Instant;
+import org.updraft.core.layout.FlashLayout;
+
+/**
+ * A kind of device the fleet has: which chip, which flash layout, how big an update may be.
+ *
+ * @param updatePath an extra device-facing path answering like {@code /u/{name}} (for firmware
+ *                   already built with some other URL), or null
+ */
+public record Product(long id, String name, String chip, ProductKind kind, FlashLayout layout,
+                      long flashSize, long slotSize, String updatePath, Instant createdAt) {
+}

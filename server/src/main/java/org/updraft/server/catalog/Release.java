@@ -1,0 +1,28 @@
+package org.updraft.server.catalog;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.updraft.core.version.Version;
+
+/** A version of a product's firmware with its artifacts (one image, or the NONOS user1/user2 pair). */
+public record Release(long id, long productId, Version version, String notes, boolean downgrade,
+                      Instant createdAt, Map<ArtifactRole, Artifact> artifacts) {
+
+    public Release {
+        artifacts = Map.copyOf(artifacts);
+    }
+
+    public Optional<Artifact> artifact(ArtifactRole role) {
+        return Optional.ofNullable(artifacts.get(role));
+    }
+
+    /** True when one of this release's artifacts is the given installed image. */
+    public boolean containsInstalledMd5(String md5) {
+        return artifacts.values().stream().anyMatch(a -> a.installedMd5().equalsIgnoreCase(md5));
+    }
+
+    public boolean containsSha256(String sha256) {
+        return artifacts.values().stream().anyMatch(a -> a.installedSha256().equalsIgnoreCase(sha256) || a.sha256().equalsIgnoreCase(sha256));
+    }
+}

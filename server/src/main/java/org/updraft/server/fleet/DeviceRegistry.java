@@ -1,0 +1,300 @@
+package org.updraft.server.fleet;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.server.Rejection;
+import org.updraft.server.catalog.Catalog;
+import org.updraft.server.catalog.Release;
+import org.updraft.server.store.Sql;
+
+/**
+ * Devices and their timelines. Devices register themselves on their first identified check-in.
+ *
+ * <p>Hot path (DESIGN §7): {@link #record} only enqueues. One writer thread drains the queue in
+ * batches — per batch one transaction: one batched UPDATE of the devices seen (the last check-in
+ * of each wins), one batched INSERT for the devices the UPDATE did not find, one batched INSERT of
+ * the timeline rows. So a thousand polls cost three statements, not a thousand transactions.
+ * Readers of the management API call {@link #flush()} first, so they see every check-in that was
+ * answered before their request.
+ *
+ * <p>Pins are few and read on every check-in; they are kept in memory (loaded at start) and
+ * written through.
+ */
+public final class DeviceRegistry implements Pins, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
+    private static final int MAX_BATCH = 1000;
+    private static final int TIMELINE_LIMIT = 100;
+
+    private final Jdbi jdbi;
+    private final Catalog catalog;
+    private final Map<String, Long> pins = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Decision> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong enqueued = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition progress = lock.newCondition();
+    private long written; // guarded by lock
+    private final Thread writer;
+    private volatile boolean closed;
+
+    public DeviceRegistry(Jdbi jdbi, Catalog catalog) {
+        this.jdbi = jdbi;
+        this.catalog = catalog;
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, pinned_release_id FROM device WHERE pinned_release_id IS NOT NULL")
+                .map((rs, ctx) -> pins.put(rs.getString("mac"), rs.getLong("pinned_release_id"))).list());
+        this.writer = Thread.ofPlatform().name("updraft-checkin-writer").daemon(true).start(this::drain);
+    }
+
+    @Override
+    public Long pinnedRelease(String mac) {
+        return pins.get(mac);
+    }
+
+    /** Queues the decision for the device table and timeline; identified check-ins of known products only. */
+    public void record(Decision d) {
+        if (d.checkIn().mac() == null || d.product() == null || closed) {
+            return;
+        }
+        enqueued.incrementAndGet();
+        queue.add(d);
+    }
+
+    /** Blocks until every decision recorded before this call is in the database (at most 10 s). */
+    public void flush() {
+        long target = enqueued.get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        lock.lock();
+        try {
+            while (written < target) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("check-in writer is " + (target - written) + " rows behind after 10 s");
+                }
+                progress.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void drain() {
+        List<Decision> batch = new ArrayList<>(MAX_BATCH);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Decision first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                writeWithRetry(batch);
+            } catch (InterruptedException e) {
+                if (closed) {
+                    queue.drainTo(batch);
+                    if (!batch.isEmpty()) {
+                        writeWithRetry(batch);
+                    }
+                    return;
+                }
+            } finally {
+                if (!batch.isEmpty()) {
+                    lock.lock();
+                    try {
+                        written += batch.size();
+                        progress.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    batch.clear();
+                }
+            }
+        }
+    }
+
+    private void writeWithRetry(List<Decision> batch) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                jdbi.useTransaction(h -> write(h, batch));
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == 5) {
+                    LOG.error("lost {} check-in records after {} attempts: {}", batch.size(), attempt, e.toString());
+                    return;
+                }
+                LOG.warn("writing {} check-in records failed (attempt {}), retrying: {}", batch.size(), attempt, e.toString());
+                try {
+                    Thread.sleep(50L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static void write(Handle h, List<Decision> batch) {
+        Map<String, Decision> latest = new LinkedHashMap<>();
+        for (Decision d : batch) {
+            latest.put(d.checkIn().mac(), d);
+        }
+        List<Decision> devices = new ArrayList<>(latest.values());
+        PreparedBatch update = h.prepareBatch("""
+                UPDATE device SET product_id = :product, chip_id = COALESCE(:chipId, chip_id),
+                    chip_size = COALESCE(:chipSize, chip_size), free_space = COALESCE(:freeSpace, free_space),
+                    sketch_size = COALESCE(:sketchSize, sketch_size), sdk_version = COALESCE(:sdk, sdk_version),
+                    running_version = :runningVersion, running_md5 = :md5, running_sha256 = :sha, address = :address,
+                    last_seen = :at, last_outcome = :outcome, last_reason = :reason
+                WHERE mac = :mac""");
+        for (Decision d : devices) {
+            bindDevice(update, d).add();
+        }
+        int[] counts = update.execute();
+        PreparedBatch insert = h.prepareBatch("""
+                INSERT INTO device (mac, product_id, chip_id, chip_size, free_space, sketch_size, sdk_version, running_version,
+                    running_md5, running_sha256, address, first_seen, last_seen, last_outcome, last_reason)
+                VALUES (:mac, :product, :chipId, :chipSize, :freeSpace, :sketchSize, :sdk, :runningVersion, :md5, :sha,
+                    :address, :at, :at, :outcome, :reason)""");
+        boolean anyNew = false;
+        for (int i = 0; i < devices.size(); i++) {
+            if (counts[i] == 0) {
+                bindDevice(insert, devices.get(i)).add();
+                anyNew = true;
+            }
+        }
+        if (anyNew) {
+            insert.execute();
+        }
+        PreparedBatch timeline = h.prepareBatch("""
+                INSERT INTO check_in (mac, at, endpoint, outcome, status, reason, running_version, target_version, address)
+                VALUES (:mac, :at, :endpoint, :outcome, :status, :reason, :runningVersion, :target, :address)""");
+        for (Decision d : batch) {
+            CheckIn c = d.checkIn();
+            timeline.bind("mac", c.mac()).bind("at", Sql.utc(c.at())).bind("endpoint", c.endpoint().id())
+                    .bind("outcome", d.outcome().id()).bind("status", d.status()).bind("reason", clip(d.reason()))
+                    .bind("runningVersion", d.runningVersion())
+                    .bind("target", d.target() == null ? null : d.target().version().toString())
+                    .bind("address", c.address()).add();
+        }
+        timeline.execute();
+    }
+
+    private static PreparedBatch bindDevice(PreparedBatch b, Decision d) {
+        CheckIn c = d.checkIn();
+        return b.bind("mac", c.mac()).bind("product", d.product().id()).bind("chipId", c.chipId())
+                .bind("chipSize", c.chipSize()).bind("freeSpace", c.freeSpace()).bind("sketchSize", c.sketchSize())
+                .bind("sdk", c.sdkVersion()).bind("runningVersion", d.runningVersion()).bind("md5", c.sketchMd5())
+                .bind("sha", c.sketchSha256()).bind("address", c.address()).bind("at", Sql.utc(c.at()))
+                .bind("outcome", d.outcome().id()).bind("reason", clip(d.reason()));
+    }
+
+    private static String clip(String s) {
+        return s == null || s.length() <= 300 ? s : s.substring(0, 297) + "...";
+    }
+
+    /** Devices, optionally filtered by product name, running version, or a MAC/address substring. */
+    public List<Device> list(String product, String version, String q) {
+        flush();
+        StringBuilder sql = new StringBuilder(DEVICE_SELECT).append(" WHERE 1 = 1");
+        Map<String, Object> args = new LinkedHashMap<>();
+        if (product != null) {
+            sql.append(" AND p.name = :product");
+            args.put("product", product);
+        }
+        if (version != null) {
+            sql.append(" AND d.running_version = :version");
+            args.put("version", version);
+        }
+        if (q != null && !q.isBlank()) {
+            sql.append(" AND (UPPER(d.mac) LIKE :q OR UPPER(d.address) LIKE :q)");
+            args.put("q", "%" + q.trim().toUpperCase() + "%");
+        }
+        sql.append(" ORDER BY d.mac LIMIT 10000");
+        return jdbi.withHandle(h -> {
+            var query = h.createQuery(sql.toString());
+            args.forEach(query::bind);
+            return query.map((rs, ctx) -> device(rs, List.of())).list();
+        });
+    }
+
+    public Optional<Device> find(String mac) {
+        flush();
+        return jdbi.withHandle(h -> {
+            List<Device.TimelineEntry> timeline = h.createQuery("""
+                            SELECT at, endpoint, outcome, status, reason, running_version, target_version, address
+                            FROM check_in WHERE mac = :mac ORDER BY at DESC, id DESC LIMIT """ + TIMELINE_LIMIT)
+                    .bind("mac", mac)
+                    .map((rs, ctx) -> new Device.TimelineEntry(Sql.instant(rs, "at"), rs.getString("endpoint"),
+                            rs.getString("outcome"), rs.getInt("status"), rs.getString("reason"),
+                            rs.getString("running_version"), rs.getString("target_version"), rs.getString("address")))
+                    .list();
+            return h.createQuery(DEVICE_SELECT + " WHERE d.mac = :mac").bind("mac", mac)
+                    .map((rs, ctx) -> device(rs, timeline)).findOne();
+        });
+    }
+
+    /** Pins a device to a release of its product; devices must have checked in once. */
+    public Device pin(String mac, String version) {
+        Device d = find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac + " (devices register on their first check-in)"));
+        var product = catalog.requireProduct(d.product());
+        Release r;
+        try {
+            r = catalog.release(product, org.updraft.core.version.Version.parse(version))
+                    .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + version));
+        } catch (IllegalArgumentException e) {
+            throw Rejection.badRequest("version '" + version + "' is not valid: " + e.getMessage());
+        }
+        jdbi.useHandle(h -> h.createUpdate("UPDATE device SET pinned_release_id = :r WHERE mac = :mac")
+                .bind("r", r.id()).bind("mac", mac).execute());
+        pins.put(mac, r.id());
+        return find(mac).orElseThrow();
+    }
+
+    public Device unpin(String mac) {
+        find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac));
+        jdbi.useHandle(h -> h.createUpdate("UPDATE device SET pinned_release_id = NULL WHERE mac = :mac").bind("mac", mac).execute());
+        pins.remove(mac);
+        return find(mac).orElseThrow();
+    }
+
+    private static final String DEVICE_SELECT = """
+            SELECT d.*, p.name AS product_name, r.version AS pinned_version
+            FROM device d JOIN product p ON p.id = d.product_id
+            LEFT JOIN firmware_release r ON r.id = d.pinned_release_id""";
+
+    private static Device device(java.sql.ResultSet rs, List<Device.TimelineEntry> timeline) throws java.sql.SQLException {
+        return new Device(rs.getString("mac"), rs.getString("product_name"), rs.getString("chip_id"),
+                Sql.longOrNull(rs, "chip_size"), Sql.longOrNull(rs, "free_space"), Sql.longOrNull(rs, "sketch_size"),
+                rs.getString("sdk_version"), rs.getString("running_version"), rs.getString("running_md5"),
+                rs.getString("running_sha256"), rs.getString("address"), Sql.instant(rs, "first_seen"),
+                Sql.instant(rs, "last_seen"), rs.getString("pinned_version"), rs.getString("last_outcome"),
+                rs.getString("last_reason"), timeline);
+    }
+
+    @Override
+    public void close() {
+        // No interrupt: it could land inside a JDBC call. The writer sees the flag within 100 ms,
+        // drains what is queued and exits.
+        closed = true;
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

@@ -1,0 +1,136 @@
+package org.updraft.server.fleet;
+
+import java.util.Optional;
+import org.updraft.core.version.Version;
+import org.updraft.server.catalog.Artifact;
+import org.updraft.server.catalog.ArtifactRole;
+import org.updraft.server.catalog.Catalog;
+import org.updraft.server.catalog.Product;
+import org.updraft.server.catalog.Release;
+
+/**
+ * Turns a check-in into a {@link Decision}, from memory only (no database read on this path).
+ *
+ * <p>Target: the release pinned to the device, else the newest release of its product. What the
+ * device runs is recognised, most reliable first, by the image hash it reports (ESP32
+ * sketch-sha256, ESP8266 sketch-md5 — matched against the MD5 each artifact has once installed),
+ * then by the version it reports. An image is offered only when the device does not already run
+ * the target, the target is not older than what it runs (unless the target is pinned or marked as
+ * a downgrade), and it fits the device: same chip family, flash chip at least the image's
+ * declared size, image no larger than the reported free space.
+ */
+public final class UpdatePolicy {
+
+    private final Catalog catalog;
+    private final Pins pins;
+
+    public UpdatePolicy(Catalog catalog, Pins pins) {
+        this.catalog = catalog;
+        this.pins = pins;
+    }
+
+    public Decision decide(CheckIn in, Optional<Product> maybeProduct) {
+        if (maybeProduct.isEmpty()) {
+            return new Decision(in, null, Outcome.UNKNOWN_PRODUCT, in.version(), null, null,
+                    "no product at " + in.productPath());
+        }
+        Product product = maybeProduct.get();
+        Optional<Release> running = runningRelease(in, product);
+        String runningVersion = running.map(r -> r.version().toString()).orElse(in.version());
+
+        String productFamily = product.chip().startsWith("esp32") ? "esp32" : "esp8266";
+        if (in.family() != null && !in.family().equals(productFamily)) {
+            return refuse(in, product, Outcome.WRONG_CHIP, runningVersion, null,
+                    "an " + in.family().toUpperCase() + " device checked in at " + product.chip().toUpperCase() + " product '"
+                            + product.name() + "'");
+        }
+        if (in.mode() != null && !in.mode().equalsIgnoreCase("sketch")) {
+            return refuse(in, product, Outcome.MODE_NOT_SERVED, runningVersion, null,
+                    "mode '" + in.mode() + "' asked for; Updraft serves sketch images only");
+        }
+        Long pinned = in.mac() == null ? null : pins.pinnedRelease(in.mac());
+        Optional<Release> target = pinned != null ? catalog.release(pinned) : catalog.newestRelease(product);
+        if (target.isEmpty() || target.get().productId() != product.id()) {
+            target = catalog.newestRelease(product);
+        }
+        if (target.isEmpty()) {
+            return refuse(in, product, Outcome.NO_RELEASE, runningVersion, null,
+                    "product '" + product.name() + "' has no release yet");
+        }
+        Release t = target.get();
+        boolean isPinned = pinned != null && pinned == t.id();
+
+        if (in.endpoint() == Endpoint.VERSION) {
+            return new Decision(in, product, Outcome.VERSION, runningVersion, t, null,
+                    "assigned " + t.version() + (isPinned ? " (pinned)" : ""));
+        }
+        if (running.isPresent() && running.get().id() == t.id()) {
+            return refuse(in, product, Outcome.UP_TO_DATE, runningVersion, t, "runs " + t.version());
+        }
+        if (running.isEmpty() && in.version() != null && sameVersion(in.version(), t.version())) {
+            return refuse(in, product, Outcome.UP_TO_DATE, runningVersion, t, "reports version " + in.version());
+        }
+        if (!isPinned && !t.downgrade() && runningVersion != null && newer(runningVersion, t.version())) {
+            return refuse(in, product, Outcome.RUNNING_NEWER, runningVersion, t,
+                    "runs " + runningVersion + ", newer than " + t.version() + " (not marked as a downgrade)");
+        }
+        ArtifactRole role = switch (in.endpoint()) {
+            case NONOS_USER_BIN -> in.nonosSlot() == 1 ? ArtifactRole.USER1 : ArtifactRole.USER2;
+            default -> product.kind() == org.updraft.server.catalog.ProductKind.NONOS ? null : ArtifactRole.FIRMWARE;
+        };
+        if (role == null) {
+            return refuse(in, product, Outcome.BAD_REQUEST, runningVersion, t,
+                    "product '" + product.name() + "' is NONOS: fetch /u/" + product.name() + "/user1.bin or user2.bin");
+        }
+        Artifact a = t.artifact(role).orElse(null);
+        if (a == null) {
+            return refuse(in, product, Outcome.BAD_REQUEST, runningVersion, t,
+                    "release " + t.version() + " has no " + role.id() + " image");
+        }
+        if (in.chipSize() != null && in.chipSize() < product.flashSize()) {
+            return refuse(in, product, Outcome.CHIP_TOO_SMALL, runningVersion, t,
+                    "device flash is " + in.chipSize() + " bytes; product '" + product.name() + "' images need "
+                            + product.flashSize());
+        }
+        if (in.freeSpace() != null && a.size() > in.freeSpace()) {
+            return refuse(in, product, Outcome.INSUFFICIENT_SPACE, runningVersion, t,
+                    "image is " + a.size() + " bytes; device has " + in.freeSpace() + " bytes free");
+        }
+        return new Decision(in, product, Outcome.UPDATE, runningVersion, t, a,
+                (runningVersion == null ? "unknown image" : runningVersion) + " -> " + t.version()
+                        + (isPinned ? " (pinned)" : ""));
+    }
+
+    private Optional<Release> runningRelease(CheckIn in, Product product) {
+        if (in.sketchSha256() != null) {
+            Optional<Release> r = catalog.releaseBySha256(product, in.sketchSha256());
+            if (r.isPresent()) {
+                return r;
+            }
+        }
+        if (in.sketchMd5() != null) {
+            return catalog.releaseByInstalledMd5(product, in.sketchMd5());
+        }
+        return Optional.empty();
+    }
+
+    private static boolean sameVersion(String reported, Version target) {
+        try {
+            return Version.parse(reported).compareTo(target) == 0;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean newer(String reported, Version target) {
+        try {
+            return Version.parse(reported).compareTo(target) > 0;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static Decision refuse(CheckIn in, Product product, Outcome outcome, String running, Release target, String reason) {
+        return new Decision(in, product, outcome, running, target, null, reason);
+    }
+}

@@ -1,0 +1,211 @@
+package org.updraft.server.http;
+
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.server.artifact.ArtifactStore;
+import org.updraft.server.catalog.Artifact;
+import org.updraft.server.catalog.Catalog;
+import org.updraft.server.catalog.Product;
+import org.updraft.server.fleet.CheckIn;
+import org.updraft.server.fleet.Decision;
+import org.updraft.server.fleet.DeviceRegistry;
+import org.updraft.server.fleet.Endpoint;
+import org.updraft.server.fleet.Outcome;
+import org.updraft.server.fleet.UpdatePolicy;
+
+/**
+ * The device-facing pull endpoints (DESIGN §3). Each request becomes one {@link CheckIn}, one
+ * {@link Decision} (logged, counted, kept in the timeline) and one answer:
+ *
+ * <ul>
+ *   <li>200 + the exact image, {@code Content-Length}, {@code x-MD5} (32 lower-case hex, what
+ *       ESP8266httpUpdate compares after writing), {@code X-SHA256}, {@code ETag},
+ *       {@code Accept-Ranges: bytes}; 206/416 for ranges (ESP-IDF partial download / resume).</li>
+ *   <li>304 for nothing to do; deliberate 4xx with {@code X-Updraft-Reason}; never 3xx.</li>
+ *   <li>NONOS user bins: the SDK ignores the status line and flashes any body announced by
+ *       {@code Content-Length: } (device-protocols.md §5), so anything but an image closes the
+ *       connection with no byte sent.</li>
+ * </ul>
+ */
+public final class DeviceEndpoints {
+
+    private static final Logger LOG = LoggerFactory.getLogger("org.updraft.checkin");
+
+    private final Catalog catalog;
+    private final UpdatePolicy policy;
+    private final DeviceRegistry devices;
+    private final ArtifactStore store;
+    private final Metrics metrics;
+
+    public DeviceEndpoints(Catalog catalog, UpdatePolicy policy, DeviceRegistry devices, ArtifactStore store, Metrics metrics) {
+        this.catalog = catalog;
+        this.policy = policy;
+        this.devices = devices;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    void register(Router router) {
+        router.get("/u/{product}", ex -> httpUpdate(ex, catalog.product(ex.param("product")), "/u/" + ex.param("product")));
+        router.get("/u/{product}/user1.bin", ex -> nonos(ex, 1));
+        router.get("/u/{product}/user2.bin", ex -> nonos(ex, 2));
+        router.get("/u/{product}/version", this::version);
+    }
+
+    /** A request for a product's configured update path (not a route: paths are data). */
+    boolean handleUpdatePath(Exchange ex, String path) {
+        Optional<Product> p = catalog.productByUpdatePath(path);
+        if (p.isEmpty()) {
+            return false;
+        }
+        httpUpdate(ex, p, path);
+        return true;
+    }
+
+    private void httpUpdate(Exchange ex, Optional<Product> product, String path) {
+        CheckIn in;
+        try {
+            in = checkIn(ex, Endpoint.HTTP_UPDATE, path, 0);
+        } catch (IllegalArgumentException e) {
+            refuse(ex, 400, "bad-request", e.getMessage());
+            return;
+        }
+        Decision d = decide(in, product);
+        if (d.outcome().sendsImage()) {
+            sendImage(ex, d);
+        } else {
+            refuse(ex, d.status(), d.outcome().id(), d.reason());
+        }
+    }
+
+    private void nonos(Exchange ex, int slot) {
+        String name = ex.param("product");
+        CheckIn in;
+        try {
+            in = checkIn(ex, Endpoint.NONOS_USER_BIN, "/u/" + name + "/user" + slot + ".bin", slot);
+        } catch (IllegalArgumentException e) {
+            LOG.info("nonos refused (connection closed): {}", e.getMessage());
+            metrics.checkIn(Outcome.BAD_REQUEST);
+            ex.abort(e.getMessage());
+            return;
+        }
+        Decision d = decide(in, catalog.product(name));
+        if (d.outcome().sendsImage()) {
+            sendImage(ex, d);
+        } else {
+            ex.abort(d.outcome().id());
+        }
+    }
+
+    private void version(Exchange ex) {
+        String name = ex.param("product");
+        CheckIn in;
+        try {
+            in = checkIn(ex, Endpoint.VERSION, "/u/" + name + "/version", 0);
+        } catch (IllegalArgumentException e) {
+            refuse(ex, 400, "bad-request", e.getMessage());
+            return;
+        }
+        Decision d = decide(in, catalog.product(name));
+        if (d.outcome() == Outcome.VERSION) {
+            ex.response().getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            ex.text(200, d.target().version().toString());
+        } else {
+            // No body: firmware that parses this text must not mistake an error for a version.
+            refuse(ex, d.status() == 304 ? 404 : d.status(), d.outcome().id(), d.reason());
+        }
+    }
+
+    private CheckIn checkIn(Exchange ex, Endpoint endpoint, String path, int slot) {
+        return CheckIn.parse(endpoint, path, slot, ex::header, ex::query, ex.remoteAddress(), ex.at());
+    }
+
+    private Decision decide(CheckIn in, Optional<Product> product) {
+        Decision d = policy.decide(in, product);
+        metrics.checkIn(d.outcome());
+        devices.record(d);
+        if (LOG.isInfoEnabled()) {
+            LOG.info("{} {} {} -> {} {} ({})", in.endpoint().id(), in.mac() == null ? "anonymous" : in.mac(), in.productPath(),
+                    d.status(), d.outcome().id(), d.reason());
+        }
+        return d;
+    }
+
+    private void refuse(Exchange ex, int status, String outcome, String reason) {
+        HttpFields.Mutable h = ex.response().getHeaders();
+        h.put("X-Updraft-Reason", headerSafe(outcome + (reason == null ? "" : ": " + reason)));
+        h.put(HttpHeader.CACHE_CONTROL, "no-cache");
+        if (status == 304) {
+            ex.empty(304);
+        } else {
+            ex.send(status, null, new byte[0]);
+        }
+    }
+
+    /** Writes the artifact (or the requested range of it). The decision already validated it. */
+    private void sendImage(Exchange ex, Decision d) {
+        Artifact a = d.artifact();
+        HttpFields.Mutable h = ex.response().getHeaders();
+        String etag = "\"" + a.sha256() + "\"";
+        h.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+        h.put(HttpHeader.ACCEPT_RANGES, "bytes");
+        h.put(HttpHeader.ETAG, etag);
+        h.put("X-SHA256", a.sha256());
+        h.put("X-Updraft-Version", headerSafe(d.target().version().toString()));
+        h.put("X-Updraft-Reason", headerSafe(d.outcome().id() + ": " + d.reason()));
+        h.put(HttpHeader.CACHE_CONTROL, "no-cache");
+
+        ByteRange range = ByteRange.parse(ex.header("Range"), a.size());
+        String ifRange = ex.header("If-Range");
+        if (ifRange != null && !ifRange.trim().equals(etag)) {
+            // RFC 9110 §13.1.5: a validator that does not match means "send the whole representation".
+            range = ByteRange.WHOLE;
+        }
+        ByteBuffer image = store.read(a.sha256());
+        switch (range) {
+            case ByteRange.Whole w -> {
+                ex.response().setStatus(200);
+                h.put("x-MD5", a.md5());
+                h.put(HttpHeader.CONTENT_LENGTH, a.size());
+                write(ex, image);
+            }
+            case ByteRange.Partial p -> {
+                ex.response().setStatus(206);
+                h.put(HttpHeader.CONTENT_RANGE, "bytes " + p.first() + "-" + p.last() + "/" + a.size());
+                h.put(HttpHeader.CONTENT_LENGTH, p.length());
+                write(ex, image.slice((int) p.first(), (int) p.length()));
+            }
+            case ByteRange.Unsatisfiable u -> {
+                h.remove(HttpHeader.ETAG);
+                h.put(HttpHeader.CONTENT_RANGE, "bytes */" + a.size());
+                h.put("X-Updraft-Reason", "range-not-satisfiable");
+                ex.send(416, null, new byte[0]);
+            }
+        }
+    }
+
+    private void write(Exchange ex, ByteBuffer body) {
+        if (ex.isHead()) {
+            ex.finish(null, Callback.NOOP);
+            return;
+        }
+        long bytes = body.remaining();
+        metrics.downloadStarted();
+        ex.finish(body, Callback.from(() -> metrics.downloadEnded(bytes), failure -> metrics.downloadEnded(0)));
+    }
+
+    /** Header values are ASCII; anything else becomes '?'. */
+    static String headerSafe(String s) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 300));
+        for (int i = 0; i < s.length() && i < 300; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+}

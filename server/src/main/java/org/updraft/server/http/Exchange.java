@@ -1,0 +1,178 @@
+package org.updraft.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.updraft.server.Rejection;
+
+/**
+ * One request and its answer. Every answer carries a Content-Length (one final write), so no
+ * response is ever chunked — ESP clients treat chunked as an error (-101).
+ *
+ * <p>Invariant: exactly one of the answer methods completes the exchange (Jetty's callback).
+ */
+public final class Exchange {
+
+    private static final int MAX_JSON_BODY = 64 * 1024;
+
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final Map<String, String> params;
+    private final Instant at;
+    private Fields query;
+    private boolean done;
+
+    Exchange(Request request, Response response, Callback callback, Map<String, String> params, Instant at) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+        this.params = params;
+        this.at = at;
+    }
+
+    public Request request() {
+        return request;
+    }
+
+    public Response response() {
+        return response;
+    }
+
+    public Instant at() {
+        return at;
+    }
+
+    public boolean isHead() {
+        return request.getMethod().equals("HEAD");
+    }
+
+    public String param(String name) {
+        String v = params.get(name);
+        if (v == null) {
+            throw new IllegalStateException("route has no parameter " + name);
+        }
+        return v;
+    }
+
+    /** A query parameter, or null. */
+    public String query(String name) {
+        if (query == null) {
+            try {
+                query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                throw Rejection.badRequest("malformed query string: " + e.getMessage());
+            }
+        }
+        return query.getValue(name);
+    }
+
+    /** A request header (names are case-insensitive), or null. */
+    public String header(String name) {
+        return request.getHeaders().get(name);
+    }
+
+    public String remoteAddress() {
+        return Request.getRemoteAddr(request);
+    }
+
+    /** The JSON body as the given type; 415/400 with the parser's reason when it is not. */
+    public <T> T bodyJson(Class<T> type) {
+        String ct = header("Content-Type");
+        if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
+            throw new Rejection(415, "expected Content-Type: application/json, got " + (ct == null ? "none" : ct));
+        }
+        byte[] body;
+        try (InputStream in = Request.asInputStream(request)) {
+            body = in.readNBytes(MAX_JSON_BODY + 1);
+        } catch (IOException e) {
+            throw Rejection.badRequest("could not read the request body: " + e.getMessage());
+        }
+        if (body.length > MAX_JSON_BODY) {
+            throw new Rejection(413, "JSON body larger than " + MAX_JSON_BODY + " bytes");
+        }
+        try {
+            return Json.MAPPER.readValue(body, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw Rejection.badRequest("unknown field '" + e.getPropertyName() + "'; expected fields: "
+                    + e.getKnownPropertyIds());
+        } catch (JsonProcessingException e) {
+            throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw Rejection.badRequest("could not read the request body: " + e.getMessage());
+        }
+    }
+
+    public void json(int status, Object value) {
+        send(status, "application/json", Json.write(value));
+    }
+
+    public void text(int status, String body) {
+        send(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A JSON error body {@code {"error": message, "status": code}}. */
+    public void error(int status, String message) {
+        json(status, Map.of("error", message, "status", status));
+    }
+
+    public void send(int status, String contentType, byte[] body) {
+        response.setStatus(status);
+        if (contentType != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        finish(isHead() || status == 304 ? null : ByteBuffer.wrap(body));
+    }
+
+    /** Status and headers only (304, HEAD). */
+    public void empty(int status) {
+        response.setStatus(status);
+        if (status != 304) {
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+        }
+        finish(null);
+    }
+
+    /** Writes the final body (or none) and completes; {@code onDone} sees success or failure. */
+    void finish(ByteBuffer body, Callback onDone) {
+        markDone();
+        response.write(true, body == null ? ByteBuffer.allocate(0) : body, Callback.combine(callback, onDone));
+    }
+
+    private void finish(ByteBuffer body) {
+        markDone();
+        response.write(true, body == null ? ByteBuffer.allocate(0) : body, callback);
+    }
+
+    /**
+     * Closes the connection without sending a single byte. For NONOS clients, which flash any
+     * response that carries a Content-Length whatever its status (device-protocols.md §5).
+     */
+    public void abort(String why) {
+        markDone();
+        request.getConnectionMetaData().getConnection().getEndPoint().close();
+        callback.failed(new IOException("connection closed deliberately: " + why));
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    private void markDone() {
+        if (done) {
+            throw new IllegalStateException("exchange already answered");
+        }
+        done = true;
+    }
+}
