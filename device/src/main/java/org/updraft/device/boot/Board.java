@@ -1,0 +1,67 @@
+package org.updraft.device.boot;
+
+import org.updraft.device.flash.NorFlash;
+
+/**
+ * One emulated chip: its flash, its RTC memory and the boot model burnt into it. The only state
+ * that survives {@link #powerOn()} is the flash; {@link #reset()} (software reset, watchdog,
+ * {@code ESP.restart()}) also keeps RTC memory.
+ */
+public final class Board {
+    private final Bootloader bootloader;
+    private final NorFlash flash;
+    private final RtcMemory rtc = new RtcMemory();
+    private BootResult state = new BootResult.Bricked("not powered on yet");
+
+    public Board(Bootloader bootloader, NorFlash flash) {
+        if (flash.size() != bootloader.map().flashSize()) {
+            throw new IllegalArgumentException("a " + bootloader.map() + " board needs a "
+                    + bootloader.map().flashSize() / 1024 + " KiB chip, got " + flash.size() / 1024 + " KiB");
+        }
+        this.bootloader = bootloader;
+        this.flash = flash;
+    }
+
+    /** A chip fresh from the factory: {@code image} flashed over serial, then powered on. */
+    public static Board provisioned(Bootloader bootloader, byte[] image) {
+        NorFlash flash = NorFlash.erased(bootloader.map().flashSize());
+        bootloader.provision(flash, image);
+        Board board = new Board(bootloader, flash);
+        board.powerOn();
+        return board;
+    }
+
+    public BootResult powerOn() {
+        rtc.powerLoss();
+        return reset();
+    }
+
+    public BootResult reset() {
+        state = bootloader.boot(flash, rtc);
+        return state;
+    }
+
+    public BootResult state() {
+        return state;
+    }
+
+    /** The running application's update API. */
+    public Updater updater() {
+        if (!(state instanceof BootResult.Booted booted)) {
+            throw new IllegalStateException("nothing is running: " + state);
+        }
+        return bootloader.updater(flash, rtc, booted);
+    }
+
+    public NorFlash flash() {
+        return flash;
+    }
+
+    public RtcMemory rtc() {
+        return rtc;
+    }
+
+    public Bootloader bootloader() {
+        return bootloader;
+    }
+}

@@ -1,0 +1,158 @@
+package org.updraft.device.boot;
+
+import org.updraft.device.boot.SystemParameters.Effective;
+import org.updraft.device.boot.SystemParameters.Params;
+import org.updraft.device.flash.NorFlash;
+
+/**
+ * ESP8266 NONOS SDK boot: boot.bin at 0x0 "checks the flag in System param area" to choose
+ * user1 or user2 (Espressif, ESP8266 FOTA Introduction v1.6), the application writes the other
+ * slot and flips that flag ({@code system_upgrade_start}, {@code UPGRADE_FLAG_FINISH},
+ * {@code system_upgrade_reboot}). The flag lives in the SDK's power-safe two-copy store
+ * ({@link SystemParameters}).
+ *
+ * <p>Updraft additions, both inside the same store: boot verifies the chosen image and falls back
+ * to the other slot when it is invalid; with a {@link TrialBoot} a new image boots on probation,
+ * each probation boot is counted, and after {@code boots} unconfirmed boots the bootloader
+ * reverts to the previous slot.
+ */
+public final class NonosBoot implements Bootloader {
+    private final FlashMap map;
+    private final TrialBoot trial;
+
+    public NonosBoot(FlashMap map, TrialBoot trial) {
+        switch (map) {
+            case NONOS_512K, NONOS_1M, NONOS_4M_MAP4, NONOS_4M_MAP6 -> { }
+            default -> throw new IllegalArgumentException("NonosBoot runs on a NONOS flash map, not " + map);
+        }
+        this.map = map;
+        this.trial = trial;
+    }
+
+    @Override
+    public FlashMap map() {
+        return map;
+    }
+
+    @Override
+    public String name() {
+        return trial.enabled() ? "nonos+trial" + trial.boots() : "nonos";
+    }
+
+    Region slot(int number) {
+        return number == 1 ? map.user1() : map.user2();
+    }
+
+    @Override
+    public void provision(NorFlash flash, byte[] image) {
+        flash.eraseRange(0, NorFlash.SECTOR_SIZE); // boot.bin itself is not modelled byte by byte
+        write(flash, map.user1(), image);
+        flash.eraseRange(map.systemParameters(), 3 * NorFlash.SECTOR_SIZE);
+    }
+
+    @Override
+    public BootResult boot(NorFlash flash, RtcMemory rtc) {
+        int base = map.systemParameters();
+        Params p = SystemParameters.read(flash, base).params();
+        int chosen = p.slot();
+        if (trial.enabled() && p.onTrial()) {
+            if (p.bootsUsed() >= trial.boots()) {
+                Params reverted = p.next(p.previous(), p.slot(), false, 0);
+                SystemParameters.save(flash, base, reverted);
+                chosen = reverted.slot();
+            } else {
+                SystemParameters.save(flash, base, p.next(p.slot(), p.previous(), true, p.bootsUsed() + 1));
+            }
+        }
+        for (int number : new int[] {chosen, 3 - chosen}) {
+            ImageWalk walk = ImageWalk.walk(flash, slot(number).offset(), slot(number).size(), ImageKind.NONOS_V2);
+            if (walk.valid()) {
+                return BootResult.Booted.of(slot(number), walk.image());
+            }
+        }
+        return new BootResult.Bricked("neither user1 nor user2 holds a valid image");
+    }
+
+    @Override
+    public Updater updater(NorFlash flash, RtcMemory rtc, BootResult.Booted running) {
+        int runningSlot = running.slot().name().equals("user1") ? 1 : 2;
+        return new NonosUpdater(flash, runningSlot);
+    }
+
+    /** The application side: {@code system_upgrade_start} writes the other slot, then the flag. */
+    private final class NonosUpdater implements Updater {
+        private final NorFlash flash;
+        private final int running;
+
+        NonosUpdater(NorFlash flash, int running) {
+            this.flash = flash;
+            this.running = running;
+        }
+
+        @Override
+        public Region target() {
+            return slot(3 - running);
+        }
+
+        @Override
+        public int capacity() {
+            return target().size();
+        }
+
+        @Override
+        public SlotWriter begin(int length) throws UpdateException {
+            if (length <= 0 || length > capacity()) {
+                throw new UpdateException("image of " + length + " bytes does not fit " + target()
+                        + " (" + capacity() + " bytes)");
+            }
+            return new SlotWriter(flash, target(), length, ImageKind.NONOS_V2, image -> sizeCodeFits(image, map));
+        }
+
+        @Override
+        public void activate(StagedImage staged) {
+            if (!staged.region().equals(target())) {
+                throw new IllegalArgumentException("staged in " + staged.region() + ", expected " + target());
+            }
+            Effective current = SystemParameters.read(flash, map.systemParameters());
+            SystemParameters.save(flash, map.systemParameters(),
+                    current.params().next(3 - running, running, trial.enabled(), 0));
+        }
+
+        @Override
+        public void confirm() {
+            Params p = SystemParameters.read(flash, map.systemParameters()).params();
+            if (p.onTrial() && p.slot() == running) {
+                SystemParameters.save(flash, map.systemParameters(), p.next(p.slot(), p.previous(), false, 0));
+            }
+        }
+
+        @Override
+        public boolean pendingConfirm() {
+            Params p = SystemParameters.read(flash, map.systemParameters()).params();
+            return p.onTrial() && p.slot() == running;
+        }
+    }
+
+    /** Header byte 3, high nibble (ESP8266): 0=512K 1=256K 2=1M 3=2M 4=4M 5=2M-c1 6=4M-c1 8=8M 9=16M. */
+    static String sizeCodeFits(byte[] image, FlashMap map) {
+        int code = (image[3] & 0xFF) >> 4;
+        long bytes = switch (code) {
+            case 0 -> 512 * 1024;
+            case 1 -> 256 * 1024;
+            case 2 -> 1024 * 1024;
+            case 3, 5 -> 2 * 1024 * 1024;
+            case 4, 6 -> 4 * 1024 * 1024;
+            case 8 -> 8 * 1024 * 1024;
+            case 9 -> 16 * 1024 * 1024;
+            default -> Long.MAX_VALUE;
+        };
+        return bytes <= map.flashSize() ? null
+                : "header says a " + bytes / 1024 + " KiB flash (size code " + code + ") but the chip has "
+                        + map.flashSize() / 1024 + " KiB";
+    }
+
+    static void write(NorFlash flash, Region region, byte[] image) {
+        flash.eraseRange(region.offset(), (image.length + NorFlash.SECTOR_SIZE - 1) / NorFlash.SECTOR_SIZE * NorFlash.SECTOR_SIZE);
+        flash.programPages(region.offset(), image);
+    }
+}

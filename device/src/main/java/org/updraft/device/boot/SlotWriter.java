@@ -1,0 +1,110 @@
+package org.updraft.device.boot;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.updraft.device.flash.NorFlash;
+
+/**
+ * Streams one image into a slot, the way every ESP OTA writer does: bytes are collected into a
+ * 4 KiB sector buffer; a full buffer is written as one sector erase followed by page programs
+ * (Arduino {@code Updater::_writeBuffer}: {@code flashEraseSector} then {@code flashWrite}; the
+ * NONOS upgrade code erases each sector as the download reaches it). {@link #finish()} reads the
+ * slot back and validates it before anything points at it.
+ *
+ * <p>Invariant: nothing outside {@code [region.offset, region.offset + roundUp4K(length))} is
+ * touched, and no selector changes; a writer abandoned half-way leaves the running image booting.
+ */
+public final class SlotWriter {
+    private final NorFlash flash;
+    private final Region region;
+    private final int length;
+    private final ImageKind kind;
+    private final SlotCheck slotCheck;
+    private final byte[] buffer = new byte[NorFlash.SECTOR_SIZE];
+    private final MessageDigest received;
+    private int buffered;
+    private int written;
+
+    /** Slot-specific checks beyond the structure (NONOS: image linked for this slot). */
+    interface SlotCheck {
+        String problem(byte[] image);
+    }
+
+    SlotWriter(NorFlash flash, Region region, int length, ImageKind kind, SlotCheck slotCheck) {
+        this.flash = flash;
+        this.region = region;
+        this.length = length;
+        this.kind = kind;
+        this.slotCheck = slotCheck;
+        try {
+            this.received = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Region region() {
+        return region;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** Bytes accepted so far. */
+    public int received() {
+        return written + buffered;
+    }
+
+    public void write(byte[] data, int offset, int count) throws UpdateException {
+        if (received() + count > length) {
+            throw new UpdateException("more data than announced: " + (received() + count)
+                    + " bytes for an image of " + length);
+        }
+        received.update(data, offset, count);
+        int done = 0;
+        while (done < count) {
+            int n = Math.min(count - done, buffer.length - buffered);
+            System.arraycopy(data, offset + done, buffer, buffered, n);
+            buffered += n;
+            done += n;
+            if (buffered == buffer.length) {
+                flush();
+            }
+        }
+    }
+
+    /** Writes what is buffered, reads the slot back, validates it; only then may it be activated. */
+    public StagedImage finish() throws UpdateException {
+        if (received() != length) {
+            throw new UpdateException("short image: received " + received() + " of " + length + " bytes");
+        }
+        if (buffered > 0) {
+            flush();
+        }
+        byte[] expected = received.digest();
+        byte[] back = flash.read(region.offset(), length);
+        byte[] actual = ImageWalk.sha256(back, 0, back.length);
+        if (!Arrays.equals(expected, actual)) {
+            throw new UpdateException("read-back of " + region.name() + " does not match the bytes written");
+        }
+        String problem = ImageWalk.check(back, kind);
+        if (problem == null) {
+            problem = slotCheck.problem(back);
+        }
+        if (problem != null) {
+            throw new UpdateException("not a valid image for " + region.name() + ": " + problem);
+        }
+        return new StagedImage(region, length, HexFormat.of().formatHex(actual));
+    }
+
+    private void flush() {
+        int at = region.offset() + written;
+        flash.eraseSector(at);
+        flash.programPages(at, Arrays.copyOf(buffer, buffered));
+        written += buffered;
+        buffered = 0;
+    }
+}
