@@ -151,7 +151,10 @@ public enum FlashLayout {
         if (isNonos()) {
             p.add(new Partition("boot", 0, 0x1000));
             p.add(new Partition("user1", slotOffsets.get(0), slotSize));
-            p.add(new Partition("user2", slotOffsets.get(1), slotSize));
+            // user2 stops at the RF cal sector: for 512K and 1M maps that is 4 KB short of slotSize
+            // (the upgrade_lib sector counts predate the RF cal sector of the "ABCCC" tail)
+            long user2 = slotOffsets.get(1);
+            p.add(new Partition("user2", user2, Math.min(slotSize, rfCalOffset().getAsLong() - user2)));
             p.add(new Partition("rf_cal", rfCalOffset().getAsLong(), 0x1000));
             p.add(new Partition("rf_init_data", rfInitDataOffset().getAsLong(), 0x1000));
             p.add(new Partition("system_param", systemParamOffset().getAsLong(), 0x3000));
