@@ -236,8 +236,8 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         return jdbi.withHandle(h -> {
             List<Device.TimelineEntry> timeline = h.createQuery("""
                             SELECT at, endpoint, outcome, status, reason, running_version, target_version, address
-                            FROM check_in WHERE mac = :mac ORDER BY at DESC, id DESC LIMIT """ + TIMELINE_LIMIT)
-                    .bind("mac", mac)
+                            FROM check_in WHERE mac = :mac ORDER BY at DESC, id DESC LIMIT :limit""")
+                    .bind("mac", mac).bind("limit", TIMELINE_LIMIT)
                     .map((rs, ctx) -> new Device.TimelineEntry(Sql.instant(rs, "at"), rs.getString("endpoint"),
                             rs.getString("outcome"), rs.getInt("status"), rs.getString("reason"),
                             rs.getString("running_version"), rs.getString("target_version"), rs.getString("address")))

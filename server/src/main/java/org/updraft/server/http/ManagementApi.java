@@ -185,7 +185,7 @@ public final class ManagementApi {
     }
 
     private static byte[] bytes(MultiPart.Part part) throws IOException {
-        try (InputStream in = Content.Source.asInputStream(part.newContentSource())) {
+        try (InputStream in = Content.Source.asInputStream(part.createContentSource())) {
             return in.readAllBytes();
         }
     }

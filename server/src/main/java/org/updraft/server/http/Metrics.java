@@ -30,7 +30,7 @@ public final class Metrics {
                     .tag("outcome", o.id()).register(registry));
         }
         bytesServed = Counter.builder("updraft.bytes.served").description("Image bytes delivered to devices")
-                .baseUnit("bytes").register(registry);
+                .register(registry);
         Gauge.builder("updraft.downloads.in.flight", inFlight, AtomicInteger::get)
                 .description("Image responses being written").register(registry);
         new JvmMemoryMetrics().bindTo(registry);

@@ -1,0 +1,134 @@
+package org.updraft.server;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A real Updraft server on a free loopback port with its own data directory and database, for
+ * one test. {@link #restart()} stops it and starts a new one on the same data and database.
+ */
+public final class TestServer implements AutoCloseable {
+
+    private final Path dataDir;
+    private final TestDatabase.Instance db;
+    private UpdraftServer server;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    public TestServer(TestDatabase kind) {
+        try {
+            this.dataDir = Files.createTempDirectory("updraft-test");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        this.db = kind.create(dataDir);
+        this.server = UpdraftServer.start(config());
+    }
+
+    public TestServer() {
+        this(TestDatabase.H2);
+    }
+
+    private ServerConfig config() {
+        return new ServerConfig("127.0.0.1", 0, dataDir, db.jdbcUrl());
+    }
+
+    public UpdraftServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public URI uri(String path) {
+        return server.baseUri().resolve(path);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public void restart() {
+        server.close();
+        server = UpdraftServer.start(config());
+    }
+
+    /** JSON POST/PUT/GET/DELETE helper returning status and body. */
+    public HttpResponse<String> send(String method, String path, String json) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
+        if (json != null) {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send("GET", path, null);
+    }
+
+    /** Creates a product through the API; fails the test if refused. */
+    public void product(String name, String layout) {
+        HttpResponse<String> r = send("POST", "/api/v1/products", "{\"name\":\"" + name + "\",\"layout\":\"" + layout + "\"}");
+        if (r.statusCode() != 201) {
+            throw new AssertionError("creating product " + name + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    /** Uploads a release as multipart/form-data; returns status and body. */
+    public HttpResponse<String> upload(String product, String version, Multipart.Part... files) {
+        Multipart m = new Multipart().field("version", version);
+        for (Multipart.Part p : files) {
+            m.file(p.name(), p.fileName(), p.bytes());
+        }
+        return upload(product, m);
+    }
+
+    public HttpResponse<String> upload(String product, Multipart m) {
+        HttpRequest req = HttpRequest.newBuilder(uri("/api/v1/products/" + product + "/releases"))
+                .header("Content-Type", m.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(m.body())).build();
+        try {
+            return http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public void uploadOk(String product, String version, Multipart.Part... files) {
+        HttpResponse<String> r = upload(product, version, files);
+        if (r.statusCode() != 201) {
+            throw new AssertionError("upload " + product + " " + version + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        db.close();
+        try (Stream<Path> walk = Files.walk(dataDir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // temp dir; best effort
+        }
+    }
+}
