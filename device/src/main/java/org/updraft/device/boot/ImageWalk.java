@@ -4,6 +4,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.zip.CRC32;
+import org.updraft.core.image.FirmwareImage;
+import org.updraft.core.image.InvalidImageException;
 import org.updraft.device.flash.NorFlash;
 
 /**
@@ -39,9 +41,21 @@ record ImageWalk(byte[] image, String problem) {
                 }
                 case NONOS_V2 -> v2(region);
             };
-            return new ImageWalk(Arrays.copyOf(region, end), null);
+            byte[] image = Arrays.copyOf(region, end);
+            String rejected = coreCheck(image);
+            return rejected == null ? new ImageWalk(image, null) : new ImageWalk(new byte[0], rejected);
         } catch (BadImage e) {
             return new ImageWalk(new byte[0], e.getMessage());
+        }
+    }
+
+    /** Core's full validation (magic, segments, checksum, v2 CRC, ESP32 SHA-256, elf2bin words). */
+    static String coreCheck(byte[] image) {
+        try {
+            FirmwareImage.parse(image);
+            return null;
+        } catch (InvalidImageException e) {
+            return e.getMessage();
         }
     }
 
