@@ -51,7 +51,9 @@ public final class Dispatcher extends Handler.Abstract {
             }
         } catch (Rejection r) {
             answer(ex, r.status(), r.getMessage());
-        } catch (Exception e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Exception | Error e) {
             LOG.error("{} {} failed", method, path, e);
             answer(ex, 500, "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
