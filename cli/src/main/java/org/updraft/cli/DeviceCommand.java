@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
         subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class})
 final class DeviceCommand {
 
-    @Command(name = "list", description = "List devices, newest check-in first.")
+    @Command(name = "list", description = "List devices that have checked in, by MAC.")
     static final class List implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -2,6 +2,7 @@ package org.updraft.cli;
 
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.updraft.server.ServerConfig;
@@ -52,16 +53,16 @@ final class ServerCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "updraft-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println(listening(config, server.port()));
+        out.println(listening(server.baseUri(), config));
         out.flush();
         server.join();
         return 0;
     }
 
-    /** "Updraft listening on http://0.0.0.0:8080 (data: /abs/updraft-data, database: jdbc:h2:file:…/updraft)". */
-    static String listening(ServerConfig config, int actualPort) {
-        String hostInUrl = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-        return "Updraft listening on http://" + hostInUrl + ":" + actualPort
+    /** "Updraft listening on http://127.0.0.1:8080 (data: /abs/updraft-data, database: jdbc:h2:file:…/updraft)". */
+    static String listening(URI baseUri, ServerConfig config) {
+        String url = baseUri.toString();
+        return "Updraft listening on " + (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
                 + " (data: " + config.dataDir().toAbsolutePath().normalize()
                 + ", database: " + database(config) + ")";
     }
