@@ -13,9 +13,13 @@ import org.updraft.core.image.Chip;
  * <p><b>NONOS SDK</b> (reference/device-protocols.md §5; SDK {@code upgrade_lib}, {@code user_main.c}
  * "ABCCC" tail): boot at 0x0 (4 KB), user1 at 0x1000, user2 at the start of the second half plus
  * 0x1000; the last five sectors are RF calibration, RF init data and three system-parameter sectors.
- * A slot holds half the map minus 4 KB (boot or its mirror) minus 16 KB (user parameters): 236 KB
- * (0x3B000) for 256+256 as DESIGN §1 says; 0x7B000 = 503808 for 512+512, esp-link's
- * {@code ESP_FLASH_MAX}; 0xFB000 for 1024+1024 (same rule, not confirmed against an SDK table).
+ * The old rule "half the map minus 4 KB boot minus 16 KB parameters" gives 236 KB (0x3B000) for
+ * 256+256 (DESIGN §1) and 0x7B000 = 503808 for 512+512 (esp-link's {@code ESP_FLASH_MAX}); it
+ * predates the RF calibration sector, and on 512 KB and 1 MB flash a user2 image of that size
+ * would overwrite RF calibration (0x7B000 / 0xFB000). Updraft therefore caps those two maps at
+ * the space before RF calibration: 0x3A000 (232 KB) and 0x7A000 (488 KB); map4 keeps 0x7B000
+ * (its tail is at the end of 4 MB); 0xFB000 for 1024+1024 (same rule, not confirmed against an
+ * SDK table).
  * irom0 of userN is linked at 0x40200000 + slot offset + 0x10 (0x40201010 for user1).
  *
  * <p><b>Arduino ESP8266</b> ({@code tools/boards.txt.py} generated {@code eagle.flash.*.ld}): the
@@ -31,8 +35,8 @@ import org.updraft.core.image.Chip;
  */
 public enum FlashLayout {
 
-    NONOS_512K("nonos-512k", Chip.ESP8266, 0x80000, 0x3B000, List.of(0x1000L, 0x41000L)),
-    NONOS_1M("nonos-1m", Chip.ESP8266, 0x100000, 0x7B000, List.of(0x1000L, 0x81000L)),
+    NONOS_512K("nonos-512k", Chip.ESP8266, 0x80000, 0x3A000, List.of(0x1000L, 0x41000L)),
+    NONOS_1M("nonos-1m", Chip.ESP8266, 0x100000, 0x7A000, List.of(0x1000L, 0x81000L)),
     NONOS_4M_MAP4("nonos-4m-map4", Chip.ESP8266, 0x400000, 0x7B000, List.of(0x1000L, 0x81000L)),
     NONOS_4M_MAP6("nonos-4m-map6", Chip.ESP8266, 0x400000, 0xFB000, List.of(0x1000L, 0x101000L)),
     ARDUINO_4M("arduino-4m", Chip.ESP8266, 0x400000, 0xFEFF0, List.of(0x0L)),

@@ -13,8 +13,8 @@ class FlashLayoutTest {
 
     @Test
     void nonosMapsMatchTheSdkTable() {
-        assertNonos(FlashLayout.NONOS_512K, 0x80000, 0x41000, 0x3B000, 0x7B000, 0x7C000, 0x7D000);
-        assertNonos(FlashLayout.NONOS_1M, 0x100000, 0x81000, 0x7B000, 0xFB000, 0xFC000, 0xFD000);
+        assertNonos(FlashLayout.NONOS_512K, 0x80000, 0x41000, 0x3A000, 0x7B000, 0x7C000, 0x7D000);
+        assertNonos(FlashLayout.NONOS_1M, 0x100000, 0x81000, 0x7A000, 0xFB000, 0xFC000, 0xFD000);
         assertNonos(FlashLayout.NONOS_4M_MAP4, 0x400000, 0x81000, 0x7B000, 0x3FB000, 0x3FC000, 0x3FD000);
         assertNonos(FlashLayout.NONOS_4M_MAP6, 0x400000, 0x101000, 0xFB000, 0x3FB000, 0x3FC000, 0x3FD000);
         assertThat(FlashLayout.NONOS_512K.slotSize()).isEqualTo(236 * 1024);
@@ -104,7 +104,7 @@ class FlashLayoutTest {
 
     @Test
     void fits() {
-        assertThat(FlashLayout.NONOS_512K.fits(0x3B000)).isTrue();
-        assertThat(FlashLayout.NONOS_512K.fits(0x3B001)).isFalse();
+        assertThat(FlashLayout.NONOS_512K.fits(0x3A000)).isTrue();
+        assertThat(FlashLayout.NONOS_512K.fits(0x3A001)).isFalse();
     }
 }
