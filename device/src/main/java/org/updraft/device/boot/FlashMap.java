@@ -1,6 +1,7 @@
 package org.updraft.device.boot;
 
 import java.util.List;
+import org.updraft.core.layout.FlashLayout;
 
 /**
  * The flash layouts the emulator runs, with the regions its boot models use. Offsets are those of
@@ -31,9 +32,16 @@ public enum FlashMap {
         this.second = second;
         this.slotSize = slotSize;
     }
+    // Slot sizes: core's slotSize() (half - 4 KB - 16 KB), cut where user2 would run into the RF
+    // calibration sector (0x7B000 on 512 KB), so both slots get the same usable size.
 
     public int flashSize() {
         return flashSize;
+    }
+
+    /** Core's description of the same layout; offsets here must agree with it (FlashMapTest). */
+    public FlashLayout layout() {
+        return FlashLayout.valueOf(name());
     }
 
     public String id() {
