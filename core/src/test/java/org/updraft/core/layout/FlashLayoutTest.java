@@ -17,9 +17,9 @@ class FlashLayoutTest {
         assertNonos(FlashLayout.NONOS_1M, 0x100000, 0x81000, 0x7A000, 0xFB000, 0xFC000, 0xFD000);
         assertNonos(FlashLayout.NONOS_4M_MAP4, 0x400000, 0x81000, 0x7B000, 0x3FB000, 0x3FC000, 0x3FD000);
         assertNonos(FlashLayout.NONOS_4M_MAP6, 0x400000, 0x101000, 0xFB000, 0x3FB000, 0x3FC000, 0x3FD000);
-        assertThat(FlashLayout.NONOS_512K.slotSize()).isEqualTo(236 * 1024);
-        assertThat(FlashLayout.NONOS_1M.slotSize()).isEqualTo(503808);
-        // the RF cal sector leaves user2 4 KB less than slotSize on the 512K and 1M maps
+        // the seed's 236 KB (and esp-link's 503808) would overwrite RF calibration on these maps
+        assertThat(FlashLayout.NONOS_512K.slotSize()).isEqualTo(232 * 1024);
+        assertThat(FlashLayout.NONOS_1M.slotSize()).isEqualTo(503808 - 4096);
         assertThat(FlashLayout.NONOS_512K.partitions().get(2)).isEqualTo(new Partition("user2", 0x41000, 0x3A000));
         assertThat(FlashLayout.NONOS_1M.partitions().get(2)).isEqualTo(new Partition("user2", 0x81000, 0x7A000));
     }
