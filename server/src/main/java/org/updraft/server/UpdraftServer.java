@@ -88,7 +88,7 @@ public final class UpdraftServer implements AutoCloseable {
     public static UpdraftServer start(ServerConfig config) {
         try {
             UpdraftServer s = new UpdraftServer(config);
-            LOG.info("Updraft listening on {} (data: {}, database: {})", s.baseUri(), config.dataDir().toAbsolutePath(),
+            LOG.debug("Updraft listening on {} (data: {}, database: {})", s.baseUri(), config.dataDir().toAbsolutePath(),
                     s.database.description());
             return s;
         } catch (java.io.IOException e) {

@@ -122,6 +122,9 @@ public final class DeviceEndpoints {
     }
 
     private CheckIn checkIn(Exchange ex, Endpoint endpoint, String path, int slot) {
+        // ESP clients never reuse a connection (HTTP/1.0, or one request per esp_http_client
+        // session); closing after the answer frees the socket at once instead of at idle timeout.
+        ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
         return CheckIn.parse(endpoint, path, slot, ex::header, ex::query, ex.remoteAddress(), ex.at());
     }
 
