@@ -124,6 +124,10 @@ public final class UpdraftServer implements AutoCloseable {
         return devices;
     }
 
+    public Database database() {
+        return database;
+    }
+
     public Metrics metrics() {
         return metrics;
     }
