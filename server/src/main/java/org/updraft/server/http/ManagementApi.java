@@ -173,9 +173,9 @@ public final class ManagementApi {
                     throw Rejection.badRequest("form field '" + name + "' given more than once");
                 }
                 switch (name) {
-                    case "version" -> version = part.getContentAsString(StandardCharsets.UTF_8).trim();
+                    case "version" -> version = part.getContentAsString(StandardCharsets.UTF_8).strip();
                     case "notes" -> notes = part.getContentAsString(StandardCharsets.UTF_8);
-                    case "downgrade" -> downgrade = parseBoolean(part.getContentAsString(StandardCharsets.UTF_8).trim());
+                    case "downgrade" -> downgrade = parseBoolean(part.getContentAsString(StandardCharsets.UTF_8).strip());
                     default -> images.put(ArtifactRole.parse(name), bytes(part));
                 }
             }

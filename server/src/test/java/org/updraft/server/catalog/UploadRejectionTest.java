@@ -112,7 +112,7 @@ class UploadRejectionTest {
         cases.add(new Case("NONOS release without user2", "wifi", "2", List.of(Multipart.file("user1", USER1)), 422,
                 "a release needs both user1 and user2 images (got user1)"));
         cases.add(new Case("NONOS user1 and user2 identical", "wifi", "2", List.of(Multipart.file("user1", USER1),
-                Multipart.file("user2", USER1)), 422, "user2 image rejected"));
+                Multipart.file("user2", USER1)), 422, "user1 and user2 are the same image"));
         cases.add(new Case("no image at all", "relay", "2.0.0", List.of(), 422, "takes exactly one image in the part 'firmware' (got none)"));
         cases.add(new Case("duplicate version", "relay", "1.0.0", List.of(fw(ImageBuilder.arduino().payload(10, 8_000).build())), 409,
                 "product 'relay' already has release 1.0.0"));
