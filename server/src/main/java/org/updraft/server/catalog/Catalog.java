@@ -111,10 +111,11 @@ public final class Catalog {
         }
         String path = spec.updatePath();
         if (path != null) {
-            if (!UPDATE_PATH.matcher(path).matches() || path.startsWith("/api/") || path.startsWith("/u/")
+            if (!UPDATE_PATH.matcher(path).matches() || path.contains("/./") || path.contains("/../")
+                    || path.endsWith("/.") || path.endsWith("/..") || path.startsWith("/api/") || path.startsWith("/u/")
                     || path.equals("/health") || path.equals("/metrics") || path.startsWith("/ui")) {
                 throw Rejection.badRequest("updatePath '" + path + "' is not valid: an absolute path of letters, digits and . _ ~ -, "
-                        + "outside /api/, /u/, /ui, /health and /metrics");
+                        + "without . or .. segments, outside /api/, /u/, /ui, /health and /metrics");
             }
             if (productsByPath.containsKey(path)) {
                 throw Rejection.conflict("updatePath " + path + " is already used by product '" + productsByPath.get(path).name() + "'");
