@@ -123,7 +123,11 @@ public final class Exchange {
 
     /** A JSON error body {@code {"error": message, "status": code}}. */
     public void error(int status, String message) {
-        json(status, Map.of("error", message, "status", status));
+        json(status, new ErrorBody(message, status));
+    }
+
+    /** The error document of every management answer; a record keeps the field order stable. */
+    record ErrorBody(String error, int status) {
     }
 
     public void send(int status, String contentType, byte[] body) {
