@@ -94,6 +94,34 @@ class Esp32HttpUpdateTest {
     }
 
     @Test
+    void imageLargerThanFreeSpaceIs409() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(server.port(), request(server.port(), runningSha256(V1), "ESP32")
+                .replace("free-space: 1310720", "free-space: 1000"));
+
+        assertThat(r.status()).isEqualTo(409);
+        assertThat(r.header("X-Updraft-Reason")).isEqualTo("insufficient-space: image is " + V2.length
+                + " bytes; device has 1000 bytes free");
+    }
+
+    @Test
+    void flashChipSmallerThanTheProductIs409() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(server.port(), request(server.port(), runningSha256(V1), "ESP32")
+                .replace("chip-size: 4194304", "chip-size: 2097152"));
+
+        assertThat(r.status()).isEqualTo(409);
+        assertThat(r.header("X-Updraft-Reason")).startsWith("chip-too-small: device flash is 2097152 bytes");
+    }
+
+    @Test
+    void unknownProductIs404() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(server.port(), request(server.port(), runningSha256(V1), "ESP32")
+                .replace("GET /u/meter ", "GET /u/other "));
+
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.header("X-Updraft-Reason")).isEqualTo("unknown-product: no product at /u/other");
+    }
+
+    @Test
     void espIdfClientIdentifiedByQueryGetsTheImage() throws Exception {
         String req = "GET /u/meter?mac=24:0a:c4:00:00:09&version=1.0.0 HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ESP32 HTTP Client/1.0\r\n\r\n";
         RawHttp.Response r = RawHttp.exchange(server.port(), req);
