@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code updraft device list|show|pin|unpin}: the fleet as the server has seen it check in. */
 @Command(name = "device", mixinStandardHelpOptions = true,
         description = "List and inspect devices that have checked in; pin a device to a release.",
-        subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class})
+        subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class, DeviceRunCommand.class})
 final class DeviceCommand {
 
     @Command(name = "list", description = "List devices that have checked in, by MAC.")

@@ -26,9 +26,11 @@ import picocli.CommandLine.Command;
         subcommands = {
                 ServerCommand.class,
                 InspectCommand.class,
+                KeygenCommand.class, SignCommand.class, VerifyCommand.class,
                 ProductCommand.class,
                 ReleaseCommand.class,
                 DeviceCommand.class,
+                SimulateCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Updraft implements Runnable {

@@ -58,6 +58,35 @@ public final class SlotWriter {
         return written + buffered;
     }
 
+    /**
+     * Arduino {@code Updater::end(true)} ("evenIfRemaining"), as ESP8266HTTPUpdateServer calls it
+     * after {@code begin(maxSketchSpace)}: the image is what was received so far, left where
+     * {@code begin} put it ({@code _size = progress()}, {@code _startAddress} unchanged). Read back
+     * and validated like {@link #finish()}.
+     */
+    public StagedImage finishAsReceived() throws UpdateException {
+        int length = received();
+        if (length == 0) {
+            throw new UpdateException("no data received");
+        }
+        if (buffered > 0) {
+            flush();
+        }
+        byte[] back = flash.read(region.offset(), length);
+        byte[] actual = ImageWalk.sha256(back, 0, back.length);
+        if (!Arrays.equals(received.digest(), actual)) {
+            throw new UpdateException("read-back of " + region.name() + " does not match the bytes written");
+        }
+        String problem = ImageWalk.check(back, kind);
+        if (problem == null) {
+            problem = slotCheck.problem(back);
+        }
+        if (problem != null) {
+            throw new UpdateException("not a valid image for " + region.name() + ": " + problem);
+        }
+        return new StagedImage(region, length, HexFormat.of().formatHex(actual));
+    }
+
     public void write(byte[] data, int offset, int count) throws UpdateException {
         if (received() + count > length) {
             throw new UpdateException("more data than announced: " + (received() + count)
@@ -78,6 +107,20 @@ public final class SlotWriter {
 
     /** Writes what is buffered, reads the slot back, validates it; only then may it be activated. */
     public StagedImage finish() throws UpdateException {
+        return finish(length);
+    }
+
+    /**
+     * Like {@link #finish()} for a write that ends in a trailer the updater strips once it has
+     * checked it: Arduino signed images are {@code image || sig || u32le(len)} and
+     * {@code Updater::end} sets {@code _size = binSize} after verifying, so only the first
+     * {@code imageLength} bytes are validated, staged and (eboot) copied. The whole write is
+     * still read back and compared.
+     */
+    public StagedImage finish(int imageLength) throws UpdateException {
+        if (imageLength <= 0 || imageLength > length) {
+            throw new UpdateException("image length " + imageLength + " outside the " + length + " bytes written");
+        }
         if (received() != length) {
             throw new UpdateException("short image: received " + received() + " of " + length + " bytes");
         }
@@ -90,14 +133,16 @@ public final class SlotWriter {
         if (!Arrays.equals(expected, actual)) {
             throw new UpdateException("read-back of " + region.name() + " does not match the bytes written");
         }
-        String problem = ImageWalk.check(back, kind);
+        byte[] image = imageLength == length ? back : Arrays.copyOf(back, imageLength);
+        String problem = ImageWalk.check(image, kind);
         if (problem == null) {
-            problem = slotCheck.problem(back);
+            problem = slotCheck.problem(image);
         }
         if (problem != null) {
             throw new UpdateException("not a valid image for " + region.name() + ": " + problem);
         }
-        return new StagedImage(region, length, HexFormat.of().formatHex(actual));
+        return new StagedImage(region, imageLength, imageLength == length ? HexFormat.of().formatHex(actual)
+                : HexFormat.of().formatHex(ImageWalk.sha256(image, 0, image.length)));
     }
 
     private void flush() {

@@ -1,0 +1,81 @@
+package org.updraft.cli.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.updraft.server.ServerConfig;
+import org.updraft.server.UpdraftServer;
+
+/** A real UpdraftServer on a free loopback port (H2 in {@code dir}), driven through its management API. */
+final class LiveServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final UpdraftServer server;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    LiveServer(Path dir) {
+        server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, null));
+    }
+
+    URI uri() {
+        return server.baseUri();
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    void product(String name, String layout) throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri().resolve("/api/v1/products"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"layout\":\"" + layout + "\"}")).build());
+        if (r.statusCode() != 201) {
+            throw new AssertionError("product " + name + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    /** {@code files}: part name, then bytes, alternating ("firmware", v2) or ("user1", a, "user2", b). */
+    void release(String product, String version, Object... files) throws Exception {
+        String boundary = "----updraft-e2e-boundary";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n" + version + "\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < files.length; i += 2) {
+            String name = (String) files[i];
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name
+                    + ".bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.writeBytes((byte[]) files[i + 1]);
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri().resolve("/api/v1/products/" + product + "/releases"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+        if (r.statusCode() != 201) {
+            throw new AssertionError("release " + product + " " + version + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    JsonNode device(String mac) throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri().resolve("/api/v1/devices/" + mac)).GET().build());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("device " + mac + ": " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

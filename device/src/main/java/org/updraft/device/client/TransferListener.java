@@ -1,0 +1,10 @@
+package org.updraft.device.client;
+
+/** Told when a client starts writing a download into the inactive slot (for logs and progress bars). */
+@FunctionalInterface
+public interface TransferListener {
+    TransferListener NONE = (status, length, slot) -> { };
+
+    /** {@code status}: the HTTP status seen (0 when the client does not read one); {@code slot}: where it writes. */
+    void writing(int status, int length, String slot);
+}
