@@ -27,7 +27,6 @@ import picocli.CommandLine.Command;
                 ServerCommand.class,
                 InspectCommand.class,
                 KeygenCommand.class, SignCommand.class, VerifyCommand.class,
-                KeygenCommand.class, SignCommand.class, VerifyCommand.class,
                 ProductCommand.class,
                 ReleaseCommand.class,
                 DeviceCommand.class,
