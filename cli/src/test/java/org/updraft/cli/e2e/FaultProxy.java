@@ -32,7 +32,7 @@ final class FaultProxy implements AutoCloseable {
         record DropAfter(int bodyBytes) implements Fault {
         }
 
-        /** Head and {@code bodyBytes} of the body, then nothing more until the device gives up. */
+        /** Head and {@code bodyBytes} of the body (nothing at all if negative), then silence until the device gives up. */
         record StallAfter(int bodyBytes) implements Fault {
         }
 
@@ -124,7 +124,9 @@ final class FaultProxy implements AutoCloseable {
                 case Fault.None n -> in.transferTo(out);
                 case Fault.DropAfter d -> forward(in, out, d.bodyBytes());
                 case Fault.StallAfter s -> {
-                    forward(in, out, s.bodyBytes());
+                    if (s.bodyBytes() >= 0) {
+                        forward(in, out, s.bodyBytes());
+                    }
                     deviceGone.await(); // hold the connection open, silent, until the device hangs up
                 }
                 case Fault.Rewrite r -> {
