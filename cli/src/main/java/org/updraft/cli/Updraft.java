@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
                 ReleaseCommand.class,
                 DeviceCommand.class,
                 SimulateCommand.class,
+                PushCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Updraft implements Runnable {

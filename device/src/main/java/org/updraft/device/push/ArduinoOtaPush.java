@@ -83,9 +83,13 @@ public final class ArduinoOtaPush {
                             .getBytes(StandardCharsets.UTF_8));
                     send(udp, "200 " + cnonce + " " + result + "\n");
                     answer = receive(udp, "no answer to the authentication from " + where);
-                    if (!answer.equals("OK")) {
+                    if (answer.startsWith("Authentication Failed")) {
                         throw new PushFailure("authentication failed: the device answered \"" + answer.strip()
                                 + "\"; check --password", false);
+                    }
+                    if (!answer.equals("OK")) {
+                        // _runUpdate answers "ERR: " + printError when Update.begin fails
+                        throw new PushFailure("the device refused the update: " + answer.strip(), false);
                     }
                 } else if (!answer.equals("OK")) {
                     throw new PushFailure("the device refused the update: " + answer.strip(), false);
