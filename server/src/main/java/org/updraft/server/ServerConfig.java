@@ -1,38 +1,66 @@
 package org.updraft.server;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How to run one Updraft server: where to listen, where data lives, which database.
+ * How to run one Updraft server: where to listen, where data lives, which database, whom to notify.
  *
- * @param host     interface to bind ("0.0.0.0" for all, "127.0.0.1" for loopback only)
- * @param port     TCP port; 0 picks a free one (tests)
- * @param dataDir  directory for the artifact store and, by default, the H2 database
- * @param jdbcUrl  JDBC URL of the database, or null for the embedded H2 file under {@code dataDir}
+ * @param host         interface to bind ("0.0.0.0" for all, "127.0.0.1" for loopback only)
+ * @param port         TCP port; 0 picks a free one (tests)
+ * @param dataDir      directory for the artifact store and, by default, the H2 database
+ * @param jdbcUrl      JDBC URL of the database, or null for the embedded H2 file under {@code dataDir}
+ * @param mqttUrl      MQTT broker for update-available and rollout events (tcp://host:1883), or null for none
+ * @param webhookUrl   URL that receives rollout events as JSON POSTs, or null for none
+ * @param rolloutTick  how often rollouts re-check their time-based rules (soak)
+ * @param clock        the server's clock (tests and the fleet simulator may scale it)
  */
-public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl) {
+public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
+                           Duration rolloutTick, Clock clock) {
 
     public static final int DEFAULT_PORT = 8080;
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(rolloutTick, "rolloutTick");
+        Objects.requireNonNull(clock, "clock");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
         if (jdbcUrl != null && !jdbcUrl.startsWith("jdbc:")) {
             throw new IllegalArgumentException("database URL must start with jdbc: (e.g. jdbc:postgresql://host/db), was " + jdbcUrl);
         }
+        if (rolloutTick.isNegative() || rolloutTick.isZero()) {
+            throw new IllegalArgumentException("rolloutTick must be positive");
+        }
     }
 
-    /** Embedded defaults: all interfaces, port 8080, ./updraft-data, H2 file database. */
+    public ServerConfig(String host, int port, Path dataDir, String jdbcUrl) {
+        this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC());
+    }
+
+    /** Embedded defaults: all interfaces, port 8080, ./updraft-data, H2 file database, no notifications. */
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("updraft-data"), null);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, dataDir, jdbcUrl);
+        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock);
+    }
+
+    public ServerConfig withNotifications(String mqtt, String webhook) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock);
+    }
+
+    public ServerConfig withRolloutTick(Duration tick) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock);
+    }
+
+    public ServerConfig withClock(Clock c) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c);
     }
 
     /** The JDBC URL actually used: the configured one, or the H2 file in the data directory. */

@@ -19,6 +19,15 @@ import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.http.DeviceEndpoints;
 import org.updraft.server.http.HttpApi;
 import org.updraft.server.http.ManagementApi;
+import org.updraft.server.http.RolloutApi;
+import org.updraft.server.notify.MqttNotifier;
+import org.updraft.server.notify.Notifiers;
+import org.updraft.server.notify.WebhookNotifier;
+import org.updraft.server.rollout.Notifier;
+import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.UpdateTracker;
+import java.util.ArrayList;
+import java.util.List;
 import org.updraft.server.http.Metrics;
 import org.updraft.server.http.ServiceEndpoints;
 import org.updraft.server.store.Database;
@@ -37,6 +46,9 @@ public final class UpdraftServer implements AutoCloseable {
     private final DeviceRegistry devices;
     private final Catalog catalog;
     private final Metrics metrics;
+    private final UpdateTracker updates;
+    private final RolloutEngine rollouts;
+    private final Notifier notifier;
     private final HttpApi api;
     private final Server jetty;
     private final ServerConnector connector;
@@ -44,17 +56,29 @@ public final class UpdraftServer implements AutoCloseable {
     private UpdraftServer(ServerConfig config) throws Exception {
         this.config = config;
         Files.createDirectories(config.dataDir());
-        Clock clock = Clock.systemUTC();
+        Clock clock = config.clock();
         this.database = Database.open(config.effectiveJdbcUrl());
         try {
             ArtifactStore store = new ArtifactStore(config.dataDir().resolve("artifacts"));
             this.catalog = new Catalog(database.jdbi(), store, clock);
             this.devices = new DeviceRegistry(database.jdbi(), catalog);
             this.metrics = new Metrics();
-            UpdatePolicy policy = new UpdatePolicy(catalog, devices);
+            this.updates = new UpdateTracker(database.jdbi(), catalog);
+            this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick());
+            List<Notifier> notifiers = new ArrayList<>();
+            if (config.mqttUrl() != null) {
+                notifiers.add(MqttNotifier.connect(config.mqttUrl(), null));
+            }
+            if (config.webhookUrl() != null) {
+                notifiers.add(new WebhookNotifier(config.webhookUrl()));
+            }
+            this.notifier = new Notifiers(List.copyOf(notifiers));
+            rollouts.notifier(notifier);
+            UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
             this.api = new HttpApi(
-                    new DeviceEndpoints(catalog, policy, devices, store, metrics),
-                    new ManagementApi(catalog, devices, config.dataDir().resolve("uploads")),
+                    new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock),
+                    new ManagementApi(catalog, devices, updates, config.dataDir().resolve("uploads")),
+                    new RolloutApi(catalog, rollouts),
                     new ServiceEndpoints(database.jdbi(), database.description(), catalog, metrics),
                     clock);
 
@@ -128,6 +152,14 @@ public final class UpdraftServer implements AutoCloseable {
         return database;
     }
 
+    public RolloutEngine rollouts() {
+        return rollouts;
+    }
+
+    public UpdateTracker updates() {
+        return updates;
+    }
+
     public Metrics metrics() {
         return metrics;
     }
@@ -151,7 +183,10 @@ public final class UpdraftServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP listener: {}", e.toString());
         }
+        rollouts.close();
+        notifier.close();
         devices.close();
+        updates.close();
         database.close();
     }
 }

@@ -58,7 +58,8 @@ public final class Catalog {
     }
 
     /** What a new product must say. slotSize and updatePath may be null (layout default, none). */
-    public record ProductSpec(String name, String chip, String kind, String layout, Long slotSize, String updatePath) {
+    public record ProductSpec(String name, String chip, String kind, String layout, Long slotSize, String updatePath,
+                              Long healthWindowSeconds) {
     }
 
     public synchronized Product createProduct(ProductSpec spec) {
@@ -121,14 +122,21 @@ public final class Catalog {
                 throw Rejection.conflict("updatePath " + path + " is already used by product '" + productsByPath.get(path).name() + "'");
             }
         }
+        long window = spec.healthWindowSeconds() == null ? 300 : spec.healthWindowSeconds();
+        if (window < 0 || window > 30L * 24 * 3600) {
+            throw Rejection.badRequest("healthWindowSeconds must be within 0..2592000 (30 days), was " + window);
+        }
         Instant now = now();
         long id = jdbi.withHandle(h -> h.createUpdate("""
-                        INSERT INTO product (name, chip, kind, layout, flash_size, slot_size, update_path, created_at)
-                        VALUES (:name, :chip, :kind, :layout, :flash, :slot, :path, :at)""")
+                        INSERT INTO product (name, chip, kind, layout, flash_size, slot_size, update_path, health_window_seconds,
+                            created_at)
+                        VALUES (:name, :chip, :kind, :layout, :flash, :slot, :path, :window, :at)""")
                 .bind("name", spec.name()).bind("chip", chip).bind("kind", kind.id()).bind("layout", layout.id())
-                .bind("flash", layout.flashSize()).bind("slot", slot).bind("path", path).bind("at", Sql.utc(now))
+                .bind("flash", layout.flashSize()).bind("slot", slot).bind("path", path).bind("window", window)
+                .bind("at", Sql.utc(now))
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
-        Product p = new Product(id, spec.name(), chip, kind, layout, layout.flashSize(), slot, path, now);
+        Product p = new Product(id, spec.name(), chip, kind, layout, layout.flashSize(), slot, path,
+                java.time.Duration.ofSeconds(window), now);
         index(p);
         return p;
     }
@@ -186,7 +194,7 @@ public final class Catalog {
      * before anything is written.
      */
     public synchronized Release addRelease(Product product, String versionText, String notes, boolean downgrade,
-                                           Map<ArtifactRole, byte[]> uploads) {
+                                           boolean held, Map<ArtifactRole, byte[]> uploads) {
         if (versionText == null || versionText.isBlank()) {
             throw Rejection.badRequest("version is required (e.g. 1.2.0 or 2)");
         }
@@ -228,9 +236,10 @@ public final class Catalog {
                     artifacts.put(img.role(), insertArtifactIfAbsent(h, a));
                 }
                 long rid = h.createUpdate("""
-                                INSERT INTO firmware_release (product_id, version, notes, downgrade, created_at)
-                                VALUES (:p, :v, :n, :d, :at)""")
+                                INSERT INTO firmware_release (product_id, version, notes, downgrade, held, created_at)
+                                VALUES (:p, :v, :n, :d, :held, :at)""")
                         .bind("p", product.id()).bind("v", version.toString()).bind("n", notes).bind("d", downgrade)
+                        .bind("held", held)
                         .bind("at", Sql.utc(now))
                         .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
                 for (var e : artifacts.entrySet()) {
@@ -239,7 +248,7 @@ public final class Catalog {
                 }
                 return rid;
             });
-            Release r = new Release(id, product.id(), version, notes, downgrade, now, artifacts);
+            Release r = new Release(id, product.id(), version, notes, downgrade, held, now, artifacts);
             index(r);
             return r;
         } catch (RuntimeException e) {
@@ -276,7 +285,7 @@ public final class Catalog {
             }).list();
             h.createQuery("SELECT * FROM firmware_release").map((rs, ctx) -> new Release(rs.getLong("id"),
                             rs.getLong("product_id"), Version.parse(rs.getString("version")), rs.getString("notes"),
-                            rs.getBoolean("downgrade"), Sql.instant(rs, "created_at"),
+                            rs.getBoolean("downgrade"), rs.getBoolean("held"), Sql.instant(rs, "created_at"),
                             roles.getOrDefault(rs.getLong("id"), Map.of())))
                     .forEach(this::index);
         });
@@ -303,7 +312,8 @@ public final class Catalog {
     private static Product product(ResultSet rs) throws SQLException {
         return new Product(rs.getLong("id"), rs.getString("name"), rs.getString("chip"), ProductKind.parse(rs.getString("kind")),
                 FlashLayout.byId(rs.getString("layout")), rs.getLong("flash_size"), rs.getLong("slot_size"),
-                rs.getString("update_path"), Sql.instant(rs, "created_at"));
+                rs.getString("update_path"), java.time.Duration.ofSeconds(rs.getLong("health_window_seconds")),
+                Sql.instant(rs, "created_at"));
     }
 
     private static Artifact artifact(ResultSet rs) throws SQLException {

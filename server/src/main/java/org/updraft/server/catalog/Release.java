@@ -5,8 +5,11 @@ import java.util.Map;
 import java.util.Optional;
 import org.updraft.core.version.Version;
 
-/** A version of a product's firmware with its artifacts (one image, or the NONOS user1/user2 pair). */
-public record Release(long id, long productId, Version version, String notes, boolean downgrade,
+/**
+ * A version of a product's firmware with its artifacts (one image, or the NONOS user1/user2 pair).
+ * A {@code held} release reaches devices only through a rollout.
+ */
+public record Release(long id, long productId, Version version, String notes, boolean downgrade, boolean held,
                       Instant createdAt, Map<ArtifactRole, Artifact> artifacts) {
 
     public Release {

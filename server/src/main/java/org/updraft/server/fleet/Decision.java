@@ -12,9 +12,10 @@ import org.updraft.server.catalog.Release;
  * @param target         the release the device should run (null when none)
  * @param artifact       the image to send; non-null exactly when {@code outcome.sendsImage()}
  * @param reason         human detail for refusals and for the timeline
+ * @param rolloutId      the rollout that offered the target, or null
  */
 public record Decision(CheckIn checkIn, Product product, Outcome outcome, String runningVersion, Release target,
-                       Artifact artifact, String reason) {
+                       Artifact artifact, String reason, Long rolloutId) {
 
     public Decision {
         if (outcome.sendsImage() != (artifact != null)) {

@@ -7,7 +7,7 @@ import java.util.List;
 public record Device(String mac, String product, String chipId, Long chipSize, Long freeSpace, Long sketchSize,
                      String sdkVersion, String runningVersion, String runningMd5, String runningSha256, String address,
                      Instant firstSeen, Instant lastSeen, String pinnedVersion, String lastOutcome, String lastReason,
-                     List<TimelineEntry> timeline) {
+                     List<String> tags, List<TimelineEntry> timeline) {
 
     /** One check-in of the device, newest first in {@link #timeline()}. */
     public record TimelineEntry(Instant at, String endpoint, String outcome, int status, String reason,

@@ -5,27 +5,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.updraft.server.Rejection;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Release;
+import org.updraft.server.store.BatchWriter;
 import org.updraft.server.store.Sql;
 
 /**
  * Devices and their timelines. Devices register themselves on their first identified check-in.
  *
- * <p>Hot path (DESIGN §7): {@link #record} only enqueues. One writer thread drains the queue in
- * batches — per batch one transaction: one batched UPDATE of the devices seen (the last check-in
+ * <p>Hot path (DESIGN §7): {@link #record} only enqueues to a {@link BatchWriter}. Per batch, one
+ * transaction: one batched UPDATE of the devices seen (the last check-in
  * of each wins), one batched INSERT for the devices the UPDATE did not find, one batched INSERT of
  * the timeline rows. So a thousand polls cost three statements, not a thousand transactions.
  * Readers of the management API call {@link #flush()} first, so they see every check-in that was
@@ -36,27 +32,23 @@ import org.updraft.server.store.Sql;
  */
 public final class DeviceRegistry implements Pins, AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
-    private static final int MAX_BATCH = 1000;
     private static final int TIMELINE_LIMIT = 100;
 
     private final Jdbi jdbi;
     private final Catalog catalog;
     private final Map<String, Long> pins = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Decision> queue = new LinkedBlockingQueue<>();
-    private final AtomicLong enqueued = new AtomicLong();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition progress = lock.newCondition();
-    private long written; // guarded by lock
-    private final Thread writer;
-    private volatile boolean closed;
+    private final Map<String, Set<String>> tags = new ConcurrentHashMap<>();
+    private final BatchWriter<Decision> writer;
 
     public DeviceRegistry(Jdbi jdbi, Catalog catalog) {
         this.jdbi = jdbi;
         this.catalog = catalog;
         jdbi.useHandle(h -> h.createQuery("SELECT mac, pinned_release_id FROM device WHERE pinned_release_id IS NOT NULL")
                 .map((rs, ctx) -> pins.put(rs.getString("mac"), rs.getLong("pinned_release_id"))).list());
-        this.writer = Thread.ofPlatform().name("updraft-checkin-writer").daemon(true).start(this::drain);
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, tag FROM device_tag")
+                .map((rs, ctx) -> tags.computeIfAbsent(rs.getString("mac"), k -> new TreeSet<>()).add(rs.getString("tag"))).list());
+        tags.replaceAll((k, v) -> Set.copyOf(v));
+        this.writer = new BatchWriter<>("checkin", jdbi, DeviceRegistry::write);
     }
 
     @Override
@@ -64,87 +56,47 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         return pins.get(mac);
     }
 
+    /** The device's tags (groups for rollout targets and canary waves); empty when none. */
+    public Set<String> tags(String mac) {
+        return tags.getOrDefault(mac, Set.of());
+    }
+
+    /** Replaces the device's tags; devices must have checked in once. */
+    public Device setTags(String mac, List<String> newTags) {
+        find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac + " (devices register on their first check-in)"));
+        Set<String> clean = new TreeSet<>();
+        for (String t : newTags) {
+            if (t == null || !t.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw Rejection.badRequest("tag '" + t + "' is not valid: 1-64 characters A-Z a-z 0-9 . _ -");
+            }
+            clean.add(t);
+        }
+        if (clean.size() > 32) {
+            throw Rejection.badRequest("at most 32 tags per device, got " + clean.size());
+        }
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM device_tag WHERE mac = :mac").bind("mac", mac).execute();
+            PreparedBatch b = h.prepareBatch("INSERT INTO device_tag (mac, tag) VALUES (:mac, :tag)");
+            clean.forEach(t -> b.bind("mac", mac).bind("tag", t).add());
+            if (!clean.isEmpty()) {
+                b.execute();
+            }
+        });
+        tags.put(mac, Set.copyOf(clean));
+        return find(mac).orElseThrow();
+    }
+
     /** Queues the decision for the device table and timeline; identified check-ins of known products only. */
     public void record(Decision d) {
-        if (d.checkIn().mac() == null || d.product() == null || closed) {
+        if (d.checkIn().mac() == null || d.product() == null) {
             return;
         }
-        enqueued.incrementAndGet();
-        queue.add(d);
+        writer.add(d);
     }
 
     /** Blocks until every decision recorded before this call is in the database (at most 10 s). */
     public void flush() {
-        long target = enqueued.get();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        lock.lock();
-        try {
-            while (written < target) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new IllegalStateException("check-in writer is " + (target - written) + " rows behind after 10 s");
-                }
-                progress.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void drain() {
-        List<Decision> batch = new ArrayList<>(MAX_BATCH);
-        while (!closed || !queue.isEmpty()) {
-            try {
-                Decision first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                writeWithRetry(batch);
-            } catch (InterruptedException e) {
-                if (closed) {
-                    queue.drainTo(batch);
-                    if (!batch.isEmpty()) {
-                        writeWithRetry(batch);
-                    }
-                    return;
-                }
-            } finally {
-                if (!batch.isEmpty()) {
-                    lock.lock();
-                    try {
-                        written += batch.size();
-                        progress.signalAll();
-                    } finally {
-                        lock.unlock();
-                    }
-                    batch.clear();
-                }
-            }
-        }
-    }
-
-    private void writeWithRetry(List<Decision> batch) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                jdbi.useTransaction(h -> write(h, batch));
-                return;
-            } catch (RuntimeException e) {
-                if (attempt == 5) {
-                    LOG.error("lost {} check-in records after {} attempts: {}", batch.size(), attempt, e.toString());
-                    return;
-                }
-                LOG.warn("writing {} check-in records failed (attempt {}), retrying: {}", batch.size(), attempt, e.toString());
-                try {
-                    Thread.sleep(50L << attempt);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+        writer.flush();
     }
 
     private static void write(Handle h, List<Decision> batch) {
@@ -276,25 +228,17 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
             FROM device d JOIN product p ON p.id = d.product_id
             LEFT JOIN firmware_release r ON r.id = d.pinned_release_id""";
 
-    private static Device device(java.sql.ResultSet rs, List<Device.TimelineEntry> timeline) throws java.sql.SQLException {
+    private Device device(java.sql.ResultSet rs, List<Device.TimelineEntry> timeline) throws java.sql.SQLException {
         return new Device(rs.getString("mac"), rs.getString("product_name"), rs.getString("chip_id"),
                 Sql.longOrNull(rs, "chip_size"), Sql.longOrNull(rs, "free_space"), Sql.longOrNull(rs, "sketch_size"),
                 rs.getString("sdk_version"), rs.getString("running_version"), rs.getString("running_md5"),
                 rs.getString("running_sha256"), rs.getString("address"), Sql.instant(rs, "first_seen"),
                 Sql.instant(rs, "last_seen"), rs.getString("pinned_version"), rs.getString("last_outcome"),
-                rs.getString("last_reason"), timeline);
+                rs.getString("last_reason"), List.copyOf(tags(rs.getString("mac"))), timeline);
     }
 
     @Override
     public void close() {
-        // No interrupt: it could land inside a JDBC call. The writer sees the flag within 100 ms,
-        // drains what is queued and exits.
-        closed = true;
-        try {
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.close();
     }
-
 }

@@ -6,37 +6,51 @@ import org.updraft.server.catalog.Artifact;
 import org.updraft.server.catalog.ArtifactRole;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
+import org.updraft.server.catalog.ProductKind;
 import org.updraft.server.catalog.Release;
+import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.UpdateTracker;
 
 /**
  * Turns a check-in into a {@link Decision}, from memory only (no database read on this path).
  *
- * <p>Target: the release pinned to the device, else the newest release of its product. What the
- * device runs is recognised, most reliable first, by the image hash it reports (ESP32
- * sketch-sha256, ESP8266 sketch-md5 — matched against the MD5 each artifact has once installed),
- * then by the version it reports. An image is offered only when the device does not already run
- * the target, the target is not older than what it runs (unless the target is pinned or marked as
- * a downgrade), and it fits the device: same chip family, flash chip at least the image's
- * declared size, image no larger than the reported free space.
+ * <p>What the device runs is recognised, most reliable first, by the image hash it reports
+ * (ESP32 sketch-sha256, ESP8266 sketch-md5 — matched against the MD5 each artifact has once
+ * installed), then by the version it reports. That observation first advances the device's open
+ * updates ({@link UpdateTracker}: installed, confirmed, failed attempt, rolled back).
+ *
+ * <p>Target, first match wins: the release pinned to the device; the release of a running
+ * rollout whose current wave includes the device ({@link RolloutEngine#offer}); else the
+ * baseline — the newest release of the product that no rollout holds. An image is offered only
+ * when the device does not already run the target, the target is not older than what it runs
+ * (unless pinned or marked as a downgrade), and it fits the device: same chip family, flash chip
+ * at least the product's, image no larger than the reported free space.
  */
 public final class UpdatePolicy {
 
     private final Catalog catalog;
     private final Pins pins;
+    private final RolloutEngine rollouts;
+    private final UpdateTracker updates;
 
-    public UpdatePolicy(Catalog catalog, Pins pins) {
+    public UpdatePolicy(Catalog catalog, Pins pins, RolloutEngine rollouts, UpdateTracker updates) {
         this.catalog = catalog;
         this.pins = pins;
+        this.rollouts = rollouts;
+        this.updates = updates;
     }
 
     public Decision decide(CheckIn in, Optional<Product> maybeProduct) {
         if (maybeProduct.isEmpty()) {
             return new Decision(in, null, Outcome.UNKNOWN_PRODUCT, in.version(), null, null,
-                    "no product at " + in.productPath());
+                    "no product at " + in.productPath(), null);
         }
         Product product = maybeProduct.get();
         Optional<Release> running = runningRelease(in, product);
         String runningVersion = running.map(r -> r.version().toString()).orElse(in.version());
+        if (in.mac() != null) {
+            updates.observe(in.mac(), runningVersion, product.healthWindow(), in.at());
+        }
 
         String productFamily = product.chip().startsWith("esp32") ? "esp32" : "esp8266";
         if (in.family() != null && !in.family().equals(productFamily)) {
@@ -49,20 +63,31 @@ public final class UpdatePolicy {
                     "mode '" + in.mode() + "' asked for; Updraft serves sketch images only");
         }
         Long pinned = in.mac() == null ? null : pins.pinnedRelease(in.mac());
-        Optional<Release> target = pinned != null ? catalog.release(pinned) : catalog.newestRelease(product);
-        if (target.isEmpty() || target.get().productId() != product.id()) {
-            target = catalog.newestRelease(product);
+        Optional<Release> target = Optional.empty();
+        Long rolloutId = null;
+        if (pinned != null) {
+            target = catalog.release(pinned).filter(r -> r.productId() == product.id());
+        }
+        if (target.isEmpty() && pinned == null && in.mac() != null) {
+            Optional<RolloutEngine.Offer> offer = rollouts.offer(product, in.mac(), runningVersion, in.at());
+            if (offer.isPresent()) {
+                target = Optional.of(offer.get().release());
+                rolloutId = offer.get().rollout().id();
+            }
+        }
+        if (target.isEmpty()) {
+            target = catalog.releases(product).stream().filter(r -> !rollouts.holds(r)).findFirst();
         }
         if (target.isEmpty()) {
             return refuse(in, product, Outcome.NO_RELEASE, runningVersion, null,
-                    "product '" + product.name() + "' has no release yet");
+                    "product '" + product.name() + "' has no release for this device yet");
         }
         Release t = target.get();
         boolean isPinned = pinned != null && pinned == t.id();
+        String via = isPinned ? " (pinned)" : rolloutId != null ? " (rollout " + rolloutId + ")" : "";
 
         if (in.endpoint() == Endpoint.VERSION) {
-            return new Decision(in, product, Outcome.VERSION, runningVersion, t, null,
-                    "assigned " + t.version() + (isPinned ? " (pinned)" : ""));
+            return new Decision(in, product, Outcome.VERSION, runningVersion, t, null, "assigned " + t.version() + via, rolloutId);
         }
         if (running.isPresent() && running.get().id() == t.id()) {
             return refuse(in, product, Outcome.UP_TO_DATE, runningVersion, t, "runs " + t.version());
@@ -76,7 +101,7 @@ public final class UpdatePolicy {
         }
         ArtifactRole role = switch (in.endpoint()) {
             case NONOS_USER_BIN -> in.nonosSlot() == 1 ? ArtifactRole.USER1 : ArtifactRole.USER2;
-            default -> product.kind() == org.updraft.server.catalog.ProductKind.NONOS ? null : ArtifactRole.FIRMWARE;
+            default -> product.kind() == ProductKind.NONOS ? null : ArtifactRole.FIRMWARE;
         };
         if (role == null) {
             return refuse(in, product, Outcome.BAD_REQUEST, runningVersion, t,
@@ -97,8 +122,7 @@ public final class UpdatePolicy {
                     "image is " + a.size() + " bytes; device has " + in.freeSpace() + " bytes free");
         }
         return new Decision(in, product, Outcome.UPDATE, runningVersion, t, a,
-                (runningVersion == null ? "unknown image" : runningVersion) + " -> " + t.version()
-                        + (isPinned ? " (pinned)" : ""));
+                (runningVersion == null ? "unknown image" : runningVersion) + " -> " + t.version() + via, rolloutId);
     }
 
     private Optional<Release> runningRelease(CheckIn in, Product product) {
@@ -131,6 +155,6 @@ public final class UpdatePolicy {
     }
 
     private static Decision refuse(CheckIn in, Product product, Outcome outcome, String running, Release target, String reason) {
-        return new Decision(in, product, outcome, running, target, null, reason);
+        return new Decision(in, product, outcome, running, target, null, reason, null);
     }
 }

@@ -16,7 +16,13 @@ import org.updraft.server.fleet.Decision;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.Endpoint;
 import org.updraft.server.fleet.Outcome;
+import org.updraft.server.fleet.Mac;
 import org.updraft.server.fleet.UpdatePolicy;
+import org.updraft.core.version.Version;
+import org.updraft.server.Rejection;
+import org.updraft.server.catalog.Release;
+import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.UpdateTracker;
 
 /**
  * The device-facing pull endpoints (DESIGN §3). Each request becomes one {@link CheckIn}, one
@@ -41,13 +47,20 @@ public final class DeviceEndpoints {
     private final DeviceRegistry devices;
     private final ArtifactStore store;
     private final Metrics metrics;
+    private final UpdateTracker updates;
+    private final RolloutEngine rollouts;
+    private final java.time.Clock clock;
 
-    public DeviceEndpoints(Catalog catalog, UpdatePolicy policy, DeviceRegistry devices, ArtifactStore store, Metrics metrics) {
+    public DeviceEndpoints(Catalog catalog, UpdatePolicy policy, DeviceRegistry devices, ArtifactStore store, Metrics metrics,
+                           UpdateTracker updates, RolloutEngine rollouts, java.time.Clock clock) {
         this.catalog = catalog;
         this.policy = policy;
         this.devices = devices;
         this.store = store;
         this.metrics = metrics;
+        this.updates = updates;
+        this.rollouts = rollouts;
+        this.clock = clock;
     }
 
     void register(Router router) {
@@ -55,6 +68,51 @@ public final class DeviceEndpoints {
         router.get("/u/{product}/user1.bin", ex -> nonos(ex, 1));
         router.get("/u/{product}/user2.bin", ex -> nonos(ex, 2));
         router.get("/u/{product}/version", this::version);
+        router.post("/u/{product}/report", this::report);
+    }
+
+    /** What firmware may say about an update: {@code {"mac", "status": "ok|error|rolled_back", "version"?, "detail"?}}. */
+    record Report(String mac, String status, String version, String detail) {
+    }
+
+    /**
+     * {@code POST /u/{product}/report}: optional, for firmware that wants to say more than its
+     * check-ins do — "ok" confirms at once, "rolled_back" says a trial boot reverted, "error"
+     * counts a failed attempt. Applies to the named release, else the device's latest update.
+     */
+    private void report(Exchange ex) {
+        Product product = catalog.requireProduct(ex.param("product"));
+        Report r = ex.bodyJson(Report.class);
+        if (r.mac() == null || r.status() == null) {
+            throw Rejection.badRequest("body must be {\"mac\": \"DE:BA:7A:B1:E0:42\", \"status\": \"ok|error|rolled_back\", "
+                    + "\"version\": optional, \"detail\": optional}");
+        }
+        String mac;
+        try {
+            mac = Mac.parse(r.mac());
+        } catch (IllegalArgumentException e) {
+            throw Rejection.badRequest(e.getMessage());
+        }
+        Long releaseId;
+        if (r.version() != null) {
+            try {
+                releaseId = catalog.release(product, Version.parse(r.version())).map(Release::id)
+                        .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + r.version()));
+            } catch (IllegalArgumentException e) {
+                throw Rejection.badRequest("version '" + r.version() + "' is not valid: " + e.getMessage());
+            }
+        } else {
+            releaseId = updates.ofDevice(mac).stream().findFirst().map(u -> u.releaseId())
+                    .orElseThrow(() -> Rejection.notFound("device " + mac + " has no update to report on"));
+        }
+        try {
+            var u = updates.report(mac, releaseId, r.status(), r.detail(), ex.at())
+                    .orElseThrow(() -> Rejection.notFound("device " + mac + " was never offered that release"));
+            LOG.info("report {} {}: {} -> {}", mac, product.name(), r.status(), u.state().id());
+            ex.json(200, java.util.Map.of("state", u.state().id()));
+        } catch (IllegalArgumentException e) {
+            throw Rejection.badRequest(e.getMessage());
+        }
     }
 
     /** A request for a product's configured update path (not a route: paths are data). */
@@ -175,13 +233,13 @@ public final class DeviceEndpoints {
                 ex.response().setStatus(200);
                 h.put("x-MD5", a.md5());
                 h.put(HttpHeader.CONTENT_LENGTH, a.size());
-                write(ex, image);
+                write(ex, d, image, true);
             }
             case ByteRange.Partial p -> {
                 ex.response().setStatus(206);
                 h.put(HttpHeader.CONTENT_RANGE, "bytes " + p.first() + "-" + p.last() + "/" + a.size());
                 h.put(HttpHeader.CONTENT_LENGTH, p.length());
-                write(ex, image.slice((int) p.first(), (int) p.length()));
+                write(ex, d, image.slice((int) p.first(), (int) p.length()), p.last() == a.size() - 1);
             }
             case ByteRange.Unsatisfiable u -> {
                 h.remove(HttpHeader.ETAG);
@@ -192,14 +250,46 @@ public final class DeviceEndpoints {
         }
     }
 
-    private void write(Exchange ex, ByteBuffer body) {
+    /**
+     * Writes the body; for identified devices a transfer that ends with the image's last byte is
+     * one attempt of their update (the tracker and the rollout's concurrency count follow it).
+     */
+    private void write(Exchange ex, Decision d, ByteBuffer body, boolean endsWithLastByte) {
         if (ex.isHead()) {
             ex.finish(null, Callback.NOOP);
             return;
         }
         long bytes = body.remaining();
+        String mac = d.checkIn().mac();
+        boolean tracked = mac != null && endsWithLastByte;
+        long releaseId = d.target().id();
+        Long rollout = d.rolloutId();
+        if (tracked) {
+            updates.downloading(mac, releaseId, rollout, ex.at());
+            if (rollout != null) {
+                rollouts.downloadStarted(rollout);
+            }
+        }
         metrics.downloadStarted();
-        ex.finish(body, Callback.from(() -> metrics.downloadEnded(bytes), failure -> metrics.downloadEnded(0)));
+        ex.finish(body, Callback.from(() -> {
+            metrics.downloadEnded(bytes);
+            if (tracked) {
+                ended(mac, releaseId, rollout, true, null);
+            }
+        }, failure -> {
+            metrics.downloadEnded(0);
+            if (tracked) {
+                ended(mac, releaseId, rollout, false, failure.getClass().getSimpleName()
+                        + (failure.getMessage() == null ? "" : ": " + failure.getMessage()));
+            }
+        }));
+    }
+
+    private void ended(String mac, long releaseId, Long rollout, boolean complete, String error) {
+        if (rollout != null) {
+            rollouts.downloadEnded(rollout);
+        }
+        updates.transferEnded(mac, releaseId, complete, error, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
     }
 
     /** Header values are ASCII; anything else becomes '?'. */

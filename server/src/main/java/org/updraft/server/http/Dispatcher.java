@@ -37,7 +37,9 @@ public final class Dispatcher extends Handler.Abstract {
         String method = request.getMethod();
         List<String> allowed = new ArrayList<>(2);
         Router.Match match = path == null ? null : router.find(method, path, allowed);
-        Exchange ex = new Exchange(request, response, callback, match == null ? java.util.Map.of() : match.params(), clock.instant());
+        // Microseconds: what both databases keep, so a time read back equals the time written.
+        Exchange ex = new Exchange(request, response, callback, match == null ? java.util.Map.of() : match.params(),
+                clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
         try {
             if (match != null) {
                 match.route().handler().handle(ex);

@@ -8,9 +8,10 @@ public final class HttpApi {
     private final Router router = new Router();
     private final Dispatcher dispatcher;
 
-    public HttpApi(DeviceEndpoints devices, ManagementApi management, ServiceEndpoints service, Clock clock) {
+    public HttpApi(DeviceEndpoints devices, ManagementApi management, RolloutApi rollouts, ServiceEndpoints service, Clock clock) {
         devices.register(router);
         management.register(router);
+        rollouts.register(router);
         service.register(router);
         this.dispatcher = new Dispatcher(router, devices, clock);
     }

@@ -24,6 +24,7 @@ import org.updraft.server.catalog.Release;
 import org.updraft.server.fleet.Device;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.Mac;
+import org.updraft.server.rollout.UpdateTracker;
 
 /**
  * The management REST API under {@code /api/v1} (JSON), documented in {@code /api/openapi.yaml}.
@@ -34,30 +35,32 @@ public final class ManagementApi {
 
     /** Largest image part accepted in an upload; larger than any ESP slot (ESP32 apps top out near 8 MB). */
     public static final long MAX_IMAGE_BYTES = 16L << 20;
-    private static final Set<String> UPLOAD_FIELDS = Set.of("version", "notes", "downgrade", "firmware", "user1", "user2");
+    private static final Set<String> UPLOAD_FIELDS = Set.of("version", "notes", "downgrade", "hold", "firmware", "user1", "user2");
 
     private final Catalog catalog;
     private final DeviceRegistry devices;
     private final Path uploadDir;
+    private final UpdateTracker updates;
 
-    public ManagementApi(Catalog catalog, DeviceRegistry devices, Path uploadDir) {
+    public ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, Path uploadDir) {
         this.catalog = catalog;
         this.devices = devices;
+        this.updates = updates;
         this.uploadDir = uploadDir;
     }
 
     record ProductView(String name, String chip, String kind, String layout, long flashSize, long slotSize,
-                       String updatePath, Instant createdAt) {
+                       String updatePath, long healthWindowSeconds, Instant createdAt) {
         static ProductView of(Product p) {
             return new ProductView(p.name(), p.chip(), p.kind().id(), p.layout().id(), p.flashSize(), p.slotSize(),
-                    p.updatePath(), p.createdAt());
+                    p.updatePath(), p.healthWindow().toSeconds(), p.createdAt());
         }
     }
 
     record ArtifactView(String role, String sha256, String md5, long size, String format, String chip, String appVersion) {
     }
 
-    record ReleaseView(String product, String version, String notes, boolean downgrade, Instant createdAt,
+    record ReleaseView(String product, String version, String notes, boolean downgrade, boolean held, Instant createdAt,
                        List<ArtifactView> artifacts) {
         static ReleaseView of(Product p, Release r) {
             List<ArtifactView> arts = r.artifacts().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -65,11 +68,23 @@ public final class ManagementApi {
                         Artifact a = e.getValue();
                         return new ArtifactView(e.getKey().id(), a.sha256(), a.md5(), a.size(), a.format(), a.chip(), a.appVersion());
                     }).toList();
-            return new ReleaseView(p.name(), r.version().toString(), r.notes(), r.downgrade(), r.createdAt(), arts);
+            return new ReleaseView(p.name(), r.version().toString(), r.notes(), r.downgrade(), r.held(), r.createdAt(), arts);
         }
     }
 
-    record NewProduct(String name, String chip, String kind, String layout, Long slotSize, String updatePath) {
+    record NewProduct(String name, String chip, String kind, String layout, Long slotSize, String updatePath,
+                      Long healthWindowSeconds) {
+    }
+
+    record TagsRequest(List<String> tags) {
+    }
+
+    /** A device with its update progress per release. */
+    record DeviceView(@com.fasterxml.jackson.annotation.JsonUnwrapped Device device, List<UpdateView> updates) {
+    }
+
+    record UpdateView(String release, Long rollout, String state, int attempts, String lastError, Instant offeredAt,
+                      Instant downloadedAt, Instant installedAt, Instant finishedAt, Instant nextAttemptAt) {
     }
 
     record PinRequest(String version) {
@@ -79,7 +94,7 @@ public final class ManagementApi {
         router.post("/api/v1/products", ex -> {
             NewProduct np = ex.bodyJson(NewProduct.class);
             Product p = catalog.createProduct(new Catalog.ProductSpec(np.name(), np.chip(), np.kind(), np.layout(),
-                    np.slotSize(), np.updatePath()));
+                    np.slotSize(), np.updatePath(), np.healthWindowSeconds()));
             ex.json(201, ProductView.of(p));
         });
         router.get("/api/v1/products", ex -> ex.json(200, catalog.products().stream().map(ProductView::of).toList()));
@@ -107,7 +122,18 @@ public final class ManagementApi {
             String mac = mac(ex.param("mac"));
             Device d = devices.find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac
                     + " (devices register on their first check-in)"));
-            ex.json(200, d);
+            List<UpdateView> ups = updates.ofDevice(mac).stream().map(u -> new UpdateView(
+                    catalog.release(u.releaseId()).map(r -> r.version().toString()).orElse(null), u.rolloutId(), u.state().id(),
+                    u.attempts(), u.lastError(), u.offeredAt(), u.downloadedAt(), u.installedAt(), u.finishedAt(),
+                    u.nextAttemptAt())).toList();
+            ex.json(200, new DeviceView(d, ups));
+        });
+        router.put("/api/v1/devices/{mac}/tags", ex -> {
+            TagsRequest t = ex.bodyJson(TagsRequest.class);
+            if (t.tags() == null) {
+                throw Rejection.badRequest("body must be {\"tags\": [\"canary\", ...]}");
+            }
+            ex.json(200, devices.setTags(mac(ex.param("mac")), t.tags()));
         });
         router.put("/api/v1/devices/{mac}/pin", ex -> {
             PinRequest pr = ex.bodyJson(PinRequest.class);
@@ -161,13 +187,14 @@ public final class ManagementApi {
             String version = null;
             String notes = null;
             boolean downgrade = false;
+            boolean hold = false;
             Map<ArtifactRole, byte[]> images = new EnumMap<>(ArtifactRole.class);
             Map<String, Integer> seen = new LinkedHashMap<>();
             for (MultiPart.Part part : parts) {
                 String name = part.getName();
                 if (name == null || !UPLOAD_FIELDS.contains(name)) {
                     throw Rejection.badRequest("unexpected form field '" + name + "'; expected version, notes, downgrade, "
-                            + "firmware, user1, user2");
+                            + "hold, firmware, user1, user2");
                 }
                 if (seen.merge(name, 1, Integer::sum) > 1) {
                     throw Rejection.badRequest("form field '" + name + "' given more than once");
@@ -175,11 +202,12 @@ public final class ManagementApi {
                 switch (name) {
                     case "version" -> version = part.getContentAsString(StandardCharsets.UTF_8).strip();
                     case "notes" -> notes = part.getContentAsString(StandardCharsets.UTF_8);
-                    case "downgrade" -> downgrade = parseBoolean(part.getContentAsString(StandardCharsets.UTF_8).strip());
+                    case "downgrade" -> downgrade = parseBoolean("downgrade", part.getContentAsString(StandardCharsets.UTF_8).strip());
+                    case "hold" -> hold = parseBoolean("hold", part.getContentAsString(StandardCharsets.UTF_8).strip());
                     default -> images.put(ArtifactRole.parse(name), bytes(part));
                 }
             }
-            Release r = catalog.addRelease(product, version, notes, downgrade, images);
+            Release r = catalog.addRelease(product, version, notes, downgrade, hold, images);
             ex.json(201, ReleaseView.of(product, r));
         }
     }
@@ -190,11 +218,11 @@ public final class ManagementApi {
         }
     }
 
-    private static boolean parseBoolean(String s) {
+    private static boolean parseBoolean(String field, String s) {
         return switch (s.toLowerCase()) {
             case "true", "1", "yes", "on" -> true;
             case "false", "0", "no", "off", "" -> false;
-            default -> throw Rejection.badRequest("downgrade must be true or false, got '" + s + "'");
+            default -> throw Rejection.badRequest(field + " must be true or false, got '" + s + "'");
         };
     }
 

@@ -23,7 +23,8 @@ class DeviceRegistryTest {
             server.product("relay", "arduino-4m");
             server.uploadOk("relay", "2.0.0", Multipart.file("firmware", ImageBuilder.arduino().payload(61, 5_000).build()));
             DeviceRegistry devices = server.server().devices();
-            UpdatePolicy policy = new UpdatePolicy(server.server().catalog(), devices);
+            UpdatePolicy policy = new UpdatePolicy(server.server().catalog(), devices, server.server().rollouts(),
+                    server.server().updates());
             Optional<Product> product = server.server().catalog().product("relay");
             Instant t0 = Instant.parse("2026-11-27T00:00:00Z");
             for (int i = 0; i < 1000; i++) {

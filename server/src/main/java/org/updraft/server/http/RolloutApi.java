@@ -1,0 +1,79 @@
+package org.updraft.server.http;
+
+import java.time.Instant;
+import java.util.List;
+import org.updraft.server.Rejection;
+import org.updraft.server.catalog.Catalog;
+import org.updraft.server.catalog.Product;
+import org.updraft.server.rollout.Rollout;
+import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.WaveStats;
+
+/** Rollouts in the management API: create, list, show with per-wave progress, and the state changes. */
+public final class RolloutApi {
+
+    private final Catalog catalog;
+    private final RolloutEngine engine;
+
+    public RolloutApi(Catalog catalog, RolloutEngine engine) {
+        this.catalog = catalog;
+        this.engine = engine;
+    }
+
+    record PolicyView(double successThreshold, double failureThreshold, long soakSeconds, int maxConcurrent, int maxAttempts,
+                      long backoffSeconds) {
+    }
+
+    record RolloutView(long id, String product, String version, String state, String reason, List<String> targetTags,
+                       String fromVersions, List<String> waves, int currentWave, String currentWaveLabel, Instant waveStartedAt,
+                       PolicyView policy, Instant createdAt, Instant finishedAt, List<WaveStats> progress) {
+    }
+
+    record AbortRequest(String reason) {
+    }
+
+    RolloutView view(Rollout r) {
+        Product p = catalog.product(r.productId()).orElseThrow();
+        String version = catalog.release(r.releaseId()).map(x -> x.version().toString()).orElse(null);
+        Rollout.Policy pol = r.policy();
+        return new RolloutView(r.id(), p.name(), version, r.state().id(), r.reason(), r.targetTags().stream().sorted().toList(),
+                r.fromVersions() == null ? null : r.fromVersions().text(), r.waves().stream().map(w -> w.label()).toList(),
+                r.currentWave(), r.waves().get(r.currentWave()).label(), r.waveStartedAt(),
+                new PolicyView(pol.successThreshold(), pol.failureThreshold(), pol.soak().toSeconds(), pol.maxConcurrent(),
+                        pol.maxAttempts(), pol.backoff().toSeconds()),
+                r.createdAt(), r.finishedAt(), engine.stats(r));
+    }
+
+    void register(Router router) {
+        router.post("/api/v1/products/{product}/rollouts", ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            RolloutEngine.Spec spec = ex.bodyJson(RolloutEngine.Spec.class);
+            ex.json(201, view(engine.create(p, spec)));
+        });
+        router.get("/api/v1/rollouts", ex -> {
+            String product = ex.query("product");
+            Product p = product == null ? null : catalog.requireProduct(product);
+            ex.json(200, engine.list(p).stream().map(this::view).toList());
+        });
+        router.get("/api/v1/rollouts/{id}", ex -> ex.json(200, view(engine.require(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/start", ex -> ex.json(200, view(engine.start(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/pause", ex -> ex.json(200, view(engine.pause(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/resume", ex -> ex.json(200, view(engine.resume(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/abort", ex -> {
+            String reason = null;
+            if (ex.header("Content-Type") != null) {
+                reason = ex.bodyJson(AbortRequest.class).reason();
+            }
+            ex.json(200, view(engine.abort(id(ex), reason)));
+        });
+    }
+
+    private static long id(Exchange ex) {
+        String s = ex.param("id");
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw Rejection.badRequest("rollout id '" + s + "' is not a number");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.updraft.server.rollout;
+
+import java.time.Instant;
+
+/**
+ * One device's progress towards one release: state, attempts, last error and timings.
+ * Immutable; every transition returns a new value.
+ *
+ * @param rolloutId     the rollout that offered it, or null (pin, plain newest release)
+ * @param nextAttemptAt while OFFERED after a failed attempt: not before this instant
+ */
+public record DeviceUpdate(String mac, long releaseId, Long rolloutId, UpdateState state, int attempts, String lastError,
+                           Instant offeredAt, Instant downloadedAt, Instant installedAt, Instant finishedAt,
+                           Instant nextAttemptAt, Instant updatedAt) {
+
+    static DeviceUpdate offered(String mac, long releaseId, Long rolloutId, Instant now) {
+        return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.OFFERED, 0, null, now, null, null, null, null, now);
+    }
+
+    DeviceUpdate withAttempts(int n) {
+        return new DeviceUpdate(mac, releaseId, rolloutId, state, n, lastError, offeredAt, downloadedAt, installedAt,
+                finishedAt, nextAttemptAt, updatedAt);
+    }
+
+    DeviceUpdate downloading(Long rollout, Instant now) {
+        return new DeviceUpdate(mac, releaseId, rollout == null ? rolloutId : rollout, UpdateState.DOWNLOADING, attempts + 1,
+                lastError, now, null, null, null, null, now);
+    }
+
+    DeviceUpdate downloaded(Instant now) {
+        return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.DOWNLOADED, attempts, lastError, offeredAt, now,
+                null, null, null, now);
+    }
+
+    DeviceUpdate installed(Instant now) {
+        return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.INSTALLED, attempts, lastError, offeredAt,
+                downloadedAt, now, null, null, now);
+    }
+
+    DeviceUpdate confirmed(Instant now) {
+        return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.CONFIRMED, attempts, lastError, offeredAt,
+                downloadedAt, installedAt == null ? now : installedAt, now, null, now);
+    }
+
+    DeviceUpdate rolledBack(String why, Instant now) {
+        return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.ROLLED_BACK, attempts, why, offeredAt, downloadedAt,
+                installedAt, now, null, now);
+    }
+
+    /** A failed attempt: retry after {@code backoff} or, when attempts are used up, FAILED. */
+    DeviceUpdate attemptFailed(String why, int maxAttempts, java.time.Duration backoff, Instant now) {
+        if (attempts >= maxAttempts) {
+            return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.FAILED, attempts,
+                    why + " (attempt " + attempts + " of " + maxAttempts + ")", offeredAt, downloadedAt, installedAt, now, null, now);
+        }
+        return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.OFFERED, attempts, why, offeredAt, downloadedAt,
+                installedAt, null, now.plus(backoff), now);
+    }
+
+    boolean mayBeOfferedAt(Instant now) {
+        return switch (state) {
+            case OFFERED -> nextAttemptAt == null || !now.isBefore(nextAttemptAt);
+            case DOWNLOADING, DOWNLOADED, INSTALLED, CONFIRMED, FAILED, ROLLED_BACK -> false;
+        };
+    }
+}

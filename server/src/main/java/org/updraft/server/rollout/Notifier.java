@@ -1,0 +1,30 @@
+package org.updraft.server.rollout;
+
+import java.util.Map;
+
+/** Who hears about offers and rollout events: MQTT, webhooks, or no one. */
+public interface Notifier extends AutoCloseable {
+
+    /**
+     * A device may fetch a release now ({@code updraft/<product>/<mac>/update}): devices that
+     * listen pull at once instead of at their next poll.
+     */
+    void updateAvailable(String product, String mac, Map<String, Object> offer);
+
+    /** wave-advanced, halted, completed, paused, resumed, aborted, started. */
+    void rolloutEvent(String product, long rolloutId, String event, Map<String, Object> detail);
+
+    @Override
+    default void close() {
+    }
+
+    Notifier NONE = new Notifier() {
+        @Override
+        public void updateAvailable(String product, String mac, Map<String, Object> offer) {
+        }
+
+        @Override
+        public void rolloutEvent(String product, long rolloutId, String event, Map<String, Object> detail) {
+        }
+    };
+}

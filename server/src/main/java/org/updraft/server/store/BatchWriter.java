@@ -1,0 +1,144 @@
+package org.updraft.server.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes items to the database in batches from one background thread, so a hot path only
+ * enqueues (DESIGN §7: "device last-seen updates are batched, not one transaction per poll").
+ *
+ * <p>Invariants: items are written in the order enqueued, each batch in one transaction; a
+ * failing batch is retried with backoff (5 attempts) and then logged as lost; {@link #flush()}
+ * returns once everything enqueued before the call is written; {@link #close()} drains the queue
+ * before it returns.
+ */
+public final class BatchWriter<T> implements AutoCloseable {
+
+    /** Writes one batch inside a transaction. */
+    @FunctionalInterface
+    public interface Batch<T> {
+        void write(Handle handle, List<T> items);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
+    private static final int MAX_BATCH = 1000;
+
+    private final String name;
+    private final Jdbi jdbi;
+    private final Batch<T> batch;
+    private final LinkedBlockingQueue<T> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong enqueued = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition progress = lock.newCondition();
+    private long written; // guarded by lock
+    private final Thread writer;
+    private volatile boolean closed;
+
+    public BatchWriter(String name, Jdbi jdbi, Batch<T> batch) {
+        this.name = name;
+        this.jdbi = jdbi;
+        this.batch = batch;
+        this.writer = Thread.ofPlatform().name("updraft-" + name + "-writer").daemon(true).start(this::drain);
+    }
+
+    public void add(T item) {
+        if (closed) {
+            throw new IllegalStateException(name + " writer is closed");
+        }
+        enqueued.incrementAndGet();
+        queue.add(item);
+    }
+
+    /** Blocks until every item added before this call is in the database (at most 10 s). */
+    public void flush() {
+        long target = enqueued.get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        lock.lock();
+        try {
+            while (written < target) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException(name + " writer is " + (target - written) + " items behind after 10 s");
+                }
+                progress.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void drain() {
+        List<T> items = new ArrayList<>(MAX_BATCH);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                T first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                items.add(first);
+                queue.drainTo(items, MAX_BATCH - 1);
+                writeWithRetry(items);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                if (!items.isEmpty()) {
+                    lock.lock();
+                    try {
+                        written += items.size();
+                        progress.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    items.clear();
+                }
+            }
+        }
+    }
+
+    private void writeWithRetry(List<T> items) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                jdbi.useTransaction(h -> batch.write(h, items));
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == 5 || closed) {
+                    LOG.error("{}: lost {} records after {} attempts: {}", name, items.size(), attempt, e.toString());
+                    return;
+                }
+                LOG.warn("{}: writing {} records failed (attempt {}), retrying: {}", name, items.size(), attempt, e.toString());
+                try {
+                    Thread.sleep(50L << attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops accepting items, writes what is queued and returns. No interrupt: it could land inside
+     * a JDBC call; the writer sees the flag within 100 ms.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
