@@ -19,10 +19,17 @@ public final class TestServer implements AutoCloseable {
 
     private final Path dataDir;
     private final TestDatabase.Instance db;
+    private final java.util.function.UnaryOperator<ServerConfig> customize;
     private UpdraftServer server;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public TestServer(TestDatabase kind) {
+        this(kind, c -> c);
+    }
+
+    /** A server whose configuration the test adjusts (clock, rollout tick, notifications). */
+    public TestServer(TestDatabase kind, java.util.function.UnaryOperator<ServerConfig> customize) {
+        this.customize = customize;
         try {
             this.dataDir = Files.createTempDirectory("updraft-test");
         } catch (IOException e) {
@@ -37,7 +44,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     private ServerConfig config() {
-        return new ServerConfig("127.0.0.1", 0, dataDir, db.jdbcUrl());
+        return customize.apply(new ServerConfig("127.0.0.1", 0, dataDir, db.jdbcUrl()));
     }
 
     public UpdraftServer server() {

@@ -32,7 +32,11 @@ public final class MqttNotifier implements Notifier {
         this.base = base;
     }
 
-    /** Connects to {@code tcp://host:port} (or {@code mqtt://}); fails with the reason when the broker cannot be reached. */
+    /**
+     * Connects to {@code tcp://host:port} (or {@code mqtt://}) in the background: a broker that is
+     * down does not stop the server from starting (devices still poll); the client keeps
+     * reconnecting and queues what is published meanwhile. A malformed URL fails at once.
+     */
     public static MqttNotifier connect(String url, String publicBaseUrl) {
         URI uri = URI.create(url);
         if (uri.getHost() == null || !(uri.getScheme().equals("tcp") || uri.getScheme().equals("mqtt"))) {
@@ -43,12 +47,13 @@ public final class MqttNotifier implements Notifier {
                 .serverHost(uri.getHost()).serverPort(uri.getPort() < 0 ? 1883 : uri.getPort())
                 .automaticReconnectWithDefaultConfig()
                 .buildAsync();
-        try {
-            client.connectWith().cleanSession(true).keepAlive(30).send().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot connect to MQTT broker " + url + ": " + e.getMessage(), e);
-        }
-        LOG.info("publishing update notifications to {}", url);
+        client.connectWith().cleanSession(true).keepAlive(30).send().whenComplete((ack, err) -> {
+            if (err != null) {
+                LOG.warn("cannot connect to MQTT broker {} yet ({}); retrying in the background", url, err.toString());
+            } else {
+                LOG.info("publishing update notifications to {}", url);
+            }
+        });
         return new MqttNotifier(client, publicBaseUrl);
     }
 

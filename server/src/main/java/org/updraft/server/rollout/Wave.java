@@ -49,7 +49,8 @@ public record Wave(String tag, double percent) {
                     throw new IllegalArgumentException("wave " + w + "% is outside (0, 100]");
                 }
                 if (p <= last) {
-                    throw new IllegalArgumentException("wave percentages are cumulative and must rise: " + w + "% after " + last + "%");
+                    throw new IllegalArgumentException("wave percentages are cumulative and must rise: " + w + "% after "
+                            + new Wave(null, last).label());
                 }
                 last = p;
                 waves.add(new Wave(null, p));
