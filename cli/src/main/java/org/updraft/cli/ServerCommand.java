@@ -37,11 +37,19 @@ final class ServerCommand implements Callable<Integer> {
             description = "Database, e.g. jdbc:postgresql://localhost:5432/updraft?user=u&password=p (default: H2 file in --data-dir).")
     String jdbcUrl;
 
+    @Option(names = "--mqtt", paramLabel = "URL",
+            description = "MQTT broker for update-available and rollout events, e.g. tcp://127.0.0.1:1883 (default: none).")
+    String mqttUrl;
+
+    @Option(names = "--webhook", paramLabel = "URL",
+            description = "URL that receives rollout events as JSON POSTs (default: none).")
+    String webhookUrl;
+
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig config;
         try {
-            config = new ServerConfig(host, port, dataDir, jdbcUrl);
+            config = new ServerConfig(host, port, dataDir, jdbcUrl).withNotifications(mqttUrl, webhookUrl);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
