@@ -69,12 +69,7 @@ public final class MqttNotifier implements Notifier {
 
     @Override
     public void rolloutEvent(String product, long rolloutId, String event, Map<String, Object> detail) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("event", event);
-        body.put("rollout", rolloutId);
-        body.put("product", product);
-        body.putAll(detail);
-        publish("updraft/" + product + "/rollouts/" + rolloutId, body);
+        publish("updraft/" + product + "/rollouts/" + rolloutId, Notifier.eventBody(product, rolloutId, event, detail));
     }
 
     private void publish(String topic, Map<String, Object> body) {

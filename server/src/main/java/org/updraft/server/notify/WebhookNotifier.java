@@ -5,7 +5,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,11 +37,7 @@ public final class WebhookNotifier implements Notifier {
 
     @Override
     public void rolloutEvent(String product, long rolloutId, String event, Map<String, Object> detail) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("event", event);
-        body.put("rollout", rolloutId);
-        body.put("product", product);
-        body.putAll(detail);
+        Map<String, Object> body = Notifier.eventBody(product, rolloutId, event, detail);
         HttpRequest req = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body))).build();
         http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((r, err) -> {

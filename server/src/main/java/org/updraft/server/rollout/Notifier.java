@@ -18,6 +18,16 @@ public interface Notifier extends AutoCloseable {
     default void close() {
     }
 
+    /** The JSON body of a rollout event, the same on every channel: event, rollout, product, then the details. */
+    static Map<String, Object> eventBody(String product, long rolloutId, String event, Map<String, Object> detail) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("event", event);
+        body.put("rollout", rolloutId);
+        body.put("product", product);
+        body.putAll(detail);
+        return body;
+    }
+
     Notifier NONE = new Notifier() {
         @Override
         public void updateAvailable(String product, String mac, Map<String, Object> offer) {
