@@ -1,10 +1,18 @@
 package org.updraft.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,10 +20,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft device list|show|pin|unpin}: the fleet as the server has seen it check in. */
+/** {@code updraft device list|show|pin|unpin|tag}: the fleet as the server has seen it check in. */
 @Command(name = "device", mixinStandardHelpOptions = true,
-        description = "List and inspect devices that have checked in; pin a device to a release.",
-        subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class, DeviceRunCommand.class})
+        description = "List and inspect devices that have checked in; pin a device to a release; tag devices for rollouts.",
+        subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class,
+                DeviceCommand.Tag.class, DeviceRunCommand.class})
 final class DeviceCommand {
 
     @Command(name = "list", description = "List devices that have checked in, by MAC.")
@@ -105,6 +114,7 @@ final class DeviceCommand {
                         .row("running sha256", Table.text(d.path("runningSha256")))
                         .row("running md5", Table.text(d.path("runningMd5")))
                         .row("pinned version", Table.text(d.path("pinnedVersion")))
+                        .row("tags", tags(d))
                         .row("last seen", Table.time(d.path("lastSeen")))
                         .row("address", Table.text(d.path("address")))
                         .row("chip id", Table.text(d.path("chipId")))
@@ -113,6 +123,21 @@ final class DeviceCommand {
                         .row("sdk version", Table.text(d.path("sdkVersion")))
                         .row("last outcome", outcome)
                         .print(out);
+                JsonNode updates = d.path("updates");
+                if (!updates.isEmpty()) {
+                    out.println();
+                    out.println("Updates (times after the offer):");
+                    Table table = Table.of("RELEASE", "ROLLOUT", "STATE", "ATTEMPTS", "OFFERED", "DOWNLOADED", "INSTALLED",
+                            "FINISHED", "NEXT ATTEMPT", "LAST ERROR");
+                    for (JsonNode u : updates) {
+                        table.row(Table.text(u.path("release")), Table.text(u.path("rollout")), Table.text(u.path("state")),
+                                Table.text(u.path("attempts")), Table.time(u.path("offeredAt")),
+                                after(u.path("offeredAt"), u.path("downloadedAt")), after(u.path("offeredAt"), u.path("installedAt")),
+                                after(u.path("offeredAt"), u.path("finishedAt")), Table.time(u.path("nextAttemptAt")),
+                                Table.brief(u.path("lastError"), 60));
+                    }
+                    table.print(out);
+                }
                 JsonNode timeline = d.path("timeline");
                 out.println();
                 if (timeline.isEmpty()) {
@@ -181,6 +206,84 @@ final class DeviceCommand {
                 out.flush();
             }
             return 0;
+        }
+    }
+
+    @Command(name = "tag", mixinStandardHelpOptions = true,
+            description = {"Replace a device's tags (groups for rollout targets and canary waves):",
+                    "the device then carries exactly the TAGs given; --clear removes them all."})
+    static final class Tag implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "MAC", description = "Device MAC address.")
+        String mac;
+
+        @Parameters(index = "1..*", arity = "0..*", paramLabel = "TAG", description = "Tags, e.g. canary bench-2 (A-Z a-z 0-9 . _ -).")
+        java.util.List<String> tags;
+
+        @Option(names = "--clear", description = "Remove every tag.")
+        boolean clear;
+
+        @Override
+        public Integer call() {
+            boolean given = tags != null && !tags.isEmpty();
+            if (given == clear) {
+                throw new CommandLine.ParameterException(spec.commandLine(), given
+                        ? "give TAGs or --clear, not both"
+                        : "give one or more TAGs, or --clear to remove them all");
+            }
+            ArrayNode list = JsonNodeFactory.instance.arrayNode();
+            if (given) {
+                tags.forEach(list::add);
+            }
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.put("/api/v1/devices/" + ApiClient.segment(mac) + "/tags",
+                        ApiClient.object().set("tags", list));
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                } else {
+                    String now = tags(reply.json());
+                    out.println(now.equals("-") ? "Cleared the tags of " + mac + "." : "Tagged " + mac + ": " + now + ".");
+                }
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    /** A device's tags as "bench-2, canary", or "-". */
+    static String tags(JsonNode device) {
+        java.util.List<String> tags = new ArrayList<>();
+        for (JsonNode t : device.path("tags")) {
+            tags.add(t.asText());
+        }
+        return tags.isEmpty() ? "-" : String.join(", ", tags);
+    }
+
+    /** When {@code later} happened after {@code start}: "+4s", "+1m 5s"; "-" when either is unknown. */
+    static String after(JsonNode start, JsonNode later) {
+        Instant from = instant(start);
+        Instant to = instant(later);
+        if (from == null || to == null) {
+            return Table.time(later);
+        }
+        Duration d = Duration.between(from, to);
+        return d.isNegative() ? Table.time(later) : "+" + RolloutCommand.human(Duration.ofSeconds(d.toSeconds()));
+    }
+
+    private static Instant instant(JsonNode value) {
+        if (value == null || !value.isTextual()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.asText()).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
         }
     }
 

@@ -3,6 +3,7 @@ package org.updraft.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,6 +47,11 @@ final class ProductCommand {
                 description = "Extra URL path devices already in the field ask for updates, e.g. /firmware/update.php.")
         String updatePath;
 
+        @Option(names = "--health-window", paramLabel = "DURATION", converter = DeviceRunCommand.DurationConverter.class,
+                description = "How long a device must keep checking in on a new image before its update counts as confirmed,"
+                        + " e.g. 5m (default: the server's, 5m).")
+        Duration healthWindow;
+
         @Override
         public Integer call() {
             ObjectNode body = ApiClient.object()
@@ -60,6 +66,9 @@ final class ProductCommand {
             }
             if (updatePath != null) {
                 body.put("updatePath", updatePath);
+            }
+            if (healthWindow != null) {
+                body.put("healthWindowSeconds", RolloutCommand.seconds(spec, "--health-window", healthWindow));
             }
             try (ApiClient api = remote.client()) {
                 ApiClient.Reply reply = api.post("/api/v1/products", body);
@@ -121,6 +130,8 @@ final class ProductCommand {
                 .row("flash size", Table.size(product.path("flashSize")))
                 .row("slot size", Table.size(product.path("slotSize")))
                 .row("update path", Table.text(product.path("updatePath")))
+                .row("health window", product.path("healthWindowSeconds").canConvertToLong()
+                        ? RolloutCommand.human(Duration.ofSeconds(product.path("healthWindowSeconds").asLong())) : "-")
                 .row("created", Table.time(product.path("createdAt")));
     }
 }

@@ -46,6 +46,9 @@ final class ReleaseCommand {
         @Option(names = "--downgrade", description = "Allow devices running a newer version to install this one.")
         boolean downgrade;
 
+        @Option(names = "--hold", description = "Hold the release: devices get it only through a rollout (updraft rollout create).")
+        boolean hold;
+
         static final class Images {
             @Option(names = "--firmware", required = true, paramLabel = "FILE", description = "The image (Arduino, ESP32, ESP-IDF).")
             Path firmware;
@@ -81,6 +84,9 @@ final class ReleaseCommand {
             }
             if (downgrade) {
                 body.field("downgrade", "true");
+            }
+            if (hold) {
+                body.field("hold", "true");
             }
             for (Artifact artifact : artifacts) {
                 try {
@@ -122,8 +128,15 @@ final class ReleaseCommand {
 
     /** "Released relay 1.0.0" and a ROLE/SIZE/SHA256/MD5 table. */
     static void summary(JsonNode release, PrintWriter out) {
+        java.util.List<String> flags = new ArrayList<>();
+        if (release.path("downgrade").asBoolean(false)) {
+            flags.add("downgrade allowed");
+        }
+        if (release.path("held").asBoolean(false)) {
+            flags.add("held: devices get it only through a rollout");
+        }
         out.println("Released " + Table.text(release.path("product")) + " " + Table.text(release.path("version"))
-                + (release.path("downgrade").asBoolean(false) ? " (downgrade allowed)" : ""));
+                + (flags.isEmpty() ? "" : " (" + String.join("; ", flags) + ")"));
         if (!Table.text(release.path("notes")).equals("-")) {
             out.println("Notes: " + release.path("notes").asText());
         }

@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
                 ProductCommand.class,
                 ReleaseCommand.class,
                 DeviceCommand.class,
+                RolloutCommand.class,
                 SimulateCommand.class,
                 PushCommand.class,
                 CommandLine.HelpCommand.class,

@@ -43,13 +43,14 @@ class EndToEndTest {
             assertThat(create.exit()).as(create.toString()).isZero();
             assertThat(create.out()).startsWith("""
                     Created product relay
-                      chip         esp8266
-                      kind         arduino
-                      layout       arduino-4m
-                      flash size   4 MiB
-                      slot size    1044464 B
-                      update path  -
-                      created      20""");
+                      chip           esp8266
+                      kind           arduino
+                      layout         arduino-4m
+                      flash size     4 MiB
+                      slot size      1044464 B
+                      update path    -
+                      health window  5m
+                      created        20""");
 
             Run upload = Run.of("release", "upload", "relay", "1.0.0", "--firmware", fw.toString(), "--server", url);
             assertThat(upload.exit()).as(upload.toString()).isZero();

@@ -48,13 +48,14 @@ class RemoteCommandsTest {
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).isEqualTo("""
                     Created product relay
-                      chip         esp8266
-                      kind         arduino
-                      layout       arduino-4m
-                      flash size   4 MiB
-                      slot size    1004 KiB
-                      update path  -
-                      created      2026-11-27 01:43:12Z
+                      chip           esp8266
+                      kind           arduino
+                      layout         arduino-4m
+                      flash size     4 MiB
+                      slot size      1004 KiB
+                      update path    -
+                      health window  -
+                      created        2026-11-27 01:43:12Z
                     """);
             StubServer.Request request = stub.only();
             assertThat(request.header("Content-Type")).isEqualTo("application/json");
@@ -192,6 +193,7 @@ class RemoteCommandsTest {
                       running sha256   -
                       running md5      0123456789abcdef0123456789abcdef
                       pinned version   -
+                      tags             -
                       last seen        2026-11-27 01:50:00Z
                       address          10.0.0.7
                       chip id          0x1a2b3c
