@@ -1,0 +1,417 @@
+package org.updraft.device.fleet;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.updraft.device.boot.Board;
+import org.updraft.device.boot.Bootloader;
+import org.updraft.device.boot.BootResult;
+import org.updraft.device.boot.EbootCopy;
+import org.updraft.device.boot.FlashMap;
+import org.updraft.device.boot.IdfOtaData;
+import org.updraft.device.boot.NonosBoot;
+import org.updraft.device.boot.TrialBoot;
+import org.updraft.device.client.DeviceProfile;
+import org.updraft.device.client.Identity;
+import org.updraft.device.client.UpdateOutcome;
+import org.updraft.device.flash.NorFlash;
+
+/**
+ * Runs a fleet against a real server (issue 5 item 4):
+ * <ol>
+ *   <li>creates the product (with the plan's health window) and uploads the factory release and
+ *       the new release, the latter with {@code hold=true} so only the rollout delivers it;</li>
+ *   <li>powers on N devices (one virtual thread each; flash shared copy-on-write with the factory
+ *       image), lets each check in once so the server knows it, tags the canaries and, with MQTT,
+ *       subscribes the listening devices;</li>
+ *   <li>creates and starts the rollout; the devices poll through the {@link FaultyLink};</li>
+ *   <li>{@link Run#await()} watches the rollout until it has settled — completed and every member
+ *       confirmed, failed or rolled back; or halted/aborted with nothing in flight — or until the
+ *       limit, then stops the devices and reports.</li>
+ * </ol>
+ */
+public final class FleetSimulator {
+    /** Check-ins at once while the fleet registers. */
+    private static final int REGISTER_PARALLELISM = 64;
+    private static final Duration WATCH = Duration.ofMillis(200);
+
+    private FleetSimulator() {
+    }
+
+    /** Sets the run up and starts the rollout; the devices are polling when this returns. */
+    public static Run start(Scenario s) throws IOException, InterruptedException {
+        return new Run(s);
+    }
+
+    /** {@link #start} and {@link Run#await}. */
+    public static FleetReport run(Scenario s, Progress progress) throws IOException, InterruptedException {
+        try (Run run = start(s)) {
+            return run.await(progress);
+        }
+    }
+
+    /** The boot model a fleet device has: one that can revert an image that does not confirm itself. */
+    static Bootloader bootloader(DeviceProfile profile) {
+        return switch (profile) {
+            case NONOS_512K -> new NonosBoot(FlashMap.NONOS_512K, TrialBoot.of(1));
+            case ARDUINO_4M -> new EbootCopy(FlashMap.ARDUINO_4M);
+            case ESP32_4M -> new IdfOtaData(FlashMap.ESP32_4M, true);
+        };
+    }
+
+    /** A running fleet. */
+    public static final class Run implements AutoCloseable {
+        private final Scenario scenario;
+        private final ServerApi api;
+        private final Firmware firmware;
+        private final FaultyLink link;
+        private final List<FleetDevice> devices = new ArrayList<>();
+        private final List<UpdateSubscription> subscriptions = new ArrayList<>();
+        private final List<Thread> threads = new ArrayList<>();
+        private final long rolloutId;
+        private final long startNanos;
+        private final Duration startFleet;
+        private final double[] waveStart;
+        private final double[] waveEnd;
+        private volatile RolloutStatus last;
+        private int lastWave;
+        private boolean stopped;
+
+        private Run(Scenario s) throws IOException, InterruptedException {
+            this.scenario = s;
+            this.api = new ServerApi(s.server());
+            Scenario.Plan plan = s.plan();
+            this.firmware = Firmware.samples(s.fleet().profile(), plan.badRelease());
+            String layout = s.fleet().profile().id();
+            api.createProduct(s.product(), layout, plan.healthWindow().toSeconds());
+            api.uploadRelease(s.product(), firmware.oldVersion(), false, firmware.parts().get(firmware.oldVersion()));
+            api.uploadRelease(s.product(), firmware.newVersion(), true, firmware.parts().get(firmware.newVersion()));
+            this.link = FaultyLink.open(s.server(), s.faults(), s.clock(), s.seed());
+            try {
+                boot();
+                register();
+                tagCanaries();
+                subscribe();
+                Map<String, Object> spec = new LinkedHashMap<>();
+                spec.put("version", firmware.newVersion());
+                spec.put("waves", plan.waves());
+                spec.put("successThreshold", plan.successThreshold());
+                spec.put("failureThreshold", plan.failureThreshold());
+                spec.put("soakSeconds", plan.soak().toSeconds());
+                spec.put("maxConcurrent", plan.maxConcurrent());
+                spec.put("maxAttempts", plan.maxAttempts());
+                spec.put("backoffSeconds", plan.backoff().toSeconds());
+                RolloutStatus draft = api.createRollout(s.product(), spec);
+                this.rolloutId = draft.id();
+                this.waveStart = new double[draft.waves().size()];
+                this.waveEnd = new double[draft.waves().size()];
+                Arrays.fill(waveEnd, -1);
+                this.last = api.rollout(rolloutId, "start");
+                this.startNanos = System.nanoTime();
+                this.startFleet = s.clock().elapsed();
+                this.lastWave = 0;
+                for (FleetDevice d : devices) {
+                    threads.add(Thread.ofVirtual().name("fleet-device-" + d.index()).start(d::run));
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                closeQuietly();
+                throw e;
+            }
+        }
+
+        private void boot() {
+            DeviceProfile profile = scenario.fleet().profile();
+            Bootloader bootloader = bootloader(profile);
+            NorFlash factory = NorFlash.erased(bootloader.map().flashSize());
+            bootloader.provision(factory, firmware.factory());
+            SplittableRandom random = new SplittableRandom(scenario.seed());
+            int salt = random.nextInt(256);
+            String oui = profile == DeviceProfile.ESP32_4M ? "24:0A:C4" : "5C:CF:7F";
+            int canaries = scenario.fleet().canaries();
+            String canaryTag = firstTagWave(scenario.plan().waves());
+            for (int i = 0; i < scenario.fleet().devices(); i++) {
+                String mac = String.format("%s:%02X:%02X:%02X", oui, salt, (i >> 8) & 0xFF, i & 0xFF);
+                Board board = new Board(bootloader, factory.copy());
+                board.powerOn();
+                if (!(board.state() instanceof BootResult.Booted)) {
+                    throw new IllegalStateException("the factory image does not boot on " + profile.id() + ": " + board.state());
+                }
+                Set<String> tags = i < canaries && canaryTag != null ? Set.of(canaryTag) : Set.of();
+                devices.add(new FleetDevice(i, Identity.of(mac, profile.sdkVersion()), board, firmware, scenario, link.uri(), tags,
+                        random.nextLong()));
+            }
+        }
+
+        /** Every device checks in once (the server registers devices at their first check-in). */
+        private void register() throws InterruptedException, IOException {
+            Semaphore permits = new Semaphore(REGISTER_PARALLELISM);
+            List<Future<UpdateOutcome>> results = new ArrayList<>();
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (FleetDevice d : devices) {
+                    results.add(pool.submit(() -> {
+                        permits.acquire();
+                        try {
+                            UpdateOutcome o = d.attempt();
+                            for (int i = 0; i < 3 && o instanceof UpdateOutcome.Failed; i++) {
+                                o = d.attempt();
+                            }
+                            return o;
+                        } finally {
+                            permits.release();
+                        }
+                    }));
+                }
+            }
+            for (int i = 0; i < results.size(); i++) {
+                try {
+                    if (results.get(i).get() instanceof UpdateOutcome.Failed f) {
+                        throw new IOException("device " + devices.get(i).mac() + " cannot check in: " + f.code() + " " + f.message());
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IOException("device " + devices.get(i).mac() + " cannot check in: " + e.getCause(), e.getCause());
+                }
+            }
+        }
+
+        private void tagCanaries() throws IOException, InterruptedException {
+            for (FleetDevice d : devices) {
+                if (!d.tags().isEmpty()) {
+                    api.tags(d.mac(), List.copyOf(d.tags()));
+                }
+            }
+        }
+
+        private void subscribe() {
+            if (scenario.mqttUrl() == null) {
+                return;
+            }
+            int listening = (int) Math.round(scenario.fleet().mqttShare() * devices.size());
+            for (int i = 0; i < listening; i++) {
+                FleetDevice d = devices.get(i);
+                subscriptions.add(UpdateSubscription.subscribe(scenario.mqttUrl(), scenario.product(), d.mac(), d::notified));
+            }
+        }
+
+        static String firstTagWave(String waves) {
+            for (String w : waves.split(",")) {
+                String t = w.strip();
+                if (!t.isEmpty() && !Character.isDigit(t.charAt(0)) && t.charAt(0) != '.') {
+                    return t;
+                }
+            }
+            return null;
+        }
+
+        public long rolloutId() {
+            return rolloutId;
+        }
+
+        public List<FleetDevice> devices() {
+            return List.copyOf(devices);
+        }
+
+        public Firmware firmware() {
+            return firmware;
+        }
+
+        public ServerApi api() {
+            return api;
+        }
+
+        public FaultyLink link() {
+            return link;
+        }
+
+        public Scenario scenario() {
+            return scenario;
+        }
+
+        /** {@link System#nanoTime()} when the rollout was started. */
+        public long startNanos() {
+            return startNanos;
+        }
+
+        /** The rollout as the server shows it now (the last answer if the server is unreachable). */
+        public RolloutStatus status() throws InterruptedException {
+            try {
+                RolloutStatus s = api.rollout(rolloutId);
+                observe(s);
+                return s;
+            } catch (IOException e) {
+                return last;
+            }
+        }
+
+        private synchronized void observe(RolloutStatus s) {
+            double now = fleetSeconds();
+            int wave = s.currentWave();
+            for (int i = lastWave; i < wave && i < waveEnd.length; i++) {
+                waveEnd[i] = now;
+                if (i + 1 < waveStart.length) {
+                    waveStart[i + 1] = now;
+                }
+            }
+            lastWave = Math.max(lastWave, wave);
+            if (s.state().equals("completed") && waveEnd[wave] < 0) {
+                waveEnd[wave] = now;
+            }
+            last = s;
+        }
+
+        private double fleetSeconds() {
+            return (scenario.clock().elapsed().minus(startFleet)).toMillis() / 1000.0;
+        }
+
+        /**
+         * Waits until the rollout has settled (or the limit), stops the devices and reports.
+         * Settled: completed and every member confirmed, failed or rolled back; or halted/aborted
+         * with nothing in flight (no download running, no image written and unconfirmed), twice in a row.
+         */
+        public FleetReport await(Progress progress) throws InterruptedException {
+            long deadline = startNanos + scenario.clock().real(scenario.limit()).toNanos();
+            boolean settled = false;
+            int quiet = 0;
+            while (System.nanoTime() < deadline) {
+                RolloutStatus s = status();
+                progress.show(s, Duration.ofMillis((long) (fleetSeconds() * 1000)));
+                if (settled(s)) {
+                    if (++quiet >= 2) {
+                        settled = true;
+                        break;
+                    }
+                } else {
+                    quiet = 0;
+                }
+                Thread.sleep(WATCH);
+            }
+            double fleetSeconds = fleetSeconds();
+            double realSeconds = (System.nanoTime() - startNanos) / 1e9;
+            stop();
+            progress.done();
+            return report(settled, fleetSeconds, realSeconds);
+        }
+
+        public FleetReport await() throws InterruptedException {
+            return await(Progress.NONE);
+        }
+
+        static boolean settled(RolloutStatus s) {
+            return switch (s.state()) {
+                case "completed" -> s.progress().stream().allMatch(w -> w.settled() == w.members());
+                case "halted", "aborted" -> s.total(RolloutStatus.WaveProgress::inFlight) == 0;
+                default -> false;
+            };
+        }
+
+        /** Stops every device (bounded wait) and the subscriptions; the link closes with {@link #close()}. */
+        public synchronized void stop() throws InterruptedException {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            devices.forEach(FleetDevice::stop);
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            for (Thread t : threads) {
+                long left = until - System.nanoTime();
+                if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                    t.interrupt();
+                }
+            }
+            subscriptions.forEach(UpdateSubscription::close);
+        }
+
+        private FleetReport report(boolean settled, double fleetSeconds, double realSeconds) throws InterruptedException {
+            RolloutStatus s = last;
+            for (int i = 0; i < 5; i++) {
+                try {
+                    s = api.rollout(rolloutId);
+                    observe(s);
+                    break;
+                } catch (IOException e) {
+                    Thread.sleep(200);
+                }
+            }
+            // Attempts per device, counted on the link, grouped by wave when the grouping agrees with the server.
+            int waves = s.progress().size();
+            int[] members = new int[waves];
+            long[] attemptSum = new long[waves];
+            int[] attempted = new int[waves];
+            int[] attemptMax = new int[waves];
+            long allSum = 0;
+            int allAttempted = 0;
+            int allMax = 0;
+            for (FleetDevice d : devices) {
+                int a = link.transfers(d.mac());
+                int w = Membership.wave(rolloutId, d.mac(), d.tags(), s.waves());
+                if (w >= 0) {
+                    members[w]++;
+                    if (a > 0) {
+                        attemptSum[w] += a;
+                        attempted[w]++;
+                        attemptMax[w] = Math.max(attemptMax[w], a);
+                    }
+                }
+                if (a > 0) {
+                    allSum += a;
+                    allAttempted++;
+                    allMax = Math.max(allMax, a);
+                }
+            }
+            List<FleetReport.WaveRow> rows = new ArrayList<>();
+            for (int i = 0; i < waves; i++) {
+                RolloutStatus.WaveProgress p = s.progress().get(i);
+                boolean grouped = members[i] == p.members();
+                double mean = grouped ? (attempted[i] == 0 ? 0 : (double) attemptSum[i] / attempted[i]) : p.meanAttempts();
+                Double time = waveEnd[i] < 0 ? null : waveEnd[i] - waveStart[i];
+                rows.add(new FleetReport.WaveRow(p.label(), p.members(), p.reached(), p.confirmed(), p.failed(), p.rolledBack(),
+                        Math.round(mean * 100) / 100.0, grouped ? attemptMax[i] : null, time));
+            }
+            int onNew = 0;
+            int onOld = 0;
+            int bricked = 0;
+            int invalid = 0;
+            for (FleetDevice d : devices) {
+                if (d.bricked() != null || !(d.board().state() instanceof BootResult.Booted b)) {
+                    bricked++;
+                } else if (!firmware.isValid(b.image())) {
+                    invalid++;
+                } else if (firmware.newVersion().equals(d.version())) {
+                    onNew++;
+                } else {
+                    onOld++;
+                }
+            }
+            FleetReport.Devices fleet = new FleetReport.Devices(onNew, onOld, bricked, invalid,
+                    s.total(RolloutStatus.WaveProgress::confirmed), devices.stream().mapToInt(FleetDevice::rollbacks).sum(),
+                    devices.stream().mapToInt(FleetDevice::crashes).sum(),
+                    allAttempted == 0 ? 0 : Math.round(100.0 * allSum / allAttempted) / 100.0, allMax,
+                    devices.stream().mapToInt(FleetDevice::offlineSpells).sum(),
+                    devices.stream().mapToInt(FleetDevice::notifications).sum());
+            return new FleetReport(scenario.product(), scenario.fleet().profile().id(), devices.size(), firmware.newVersion(),
+                    rolloutId, s.state(), s.reason(), settled, Math.round(fleetSeconds * 10) / 10.0,
+                    Math.round(realSeconds * 100) / 100.0, scenario.clock().speed(), List.copyOf(rows), fleet,
+                    new FleetReport.Network(link.transfers(), link.drops(), link.stalls(), link.bytes()));
+        }
+
+        private void closeQuietly() {
+            subscriptions.forEach(UpdateSubscription::close);
+            link.close();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+            link.close();
+        }
+    }
+}

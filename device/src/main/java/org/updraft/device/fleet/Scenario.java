@@ -1,0 +1,130 @@
+package org.updraft.device.fleet;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import org.updraft.device.client.DeviceProfile;
+
+/**
+ * One fleet run: which server, which devices, which faults, which rollout.
+ *
+ * @param server   the Updraft server (management API and device endpoints)
+ * @param mqttUrl  broker the devices subscribe to ({@code tcp://127.0.0.1:1883}), or null: poll only
+ * @param product  product name to create (must not exist yet)
+ * @param clock    fleet time; give the same clock to an in-process server
+ * @param limit    fleet time after which the run stops, settled or not
+ * @param seed     seeds faults, poll jitter and MAC addresses
+ */
+public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, Faults faults, Plan plan, FleetClock clock,
+                       Duration limit, long seed) {
+
+    public static final int MAX_DEVICES = 20_000;
+
+    public Scenario {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(product, "product");
+        Objects.requireNonNull(fleet, "fleet");
+        Objects.requireNonNull(faults, "faults");
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(clock, "clock");
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("limit must be positive");
+        }
+        if (plan.badRelease() && fleet.profile() == DeviceProfile.ARDUINO_4M) {
+            throw new IllegalArgumentException("--bad-release needs a boot model that can revert: arduino-4m (eboot copy) "
+                    + "has no trial boot, so a release that crashes on boot would crash-loop every device it reaches; "
+                    + "use nonos-512k (trial boot) or esp32-4m (IDF rollback)");
+        }
+    }
+
+    /**
+     * @param devices    how many emulated devices (1..20000)
+     * @param poll       fleet time between check-ins (each device adds up to ±20 % jitter)
+     * @param mqttShare  share of devices that subscribe to their update topic (with {@code mqttUrl})
+     * @param canaries   devices tagged with the first tag wave (e.g. "canary") before the rollout starts
+     */
+    public record Fleet(int devices, DeviceProfile profile, Duration poll, double mqttShare, int canaries) {
+        public Fleet {
+            if (devices < 1 || devices > MAX_DEVICES) {
+                throw new IllegalArgumentException("devices must be within 1.." + MAX_DEVICES + ", was " + devices);
+            }
+            Objects.requireNonNull(profile, "profile");
+            if (poll.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("poll must be at least 1s of fleet time, was " + poll);
+            }
+            if (!(mqttShare >= 0 && mqttShare <= 1)) {
+                throw new IllegalArgumentException("mqttShare must be within 0..1, was " + mqttShare);
+            }
+            if (canaries < 0 || canaries > devices) {
+                throw new IllegalArgumentException("canaries must be within 0.." + devices + ", was " + canaries);
+            }
+        }
+    }
+
+    /**
+     * What the network and the devices do wrong.
+     *
+     * @param drop        probability that an image transfer is cut at a random byte of its body
+     * @param stall       probability that an image transfer stops sending at a random byte until the device gives up
+     * @param linkBytesPerSecond  device link speed in fleet time (~60 KB/s for an ESP8266 on busy Wi-Fi); 0 = unlimited
+     * @param offline     probability, per poll, that a device goes offline
+     * @param offlineFor  how long an offline spell lasts on average (fleet time; each spell 0.5..1.5 of it)
+     */
+    public record Faults(double drop, double stall, long linkBytesPerSecond, double offline, Duration offlineFor) {
+        public static final long TYPICAL_ESP_LINK = 60_000;
+
+        public Faults {
+            if (!(drop >= 0 && drop < 1) || !(stall >= 0 && stall < 1) || !(drop + stall < 1)) {
+                throw new IllegalArgumentException("drop and stall are probabilities in [0, 1) with drop + stall < 1, were "
+                        + drop + " and " + stall);
+            }
+            if (linkBytesPerSecond < 0) {
+                throw new IllegalArgumentException("link speed must not be negative");
+            }
+            if (!(offline >= 0 && offline < 1)) {
+                throw new IllegalArgumentException("offline must be within [0, 1), was " + offline);
+            }
+            Objects.requireNonNull(offlineFor, "offlineFor");
+        }
+
+        public static Faults none() {
+            return new Faults(0, 0, 0, 0, Duration.ZERO);
+        }
+    }
+
+    /**
+     * The rollout the run creates and starts (fields as in {@code POST /api/v1/products/{p}/rollouts}).
+     *
+     * @param healthWindow the product's health window: installed devices are confirmed at their first check-in after it
+     * @param badRelease   the new release crashes on boot: trial boot / IDF rollback reverts it, the device reports rolled_back
+     */
+    public record Plan(String waves, double successThreshold, double failureThreshold, Duration soak, int maxConcurrent,
+                       int maxAttempts, Duration backoff, Duration healthWindow, boolean badRelease) {
+        public Plan {
+            Objects.requireNonNull(waves, "waves");
+            Objects.requireNonNull(soak, "soak");
+            Objects.requireNonNull(backoff, "backoff");
+            Objects.requireNonNull(healthWindow, "healthWindow");
+        }
+
+        public Plan withBadRelease(boolean bad) {
+            return new Plan(waves, successThreshold, failureThreshold, soak, maxConcurrent, maxAttempts, backoff, healthWindow, bad);
+        }
+    }
+
+    public Scenario withFleet(Fleet f) {
+        return new Scenario(server, mqttUrl, product, f, faults, plan, clock, limit, seed);
+    }
+
+    public Scenario withFaults(Faults f) {
+        return new Scenario(server, mqttUrl, product, fleet, f, plan, clock, limit, seed);
+    }
+
+    public Scenario withPlan(Plan p) {
+        return new Scenario(server, mqttUrl, product, fleet, faults, p, clock, limit, seed);
+    }
+
+    public Scenario withMqtt(String url) {
+        return new Scenario(server, url, product, fleet, faults, plan, clock, limit, seed);
+    }
+}
