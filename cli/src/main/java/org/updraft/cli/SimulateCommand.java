@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code updraft simulate powercut}: the exhaustive power-cut enumeration, as a table. Offline. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run device simulations (offline).",
-        subcommands = SimulateCommand.PowerCut.class)
+        subcommands = {SimulateCommand.PowerCut.class, SimulateFleetCommand.class})
 final class SimulateCommand {
 
     @Command(name = "powercut", mixinStandardHelpOptions = true,

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
                 DeviceCommand.class,
                 RolloutCommand.class,
                 SimulateCommand.class,
+                DemoCommand.class,
                 PushCommand.class,
                 CommandLine.HelpCommand.class,
         })

@@ -112,6 +112,10 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
         }
     }
 
+    public Scenario withServer(URI s) {
+        return new Scenario(s, mqttUrl, product, fleet, faults, plan, clock, limit, seed);
+    }
+
     public Scenario withFleet(Fleet f) {
         return new Scenario(server, mqttUrl, product, f, faults, plan, clock, limit, seed);
     }

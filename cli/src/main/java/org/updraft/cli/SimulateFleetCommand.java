@@ -1,0 +1,208 @@
+package org.updraft.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.updraft.device.client.DeviceProfile;
+import org.updraft.device.fleet.FleetClock;
+import org.updraft.device.fleet.FleetReport;
+import org.updraft.device.fleet.FleetSimulator;
+import org.updraft.device.fleet.Progress;
+import org.updraft.device.fleet.Scenario;
+import org.updraft.device.fleet.ServerApi;
+import org.updraft.server.UpdraftServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code updraft simulate fleet}: N emulated devices, a rollout, faults, a report per wave
+ * (issue 5 item 4). Without {@code --server}, an in-process server on a temporary directory runs
+ * on the same scaled clock as the devices.
+ */
+@Command(name = "fleet", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run N emulated devices (virtual threads, scaled clock) through a staged rollout against a real",
+                "server, with dropped, stalled and slow transfers and devices going offline; print a live view",
+                "(on a terminal) and a report per wave. Exit 1 if a device bricked or the run hit --limit."})
+final class SimulateFleetCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--devices", paramLabel = "N", defaultValue = "100", description = "Emulated devices, 1..20000 (default ${DEFAULT-VALUE}).")
+    int devices;
+
+    @Option(names = "--profile", paramLabel = "ID", defaultValue = "nonos-512k",
+            description = "nonos-512k (trial boot), arduino-4m (eboot copy), esp32-4m (IDF rollback) (default ${DEFAULT-VALUE}).")
+    String profile;
+
+    @Option(names = "--poll", paramLabel = "DURATION", defaultValue = "60s", converter = FleetDurationConverter.class,
+            description = "Fleet time between check-ins, ±20 %% jitter (default ${DEFAULT-VALUE}).")
+    Duration poll;
+
+    @Option(names = "--drop", paramLabel = "P", defaultValue = "0", description = "Probability that an image transfer is cut mid-body (default ${DEFAULT-VALUE}).")
+    double drop;
+
+    @Option(names = "--stall", paramLabel = "P", defaultValue = "0", description = "Probability that an image transfer stops until the device times out (default ${DEFAULT-VALUE}).")
+    double stall;
+
+    @Option(names = "--link", paramLabel = "BYTES/S", defaultValue = "60000", description = "Device link speed in fleet time; 0 = unlimited (default ${DEFAULT-VALUE}).")
+    long link;
+
+    @Option(names = "--offline", paramLabel = "P", defaultValue = "0", description = "Probability per poll that a device goes offline (default ${DEFAULT-VALUE}).")
+    double offline;
+
+    @Option(names = "--offline-for", paramLabel = "DURATION", defaultValue = "30m", converter = FleetDurationConverter.class,
+            description = "Mean length of an offline spell (default ${DEFAULT-VALUE}).")
+    Duration offlineFor;
+
+    @Option(names = "--bad-release", description = "The new release crashes on boot: trial boot / IDF rollback reverts it and the device reports rolled_back.")
+    boolean badRelease;
+
+    @Option(names = "--waves", paramLabel = "LIST", defaultValue = "canary,1,10,50,100", description = "Waves: a tag group, then cumulative percentages (default ${DEFAULT-VALUE}).")
+    String waves;
+
+    @Option(names = "--canaries", paramLabel = "N", description = "Devices tagged with the first tag wave (default: 1 %% of the fleet, 1..20).")
+    Integer canaries;
+
+    @Option(names = "--success", paramLabel = "SHARE", defaultValue = "0.9", description = "Success threshold to advance a wave (default ${DEFAULT-VALUE}).")
+    double success;
+
+    @Option(names = "--failure", paramLabel = "SHARE", defaultValue = "0.1", description = "Failure threshold above which the rollout halts (default ${DEFAULT-VALUE}).")
+    double failure;
+
+    @Option(names = "--soak", paramLabel = "DURATION", defaultValue = "10m", converter = FleetDurationConverter.class, description = "Minimum time per wave (default ${DEFAULT-VALUE}).")
+    Duration soak;
+
+    @Option(names = "--max-concurrent", paramLabel = "N", defaultValue = "50", description = "Downloads in flight at once (default ${DEFAULT-VALUE}).")
+    int maxConcurrent;
+
+    @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "10", description = "Attempts per device before it is failed (default ${DEFAULT-VALUE}).")
+    int maxAttempts;
+
+    @Option(names = "--backoff", paramLabel = "DURATION", defaultValue = "1m", converter = FleetDurationConverter.class,
+            description = "Wait after a failed attempt, doubling per attempt (default ${DEFAULT-VALUE}).")
+    Duration backoff;
+
+    @Option(names = "--health-window", paramLabel = "DURATION", defaultValue = "5m", converter = FleetDurationConverter.class,
+            description = "The product's health window before an installed device is confirmed (default ${DEFAULT-VALUE}).")
+    Duration healthWindow;
+
+    @Option(names = "--server", paramLabel = "URL", description = "A running server (its clock is real: soak, backoff and health window take real time). Default: an in-process server on a temp dir with the scaled clock.")
+    URI server;
+
+    @Option(names = "--mqtt", paramLabel = "URL", description = "MQTT broker (tcp://127.0.0.1:1883): devices subscribe to updraft/<product>/<mac>/update and pull at once.")
+    String mqtt;
+
+    @Option(names = "--speed", paramLabel = "X", defaultValue = "600", description = "Fleet seconds per real second (default ${DEFAULT-VALUE}).")
+    double speed;
+
+    @Option(names = "--limit", paramLabel = "DURATION", defaultValue = "24h", converter = FleetDurationConverter.class,
+            description = "Fleet time after which the run stops, settled or not (default ${DEFAULT-VALUE}).")
+    Duration limit;
+
+    @Option(names = "--product", paramLabel = "NAME", description = "Product to create (default fleet-<profile>-<random>).")
+    String product;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed for faults, jitter and MACs (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the report as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        FleetClock clock = clock(speed);
+        Scenario scenario;
+        try {
+            DeviceProfile p = DeviceProfile.of(profile);
+            int c = canaries != null ? canaries : Math.max(1, Math.min(20, devices / 100));
+            String name = product != null ? product : "fleet-" + p.id() + "-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+            scenario = new Scenario(URI.create("http://127.0.0.1"), mqtt, name,
+                    new Scenario.Fleet(devices, p, poll, mqtt == null ? 0 : 1, Math.min(c, devices)),
+                    new Scenario.Faults(drop, stall, link, offline, offlineFor),
+                    new Scenario.Plan(waves, success, failure, soak, maxConcurrent, maxAttempts, backoff, healthWindow, badRelease),
+                    clock, limit, seed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        FleetReport report = simulate(scenario, server, out, spec.commandLine().getErr());
+        out.print(report.table());
+        out.flush();
+        if (json != null) {
+            report.writeJson(json);
+        }
+        return report.settled() && report.fleet().bricked() == 0 && report.fleet().invalid() == 0 ? 0 : Updraft.FAILED;
+    }
+
+    static FleetClock clock(double speed) {
+        try {
+            return FleetClock.scaled(speed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage());
+        }
+    }
+
+    /** Runs {@code scenario} against {@code server}, or an in-process scaled server on a temp dir when null. */
+    static FleetReport simulate(Scenario scenario, URI server, PrintWriter out, PrintWriter err) throws Exception {
+        Progress progress = stdoutIsTerminal() ? Progress.live(System.out) : Progress.NONE;
+        if (server != null) {
+            err.println("note: the server at " + server + " runs on its own (real) clock: soak, backoff and health window take real time");
+            err.flush();
+            return run(scenario.withServer(server), progress);
+        }
+        ScaledServer.quiet();
+        Path dir = Files.createTempDirectory("updraft-fleet-");
+        try (UpdraftServer s = ScaledServer.start("127.0.0.1", 0, dir, scenario.clock(), scenario.mqttUrl())) {
+            out.println("in-process server " + s.baseUri() + " (data " + dir + ", clock ×" + (long) scenario.clock().speed() + ")");
+            out.flush();
+            return run(scenario.withServer(s.baseUri()), progress);
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static FleetReport run(Scenario scenario, Progress progress) throws InterruptedException {
+        try {
+            return FleetSimulator.run(scenario, progress);
+        } catch (ServerApi.ApiException e) {
+            throw new CommandFailure(e.getMessage());
+        } catch (IOException e) {
+            throw new CommandFailure("fleet run failed: " + e.getMessage());
+        }
+    }
+
+    /** True when file descriptor 1 is a terminal (Linux: /proc/self/fd/1 points at a tty); the live view needs one. */
+    static boolean stdoutIsTerminal() {
+        if ("dumb".equals(System.getenv("TERM"))) {
+            return false;
+        }
+        Path fd1 = Path.of("/proc/self/fd/1");
+        if (Files.exists(fd1, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                String target = Files.readSymbolicLink(fd1).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            } catch (IOException | UnsupportedOperationException e) {
+                return false;
+            }
+        }
+        return System.console() != null;
+    }
+
+    static void delete(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temp dir left behind is not worth failing the run for
+        }
+    }
+}
