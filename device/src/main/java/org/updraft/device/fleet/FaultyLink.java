@@ -40,6 +40,7 @@ public final class FaultyLink implements AutoCloseable {
     private static final Pattern MAC_QUERY = Pattern.compile("[?&]mac=([0-9A-Fa-f:%A]{12,40})");
     private static final int MAX_HEAD = 16 * 1024;
     private static final int CHUNK = 1460;
+    private static final int TCP_WINDOW = 4 * CHUNK;
 
     private final ServerSocket listener;
     private final InetSocketAddress upstream;
@@ -51,6 +52,7 @@ public final class FaultyLink implements AutoCloseable {
     private final AtomicLong drops = new AtomicLong();
     private final AtomicLong stalls = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -93,6 +95,11 @@ public final class FaultyLink implements AutoCloseable {
         return stalls.get();
     }
 
+    /** Image transfers on their way to a device right now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
     /** Body bytes delivered to devices. */
     public long bytes() {
         return bytes.get();
@@ -130,6 +137,9 @@ public final class FaultyLink implements AutoCloseable {
             if (requestHead.length == 0) {
                 return;
             }
+            // lwIP on an ESP8266 advertises TCP_WND = 4 × MSS = 5840 bytes: the server's writes
+            // block at the device's pace instead of vanishing into loopback buffers.
+            server.setReceiveBufferSize(TCP_WINDOW);
             server.connect(upstream, 5_000);
             server.setTcpNoDelay(true);
             server.setSoTimeout((int) Duration.ofMinutes(2).toMillis());
@@ -165,10 +175,19 @@ public final class FaultyLink implements AutoCloseable {
                 }
                 fate = fate(length);
             }
-            OutputStream toDevice = device.getOutputStream();
-            toDevice.write(responseHead); // the whole head in one segment
-            toDevice.flush();
-            pace(fromServer, toDevice, fate, device, deviceGone);
+            if (image) {
+                inFlight.incrementAndGet();
+            }
+            try {
+                OutputStream toDevice = device.getOutputStream();
+                toDevice.write(responseHead); // the whole head in one segment
+                toDevice.flush();
+                pace(fromServer, toDevice, fate, device, deviceGone);
+            } finally {
+                if (image) {
+                    inFlight.decrementAndGet();
+                }
+            }
         } catch (IOException e) {
             // a side went away: the other one sees the close
         } catch (InterruptedException e) {
