@@ -261,8 +261,9 @@ public final class FleetSimulator {
                     waveStart[i + 1] = now;
                 }
             }
+            boolean startedUnseen = wave > lastWave; // advanced and completed between two looks: its time is unknown
             lastWave = Math.max(lastWave, wave);
-            if (s.state().equals("completed") && waveEnd[wave] < 0) {
+            if (s.state().equals("completed") && waveEnd[wave] < 0 && !startedUnseen) {
                 waveEnd[wave] = now;
             }
             last = s;
