@@ -1,5 +1,8 @@
 package org.updraft.device.boot;
 
+import java.util.OptionalLong;
+import org.updraft.core.image.FirmwareImage;
+import org.updraft.core.layout.FlashLayout;
 import org.updraft.device.boot.SystemParameters.Effective;
 import org.updraft.device.boot.SystemParameters.Params;
 import org.updraft.device.flash.NorFlash;
@@ -15,6 +18,29 @@ import org.updraft.device.flash.NorFlash;
  * to the other slot when it is invalid; with a {@link TrialBoot} a new image boots on probation,
  * each probation boot is counted, and after {@code boots} unconfirmed boots the bootloader
  * reverts to the previous slot.
+ *
+ * <p><b>Slot link.</b> A v2 image's irom0 is executed in place through the flash cache at the
+ * address it was linked for ({@link FlashLayout#userIromLinkBase(int)}: 0x40201010 for user1,
+ * 0x40241010/0x40281010/0x40301010 for user2), so {@code user1.bin} written into user2 jumps into
+ * the <em>other</em> slot's code on its first irom0 call and crashes. Neither side of the stock
+ * SDK checks this: {@code system_upgrade_start}/{@code upgrade_crc_check} only checks the bin's
+ * CRC, and boot.bin (1.5–1.7) only falls back to the other slot for a bad magic byte ("error
+ * magic!", "first boot failed, reboot to try backup bin", Espressif BBS t=2911); a wrong-slot
+ * image has the right magic, is jumped into and crash-loops until reflashed over serial (BBS
+ * t=1536, user2 linked for the wrong map: "E:M 0" at every boot). So on stock hardware it is a
+ * brick, not a fallback. This model does two things, and both are stated as such:
+ * <ul>
+ *   <li>every emulated write path refuses it before the flag can move (the updater's slot check
+ *       below: {@link SlotWriter#finish()} fails, so {@code NonosUpgradeClient} and esp-link's
+ *       upload answer an error) — where the real SDK would have written it and crashed;</li>
+ *   <li>boot, which already verifies the chosen image as Updraft's addition (CRC, structure),
+ *       counts an image linked for the other slot as one more kind of invalid image and falls back
+ *       — this is the verifying boot's behaviour, not boot.bin's; only images written behind the
+ *       model's back (serial flashing, a test) can reach it.</li>
+ * </ul>
+ * When the link address cannot be inferred (core's heuristic needs enough literal-pool pointers;
+ * {@link FirmwareImage#iromLinkAddress()} is empty; the same inference is applied to the walked bytes) nothing is decided and the image counts as
+ * linked for its slot, as the real chip would run it if it happened to be.
  */
 public final class NonosBoot implements Bootloader {
     private final FlashMap map;
@@ -66,7 +92,7 @@ public final class NonosBoot implements Bootloader {
         }
         for (int number : new int[] {chosen, 3 - chosen}) {
             ImageWalk walk = ImageWalk.walk(flash, slot(number).offset(), slot(number).size(), ImageKind.NONOS_V2);
-            if (walk.valid()) {
+            if (walk.valid() && linkProblem(walk.image(), number) == null) {
                 return BootResult.Booted.of(slot(number), walk.image());
             }
         }
@@ -105,7 +131,11 @@ public final class NonosBoot implements Bootloader {
                 throw new UpdateException("image of " + length + " bytes does not fit " + target()
                         + " (" + capacity() + " bytes)");
             }
-            return new SlotWriter(flash, target(), length, ImageKind.NONOS_V2, image -> sizeCodeFits(image, map));
+            int slot = 3 - running;
+            return new SlotWriter(flash, target(), length, ImageKind.NONOS_V2, image -> {
+                String size = sizeCodeFits(image, map);
+                return size != null ? size : linkProblem(image, slot);
+            });
         }
 
         @Override
@@ -131,6 +161,29 @@ public final class NonosBoot implements Bootloader {
             Params p = SystemParameters.read(flash, map.systemParameters()).params();
             return p.onTrial() && p.slot() == running;
         }
+    }
+
+    /**
+     * Why {@code image} (a complete, valid v2 image) cannot run from user {@code slot}: its irom0
+     * was linked for the other slot; null when it was linked for this one or the link address is
+     * unknown (see the class comment).
+     */
+    String linkProblem(byte[] image, int slot) {
+        // The image is already walked and valid (EA 04, irom0 length at 12, irom0 data from 16):
+        // only core's link inference is needed, the same one FirmwareImage.iromLinkAddress() reports.
+        int iromLength = ImageWalk.u32(image, 12);
+        if (image.length < 16 || iromLength < 0 || 16L + iromLength > image.length) {
+            return "irom0 segment runs past the image";
+        }
+        OptionalLong linked = FirmwareImage.inferIromLinkBase(image, 16, iromLength);
+        long expected = map.layout().userIromLinkBase(slot).getAsLong();
+        if (linked.isEmpty() || linked.getAsLong() == expected) {
+            return null;
+        }
+        OptionalLong other = map.layout().userSlotForIromLinkBase(linked.getAsLong());
+        return String.format("irom0 is linked at 0x%08X (%s) but user%d runs it from 0x%08X: it would crash on its"
+                + " first irom0 call", linked.getAsLong(),
+                other.isPresent() ? "the user" + other.getAsLong() + ".bin build" : "another flash map", slot, expected);
     }
 
     /** Header byte 3, high nibble (ESP8266): 0=512K 1=256K 2=1M 3=2M 4=4M 5=2M-c1 6=4M-c1 8=8M 9=16M. */

@@ -43,7 +43,9 @@ import org.updraft.device.boot.Updater;
  * ends 4 KiB before esp-link's {@code FIRMWARE_SIZE} (the RF calibration sector), an upload that
  * does not fit is answered like one above {@code FIRMWARE_SIZE}; a complete upload that the
  * board's structural check refuses is answered 400 with that check's reason (esp-link would answer
- * 200 and the NONOS boot check would fall back to the running slot); and {@code /flash/reboot}
+ * 200; for a corrupt image the NONOS boot check would fall back to the running slot, for a build
+ * linked for the other slot — {@code check_header} cannot tell — the real chip would crash-loop,
+ * see {@link NonosBoot}); and {@code /flash/reboot}
  * after an interrupted or refused upload reboots without moving the flag (the NONOS boot check would
  * find the half-written slot invalid and boot the running one anyway).
  */

@@ -83,4 +83,21 @@ class NonosUpgradeClientTest {
         }
         assertThat(((BootResult.Booted) board.powerOn()).image()).isEqualTo(U1);
     }
+    /**
+     * The server (or a proxy) answers user2.bin with the user1.bin build. system_upgrade_start
+     * would write it, its CRC is fine, and the chip would crash-loop in user2; the emulated
+     * updater's slot check refuses it before the flag moves, and user1 keeps running.
+     */
+    @Test
+    void theBuildForTheOtherSlotIsRefusedAndUser1KeepsRunning() throws Exception {
+        Board board = board();
+        byte[] user1V2 = ImageBuilder.nonosUser(1, FlashLayout.NONOS_512K).version("2").payload(3, 10_000).build();
+        try (ScriptedServer s = ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: " + user1V2.length + "\r\n\r\n", user1V2)) {
+            assertThat(client(board, s).upgrade()).isEqualTo(new UpdateOutcome.Failed(0, "upgrade_crc_check: not a valid"
+                    + " image for user2: irom0 is linked at 0x40201010 (the user1.bin build) but user2 runs it from"
+                    + " 0x40241010: it would crash on its first irom0 call"));
+        }
+        board.powerOn();
+        assertThat(((BootResult.Booted) board.state()).image()).isEqualTo(U1);
+    }
 }

@@ -210,4 +210,21 @@ class EspLinkReceiverTest {
         assertThatThrownBy(() -> start(arduino)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("esp-link runs on NONOS SDK boards (NonosBoot), not eboot-copy");
     }
+    /**
+     * esp-link's check_header passes a user1.bin build uploaded for user2 (EA, entry 0x4010xxxx):
+     * real esp-link answers 200 and the chip crash-loops after /flash/reboot. The emulated board
+     * refuses it after the upload with the link check's reason, and the reboot keeps user1.
+     */
+    @Test
+    void theBuildForTheOtherSlotIsRefusedWith400AndRebootKeepsUser1() throws Exception {
+        start(board);
+        byte[] raw = exchange(receiver.address(), post("/flash/upload", V3)).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 400 Bad Request\r\n")
+                .endsWith("\r\n\r\nnot a valid image for user2: irom0 is linked at 0x40201010 (the user1.bin build) but"
+                        + " user2 runs it from 0x40281010: it would crash on its first irom0 call\r\n");
+        assertThat(exchange(receiver.address(), get("/flash/reboot"))).startsWith("HTTP/1.1 200 OK\r\n");
+        receiver.awaitRunning();
+        runs(board, V1);
+        assertThat(exchange(receiver.address(), get("/flash/next"))).endsWith("user2.bin");
+    }
 }
