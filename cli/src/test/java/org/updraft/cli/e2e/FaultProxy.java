@@ -76,6 +76,8 @@ final class FaultProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final InetSocketAddress target;
     private volatile Fault fault = new Fault.None();
+    private final java.util.Deque<Fault> next = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     FaultProxy(int targetPort) throws IOException {
@@ -92,11 +94,26 @@ final class FaultProxy implements AutoCloseable {
         this.fault = next;
     }
 
+    /** The next connections get these faults, one each, in order; later ones the current {@link #fault}. */
+    void nextConnections(Fault... faults) {
+        next.addAll(java.util.List.of(faults));
+    }
+
+    /** The request heads (request line and headers) the device sent, one per connection, in order. */
+    java.util.List<String> requests() {
+        return java.util.List.copyOf(requests);
+    }
+
+    void clearRequests() {
+        requests.clear();
+    }
+
     private void accept() {
         while (!closed) {
             try {
                 Socket device = listener.accept();
-                Fault f = fault;
+                Fault queued = next.poll();
+                Fault f = queued != null ? queued : fault;
                 Thread.ofVirtual().start(() -> relay(device, f));
             } catch (IOException e) {
                 return;
@@ -108,9 +125,18 @@ final class FaultProxy implements AutoCloseable {
         CountDownLatch deviceGone = new CountDownLatch(1);
         try (device; Socket server = new Socket()) {
             server.connect(target, 5_000);
+            // The request head is read here, before the relay starts, so requests() is complete
+            // by the time the device sees any answer.
+            InputStream fromDevice = new java.io.BufferedInputStream(device.getInputStream());
+            byte[] requestHead = readHead(fromDevice);
+            if (requestHead == null) {
+                return;
+            }
+            requests.add(new String(requestHead, StandardCharsets.ISO_8859_1));
+            server.getOutputStream().write(requestHead);
             Thread up = Thread.ofVirtual().start(() -> {
                 try {
-                    device.getInputStream().transferTo(server.getOutputStream());
+                    fromDevice.transferTo(server.getOutputStream());
                 } catch (IOException ignored) {
                     // the device closed: fine
                 } finally {

@@ -1,5 +1,7 @@
 package org.updraft.device.boot;
 
+import java.util.Optional;
+import org.updraft.core.sign.VerifyingKey;
 import org.updraft.device.flash.NorFlash;
 
 /**
@@ -12,6 +14,7 @@ public final class Board {
     private final NorFlash flash;
     private final RtcMemory rtc = new RtcMemory();
     private BootResult state = new BootResult.Bricked("not powered on yet");
+    private volatile VerifyingKey publicKey;
 
     public Board(Bootloader bootloader, NorFlash flash) {
         if (flash.size() != bootloader.map().flashSize()) {
@@ -51,6 +54,27 @@ public final class Board {
             throw new IllegalStateException("nothing is running: " + state);
         }
         return bootloader.updater(flash, rtc, booted);
+    }
+
+    /**
+     * Arduino ESP8266 {@code Update.installSignature(hash, verifier)} (cores/esp8266
+     * {@code Updater.h}; done by the core itself when the sketch directory holds
+     * {@code public.key}): from now on every Updater path — ESP8266httpUpdate, the web updater,
+     * ArduinoOTA — verifies the signed trailer after the write, skips the x-MD5 comparison and
+     * refuses with {@code ERROR[12]} (device-protocols.md §1 "Signed images"). A property of the
+     * sketch, kept here for the emulated device's lifetime; only Arduino ESP8266 boards have it.
+     */
+    public void installPublicKey(VerifyingKey key) {
+        if (!(bootloader instanceof EbootCopy)) {
+            throw new IllegalArgumentException("signed updates are an Arduino ESP8266 Updater feature (eboot boards);"
+                    + " this board runs " + bootloader.name());
+        }
+        this.publicKey = java.util.Objects.requireNonNull(key, "key");
+    }
+
+    /** The key {@link #installPublicKey} installed, if any. */
+    public Optional<VerifyingKey> publicKey() {
+        return Optional.ofNullable(publicKey);
     }
 
     public NorFlash flash() {

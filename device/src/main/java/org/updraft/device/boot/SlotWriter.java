@@ -65,26 +65,20 @@ public final class SlotWriter {
      * and validated like {@link #finish()}.
      */
     public StagedImage finishAsReceived() throws UpdateException {
-        int length = received();
-        if (length == 0) {
+        return finishAsReceived(received());
+    }
+
+    /**
+     * {@link #finishAsReceived()} for a signed upload: {@code Updater::end} first sets
+     * {@code _size = progress()}, then, with a verifier installed, "{@code _size = binSize; // Adjust
+     * size to remove signature, not part of bin payload}"; only the first {@code imageLength} of the
+     * bytes received are validated and staged.
+     */
+    public StagedImage finishAsReceived(int imageLength) throws UpdateException {
+        if (received() == 0) {
             throw new UpdateException("no data received");
         }
-        if (buffered > 0) {
-            flush();
-        }
-        byte[] back = flash.read(region.offset(), length);
-        byte[] actual = ImageWalk.sha256(back, 0, back.length);
-        if (!Arrays.equals(received.digest(), actual)) {
-            throw new UpdateException("read-back of " + region.name() + " does not match the bytes written");
-        }
-        String problem = ImageWalk.check(back, kind);
-        if (problem == null) {
-            problem = slotCheck.problem(back);
-        }
-        if (problem != null) {
-            throw new UpdateException("not a valid image for " + region.name() + ": " + problem);
-        }
-        return new StagedImage(region, length, HexFormat.of().formatHex(actual));
+        return complete(received(), imageLength);
     }
 
     public void write(byte[] data, int offset, int count) throws UpdateException {
@@ -118,22 +112,27 @@ public final class SlotWriter {
      * still read back and compared.
      */
     public StagedImage finish(int imageLength) throws UpdateException {
-        if (imageLength <= 0 || imageLength > length) {
-            throw new UpdateException("image length " + imageLength + " outside the " + length + " bytes written");
-        }
         if (received() != length) {
             throw new UpdateException("short image: received " + received() + " of " + length + " bytes");
+        }
+        return complete(length, imageLength);
+    }
+
+    /** Flushes, reads {@code total} bytes back, compares them with what was received, validates the image part. */
+    private StagedImage complete(int total, int imageLength) throws UpdateException {
+        if (imageLength <= 0 || imageLength > total) {
+            throw new UpdateException("image length " + imageLength + " outside the " + total + " bytes written");
         }
         if (buffered > 0) {
             flush();
         }
         byte[] expected = received.digest();
-        byte[] back = flash.read(region.offset(), length);
+        byte[] back = flash.read(region.offset(), total);
         byte[] actual = ImageWalk.sha256(back, 0, back.length);
         if (!Arrays.equals(expected, actual)) {
             throw new UpdateException("read-back of " + region.name() + " does not match the bytes written");
         }
-        byte[] image = imageLength == length ? back : Arrays.copyOf(back, imageLength);
+        byte[] image = imageLength == total ? back : Arrays.copyOf(back, imageLength);
         String problem = ImageWalk.check(image, kind);
         if (problem == null) {
             problem = slotCheck.problem(image);
@@ -141,7 +140,7 @@ public final class SlotWriter {
         if (problem != null) {
             throw new UpdateException("not a valid image for " + region.name() + ": " + problem);
         }
-        return new StagedImage(region, imageLength, imageLength == length ? HexFormat.of().formatHex(actual)
+        return new StagedImage(region, imageLength, imageLength == total ? HexFormat.of().formatHex(actual)
                 : HexFormat.of().formatHex(ImageWalk.sha256(image, 0, image.length)));
     }
 

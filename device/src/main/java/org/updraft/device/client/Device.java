@@ -25,15 +25,19 @@ public final class Device {
     }
 
     private final DeviceProfile profile;
+    private final PullClient client;
     private final Board board;
     private final Identity identity;
     private final URI server;
     private final String product;
     private final Consumer<String> log;
     private Duration timeout = HttpUpdateClient.DEFAULT_TIMEOUT;
+    private int resumeAttempts = IdfOtaClient.DEFAULT_ATTEMPTS;
 
-    private Device(DeviceProfile profile, Board board, Identity identity, URI server, String product, Consumer<String> log) {
+    private Device(DeviceProfile profile, PullClient client, Board board, Identity identity, URI server, String product,
+                   Consumer<String> log) {
         this.profile = profile;
+        this.client = client;
         this.board = board;
         this.identity = identity;
         this.server = server;
@@ -44,8 +48,14 @@ public final class Device {
     /** A chip fresh from the factory with {@code firmware} flashed over serial, powered on. */
     public static Device boot(DeviceProfile profile, byte[] firmware, Identity identity, URI server, String product,
                               Consumer<String> log) {
-        Board board = Board.provisioned(profile.bootloader(), firmware);
-        Device device = new Device(profile, board, identity, server, product, log);
+        return boot(profile, PullClient.STOCK, firmware, identity, server, product, log);
+    }
+
+    /** Like {@link #boot(DeviceProfile, byte[], Identity, URI, String, Consumer)}, with firmware using {@code client}. */
+    public static Device boot(DeviceProfile profile, PullClient client, byte[] firmware, Identity identity, URI server,
+                              String product, Consumer<String> log) {
+        Board board = Board.provisioned(client.bootloader(profile), firmware);
+        Device device = new Device(profile, client, board, identity, server, product, log);
         if (!(board.state() instanceof BootResult.Booted)) {
             throw new IllegalArgumentException("the firmware does not boot on " + profile.id() + ": " + board.state());
         }
@@ -59,12 +69,36 @@ public final class Device {
         return this;
     }
 
+    /** {@link PullClient#ESP_HTTPS_OTA}: connections one update may use, resumes included ({@link IdfOtaClient#attempts}). */
+    public Device attempts(int connections) {
+        if (connections < 1) {
+            throw new IllegalArgumentException("attempts must be at least 1, was " + connections);
+        }
+        this.resumeAttempts = connections;
+        return this;
+    }
+
+    /**
+     * Installs {@code key} as the sketch's signing key ({@link Board#installPublicKey}): every
+     * Updater path of this Arduino ESP8266 device then refuses images whose signature does not
+     * verify with {@code ERROR[12]}.
+     */
+    public Device publicKey(org.updraft.core.sign.VerifyingKey key) {
+        board.installPublicKey(key);
+        log.accept("installed signing key " + key);
+        return this;
+    }
+
     public Board board() {
         return board;
     }
 
     public DeviceProfile profile() {
         return profile;
+    }
+
+    public PullClient client() {
+        return client;
     }
 
     /** The running image's own version, if it carries one. */
@@ -113,7 +147,10 @@ public final class Device {
         String version = version();
         TransferListener listener = (status, length, slot) ->
                 log.accept("checked in: " + (status == 0 ? "no status" : status) + ", writing " + length + " bytes to " + slot);
-        UpdateOutcome outcome = switch (profile) {
+        UpdateOutcome outcome = client == PullClient.ESP_HTTPS_OTA
+                ? IdfOtaClient.updraft(board, server, product, identity, version).timeout(timeout)
+                        .attempts(resumeAttempts).listener(listener).update()
+                : switch (profile) {
             case NONOS_512K -> NonosUpgradeClient.updraft(board, server, product, identity, version)
                     .timeouts(Duration.ofSeconds(10), timeout).listener(listener).upgrade();
             case ARDUINO_4M -> HttpUpdateClient.esp8266(board, identity).version(version).timeout(timeout)

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.OptionalInt;
 import org.updraft.device.boot.Board;
 import org.updraft.device.boot.BootResult;
 import org.updraft.device.boot.SlotWriter;
@@ -247,14 +248,15 @@ public final class HttpUpdateClient {
             return updateError(6, "Stream Read Timeout");
         }
         int imageLength = size;
-        if (verifier != null) {
+        SignatureVerifier installed = installedVerifier();
+        if (installed != null) {
             // Updater::end with _verify: trailing u32 == _verify->length(), then verify; else ERROR[12].
-            int sigLen = size >= 4 ? (written[size - 4] & 0xFF) | (written[size - 3] & 0xFF) << 8
-                    | (written[size - 2] & 0xFF) << 16 | (written[size - 1] & 0xFF) << 24 : -1;
-            if (sigLen != verifier.signatureLength() || size - 4 - sigLen <= 0 || !verifier.verify(written)) {
+            // "} else if (_target_md5.length())": x-MD5 is not compared at all.
+            OptionalInt binSize = installed.imageLength(written);
+            if (binSize.isEmpty()) {
                 return updateError(12, "Signature verification failed");
             }
-            imageLength = size - 4 - sigLen;
+            imageLength = binSize.getAsInt();
         } else if (!md5.isEmpty() && !md5.equalsIgnoreCase(HexFormat.of().formatHex(digest.digest()))) {
             // Updater::end: strcasecmp(_target_md5, _md5.toString()) -> UPDATE_ERROR_MD5
             return core == Core.ESP8266 ? updateError(7, "MD5 verification failed") : updateError(7, "MD5 Check Failed");
@@ -271,6 +273,17 @@ public final class HttpUpdateClient {
         // HTTP_UPDATE_OK: http.end(); if (_rebootOnUpdate) ESP.restart();
         BootResult booted = board.reset();
         return new UpdateOutcome.Updated(staged, booted);
+    }
+
+    /**
+     * The verifier {@code signatureVerifier} set, else the one for the key installed on the board
+     * ({@link Board#installPublicKey}): ESP8266 only, Arduino-ESP32's Updater has no such hook.
+     */
+    private SignatureVerifier installedVerifier() {
+        if (verifier != null || core != Core.ESP8266) {
+            return verifier;
+        }
+        return board.publicKey().map(SignatureVerifier::esp8266).orElse(null);
     }
 
     private UpdateOutcome failed(int code, String message) {

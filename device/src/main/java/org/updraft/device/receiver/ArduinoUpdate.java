@@ -1,13 +1,16 @@
 package org.updraft.device.receiver;
 
+import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.OptionalInt;
 import org.updraft.device.boot.Board;
 import org.updraft.device.boot.SlotWriter;
 import org.updraft.device.boot.StagedImage;
 import org.updraft.device.boot.UpdateException;
 import org.updraft.device.boot.Updater;
+import org.updraft.device.client.SignatureVerifier;
 import org.updraft.device.flash.NorFlash;
 
 /**
@@ -21,6 +24,10 @@ import org.updraft.device.flash.NorFlash;
  * {@link #INVALID_IMAGE} (17, after the core's last, 16), for an image that passes the core's
  * {@code _verifyEnd} (magic byte, flash size) but that the emulated board's structural check refuses
  * — the real core would stage it and let eboot copy it over the sketch.
+ *
+ * <p>With a key installed on the board ({@link Board#installPublicKey}, the core's
+ * {@code Update.installSignature}) {@code end} verifies the signed trailer instead of the MD5 and
+ * refuses with {@code ERROR[12]}; only the image part is staged.
  */
 final class ArduinoUpdate {
     static final int OK = 0;
@@ -29,6 +36,7 @@ final class ArduinoUpdate {
     static final int MD5 = 7;
     static final int NEW_FLASH_CONFIG = 9;
     static final int MAGIC_BYTE = 10;
+    static final int SIGN = 12;
     static final int NO_DATA = 13;
     static final int RUNNING_ALREADY = 15;
     static final int INVALID_IMAGE = 17;
@@ -47,6 +55,9 @@ final class ArduinoUpdate {
     private MessageDigest md5;
     private String targetMd5 = "";
     private byte[] head = new byte[0];
+    /** With a key installed: every byte written, for {@code Updater::end}'s signature check. */
+    private SignatureVerifier verifier;
+    private ByteArrayOutputStream written;
 
     ArduinoUpdate(Board board) {
         this.board = board;
@@ -79,6 +90,9 @@ final class ArduinoUpdate {
             return fail(SPACE, "");
         }
         this.size = size;
+        // Update.installSignature(): the verifier is part of the running sketch's Update object.
+        verifier = board.publicKey().map(SignatureVerifier::esp8266).orElse(null);
+        written = verifier == null ? null : new ByteArrayOutputStream();
         return true;
     }
 
@@ -104,6 +118,9 @@ final class ArduinoUpdate {
             return fail(SPACE, "");
         }
         md5.update(data, offset, count);
+        if (written != null) {
+            written.write(data, offset, count);
+        }
         if (head.length < 4) {
             int n = Math.min(4 - head.length, count);
             byte[] h = java.util.Arrays.copyOf(head, head.length + n);
@@ -152,7 +169,17 @@ final class ArduinoUpdate {
             return false;
         }
         String calculated = HexFormat.of().formatHex(md5.digest());
-        if (!targetMd5.isEmpty() && !targetMd5.equalsIgnoreCase(calculated)) {
+        int imageLength = received;
+        if (verifier != null) {
+            // "if (_verify) { ... if (sigLen != _verify->length()) { _setError(UPDATE_ERROR_SIGN); ...}
+            // ... if (!_verify->verify(_hash, (void *)sig, sigLen)) { _setError(UPDATE_ERROR_SIGN); ...}
+            // _size = binSize; } else if (_target_md5.length()) { ... }": no MD5 check with a verifier.
+            OptionalInt binSize = verifier.imageLength(written.toByteArray());
+            if (binSize.isEmpty()) {
+                return fail(SIGN, "");
+            }
+            imageLength = binSize.getAsInt();
+        } else if (!targetMd5.isEmpty() && !targetMd5.equalsIgnoreCase(calculated)) {
             // getErrorString: "MD5 verification failed: expected: " + _target_md5 + ", calculated: " + md5
             return fail(MD5, "expected: " + targetMd5 + ", calculated: " + calculated);
         }
@@ -171,7 +198,7 @@ final class ArduinoUpdate {
         }
         StagedImage staged;
         try {
-            staged = evenIfRemaining ? writer.finishAsReceived() : writer.finish();
+            staged = evenIfRemaining ? writer.finishAsReceived(imageLength) : writer.finish(imageLength);
         } catch (UpdateException e) {
             return fail(INVALID_IMAGE, e.getMessage());
         }
@@ -198,7 +225,7 @@ final class ArduinoUpdate {
             case MD5 -> "MD5 verification failed: " + detail;
             case NEW_FLASH_CONFIG -> "new Flash config wrong, real size: " + detail;
             case MAGIC_BYTE -> "Magic byte is not 0xE9";
-            case 12 -> "Signature verification failed";
+            case SIGN -> "Signature verification failed";
             case NO_DATA -> "No data supplied";
             case RUNNING_ALREADY -> "Update already running";
             case INVALID_IMAGE -> "Image refused by the board: " + detail;
@@ -234,5 +261,7 @@ final class ArduinoUpdate {
         size = 0;
         received = 0;
         head = new byte[0];
+        verifier = null;
+        written = null;
     }
 }

@@ -206,4 +206,34 @@ class HttpUpdateClientTest {
         }
         assertThat(((org.updraft.device.boot.BootResult.Booted) board.state()).image()).isEqualTo(V2);
     }
+    /**
+     * A key installed on the board ({@code Update.installSignature}) is the hook's verifier: core's
+     * ArduinoSignature.verifyAsEsp8266. Unsigned, signed by another key, tampered: ERROR[12] even
+     * with a correct x-MD5, v1 byte-intact; correctly signed with a bogus x-MD5: installed.
+     */
+    @Test
+    void aKeyInstalledOnTheBoardVerifiesEveryPullAndSkipsXMd5() throws Exception {
+        org.updraft.core.sign.SigningKey key = org.updraft.core.sign.KeyAlgorithm.RSA_2048.generate();
+        org.updraft.core.sign.SigningKey other = org.updraft.core.sign.KeyAlgorithm.RSA_2048.generate();
+        byte[] signed = org.updraft.core.sign.ArduinoSignature.sign(V2, key);
+        byte[] foreign = org.updraft.core.sign.ArduinoSignature.sign(V2, other);
+        byte[] tampered = signed.clone();
+        tampered[5000] ^= 1;
+        Board board = arduino();
+        board.installPublicKey(key.verifyingKey());
+        byte[] sketchBefore = board.flash().read(0, 0x10000);
+        for (byte[] refused : new byte[][] {V2, foreign, tampered}) {
+            try (ScriptedServer s = ScriptedServer.answering(ok(refused, md5(refused)), refused)) {
+                assertThat(client(board).update(s.uri("/")))
+                        .isEqualTo(new UpdateOutcome.Failed(12, "ERROR[12]: Signature verification failed"));
+            }
+            board.powerOn();
+            assertThat(((org.updraft.device.boot.BootResult.Booted) board.state()).image()).isEqualTo(V1);
+            assertThat(board.flash().read(0, 0x10000)).isEqualTo(sketchBefore);
+        }
+        try (ScriptedServer s = ScriptedServer.answering(ok(signed, "0123456789abcdef0123456789abcdef"), signed)) {
+            assertThat(client(board).update(s.uri("/"))).isInstanceOf(UpdateOutcome.Updated.class);
+        }
+        assertThat(((org.updraft.device.boot.BootResult.Booted) board.state()).image()).isEqualTo(V2);
+    }
 }
