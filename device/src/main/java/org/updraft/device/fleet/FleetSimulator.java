@@ -373,7 +373,7 @@ public final class FleetSimulator {
                 RolloutStatus.WaveProgress p = s.progress().get(i);
                 boolean grouped = members[i] == p.members();
                 double mean = grouped ? (attempted[i] == 0 ? 0 : (double) attemptSum[i] / attempted[i]) : p.meanAttempts();
-                Double time = waveEnd[i] < 0 ? null : waveEnd[i] - waveStart[i];
+                Double time = waveEnd[i] < 0 ? null : Math.round((waveEnd[i] - waveStart[i]) * 10) / 10.0;
                 rows.add(new FleetReport.WaveRow(p.label(), p.members(), p.reached(), p.confirmed(), p.failed(), p.rolledBack(),
                         Math.round(mean * 100) / 100.0, grouped ? attemptMax[i] : null, time));
             }
