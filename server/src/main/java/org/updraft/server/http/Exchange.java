@@ -165,8 +165,10 @@ public final class Exchange {
      */
     public void abort(String why) {
         markDone();
+        // Close first, then complete normally: failing the callback would make Jetty log a WARN
+        // and try a 500 for every deliberate refusal; with the endpoint closed nothing is sent.
         request.getConnectionMetaData().getConnection().getEndPoint().close();
-        callback.failed(new IOException("connection closed deliberately: " + why));
+        callback.succeeded();
     }
 
     boolean isDone() {
