@@ -38,7 +38,7 @@ class UsageTest {
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).isEqualTo("""
                 error: Unmatched arguments from index 0: 'devices', 'list'
-                Did you mean: updraft device?
+                Did you mean: updraft device or updraft demo?
                 Usage: updraft [-hV] [COMMAND]
                 Try 'updraft --help' for more information.
                 """);
