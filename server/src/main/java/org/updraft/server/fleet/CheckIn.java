@@ -18,10 +18,13 @@ import java.util.regex.Pattern;
  * @param family     "esp8266", "esp32", or null when no x-ESP headers were sent
  * @param mac        normalised station MAC, or null for an anonymous request
  * @param nonosSlot  for NONOS: 1 or 2, the user bin requested (the slot the device is NOT running); else 0
+ * @param resumeFrom the first byte of a {@code Range: bytes=N-} request with N &gt; 0 (esp_https_ota
+ *                   resuming a broken download), else 0
  */
 public record CheckIn(Endpoint endpoint, String productPath, String family, String mac, String chipId,
                       Long chipSize, Long freeSpace, Long sketchSize, String sketchMd5, String sketchSha256,
-                      String sdkVersion, String mode, String version, int nonosSlot, String address, Instant at) {
+                      String sdkVersion, String mode, String version, int nonosSlot, String address, Instant at,
+                      long resumeFrom) {
 
     private static final Pattern HEX32 = Pattern.compile("[0-9A-Fa-f]{32}");
     private static final Pattern HEX64 = Pattern.compile("[0-9A-Fa-f]{64}");
@@ -71,7 +74,29 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
                 p == null ? null : text(header.apply(p + "sdk-version"), p + "sdk-version"),
                 p == null ? null : text(header.apply(p + "mode"), p + "mode"),
                 text(version == null || version.isBlank() ? null : version.trim(), "version"),
-                nonosSlot, address, at);
+                nonosSlot, address, at, resumeFrom(header.apply("Range")));
+    }
+
+    /** N of "bytes=N-" or "bytes=N-M" with N &gt; 0; anything else (no range, suffix, several, malformed) is 0. */
+    static long resumeFrom(String range) {
+        if (range == null) {
+            return 0;
+        }
+        String r = range.strip();
+        if (!r.regionMatches(true, 0, "bytes=", 0, 6) || r.indexOf(',') >= 0) {
+            return 0;
+        }
+        int dash = r.indexOf('-', 6);
+        if (dash <= 6 || dash - 6 > 18) {
+            return 0;
+        }
+        String first = r.substring(6, dash).strip();
+        for (int i = 0; i < first.length(); i++) {
+            if (!Character.isDigit(first.charAt(i))) {
+                return 0;
+            }
+        }
+        return first.isEmpty() ? 0 : Long.parseLong(first);
     }
 
     private static Long number(String v, String name) {

@@ -69,7 +69,7 @@ public final class UpdatePolicy {
             target = catalog.release(pinned).filter(r -> r.productId() == product.id());
         }
         if (target.isEmpty() && pinned == null && in.mac() != null) {
-            Optional<RolloutEngine.Offer> offer = rollouts.offer(product, in.mac(), runningVersion, in.at());
+            Optional<RolloutEngine.Offer> offer = rollouts.offer(product, in.mac(), runningVersion, in.at(), in.resumeFrom() > 0);
             if (offer.isPresent()) {
                 target = Optional.of(offer.get().release());
                 rolloutId = offer.get().rollout().id();

@@ -265,7 +265,7 @@ public final class DeviceEndpoints {
         long releaseId = d.target().id();
         Long rollout = d.rolloutId();
         if (tracked) {
-            updates.downloading(mac, releaseId, rollout, ex.at());
+            updates.downloading(mac, releaseId, rollout, d.checkIn().resumeFrom() > 0, ex.at());
             if (rollout != null) {
                 rollouts.downloadStarted(rollout);
             }

@@ -22,9 +22,11 @@ public record DeviceUpdate(String mac, long releaseId, Long rolloutId, UpdateSta
                 finishedAt, nextAttemptAt, updatedAt);
     }
 
-    DeviceUpdate downloading(Long rollout, Instant now) {
-        return new DeviceUpdate(mac, releaseId, rollout == null ? rolloutId : rollout, UpdateState.DOWNLOADING, attempts + 1,
-                lastError, now, null, null, null, null, now);
+    /** A transfer starts: a new attempt, or the continuation of the last one when {@code resume}. */
+    DeviceUpdate downloading(Long rollout, boolean resume, Instant now) {
+        return new DeviceUpdate(mac, releaseId, rollout == null ? rolloutId : rollout, UpdateState.DOWNLOADING,
+                resume ? Math.max(1, attempts) : attempts + 1, lastError, resume && offeredAt != null ? offeredAt : now,
+                null, null, null, null, now);
     }
 
     DeviceUpdate downloaded(Instant now) {
@@ -55,6 +57,11 @@ public record DeviceUpdate(String mac, long releaseId, Long rolloutId, UpdateSta
         }
         return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.OFFERED, attempts, why, offeredAt, downloadedAt,
                 installedAt, null, now.plus(backoff), now);
+    }
+
+    /** A transfer of this update broke (or is still being noticed as broken): a Range request may continue it. */
+    boolean mayResume() {
+        return state == UpdateState.OFFERED || state == UpdateState.DOWNLOADING;
     }
 
     boolean mayBeOfferedAt(Instant now) {

@@ -173,9 +173,11 @@ public final class RolloutEngine implements AutoCloseable {
      * The rollout release this device may download now, if any. Members of the current or an
      * earlier wave of a running rollout, whose update may be (re)tried now, while the rollout has
      * fewer downloads in flight than its limit ({@link #downloadStarted}/{@link #downloadEnded}
-     * count them; concurrent check-ins may overshoot the limit by the few that race).
+     * count them; concurrent check-ins may overshoot the limit by the few that race). A request
+     * resuming a broken transfer ({@code resuming}: Range from an offset) continues the same
+     * attempt, so the retry backoff does not apply to it.
      */
-    public Optional<Offer> offer(Product product, String mac, String runningVersion, Instant now) {
+    public Optional<Offer> offer(Product product, String mac, String runningVersion, Instant now, boolean resuming) {
         for (Rollout r : rollouts.values()) {
             if (r.productId() != product.id() || !r.state().isActive()) {
                 continue;
@@ -189,7 +191,7 @@ public final class RolloutEngine implements AutoCloseable {
                 continue;
             }
             Optional<DeviceUpdate> u = tracker.get(mac, r.releaseId());
-            if (u.isPresent() && !u.get().mayBeOfferedAt(now)) {
+            if (u.isPresent() && !u.get().mayBeOfferedAt(now) && !(resuming && u.get().mayResume())) {
                 continue;
             }
             AtomicInteger flight = inFlight.computeIfAbsent(r.id(), k -> new AtomicInteger());

@@ -142,8 +142,8 @@ public final class UpdateTracker implements AutoCloseable {
         }
     }
 
-    /** The image is being sent to the device (one attempt). */
-    public void downloading(String mac, long releaseId, Long rolloutId, Instant now) {
+    /** The image is being sent to the device: one attempt, or the resumption of the last ({@code resume}). */
+    public void downloading(String mac, long releaseId, Long rolloutId, boolean resume, Instant now) {
         Map<Long, DeviceUpdate> m = device(mac);
         synchronized (m) {
             DeviceUpdate u = m.get(releaseId);
@@ -151,7 +151,7 @@ public final class UpdateTracker implements AutoCloseable {
                 // A final state is re-opened only by a new offer (e.g. a pin back to that release).
                 u = DeviceUpdate.offered(mac, releaseId, rolloutId, now).withAttempts(u == null ? 0 : u.attempts());
             }
-            put(m, u.downloading(rolloutId, now));
+            put(m, u.downloading(rolloutId, resume && u.mayResume(), now));
         }
     }
 

@@ -25,7 +25,7 @@ class CheckInTest {
                 "x-ESP8266-sketch-md5", "0123456789ABCDEF0123456789abcdef", "x-ESP8266-chip-size", "4194304",
                 "x-ESP8266-sdk-version", "2.5.0", "x-ESP8266-mode", "sketch", "x-ESP8266-version", "1.2"), Map.of());
         assertThat(c).isEqualTo(new CheckIn(Endpoint.HTTP_UPDATE, "/u/p", "esp8266", "DE:BA:7A:B1:E0:42", "15602487", 4_194_304L,
-                1000L, 400_000L, "0123456789abcdef0123456789abcdef", null, "2.5.0", "sketch", "1.2", 0, "10.0.0.7", AT));
+                1000L, 400_000L, "0123456789abcdef0123456789abcdef", null, "2.5.0", "sketch", "1.2", 0, "10.0.0.7", AT, 0));
     }
 
     @Test
@@ -43,6 +43,18 @@ class CheckInTest {
         assertThat(c.family()).isNull();
         assertThat(c.mac()).isEqualTo("5C:CF:7F:00:00:01");
         assertThat(c.version()).isEqualTo("2");
+    }
+
+    @Test
+    void aRangeFromAnOffsetIsAResume() {
+        assertThat(CheckIn.resumeFrom("bytes=1000-")).isEqualTo(1000);
+        assertThat(CheckIn.resumeFrom("bytes=1000-1999")).isEqualTo(1000);
+        assertThat(CheckIn.resumeFrom("bytes=0-")).isZero();
+        assertThat(CheckIn.resumeFrom("bytes=-500")).isZero();
+        assertThat(CheckIn.resumeFrom("bytes=1-2,5-6")).isZero();
+        assertThat(CheckIn.resumeFrom("items=5-")).isZero();
+        assertThat(CheckIn.resumeFrom("bytes=x-")).isZero();
+        assertThat(CheckIn.resumeFrom(null)).isZero();
     }
 
     @Test

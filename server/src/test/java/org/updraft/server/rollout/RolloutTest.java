@@ -294,6 +294,49 @@ class RolloutTest {
         updateAndConfirm(2);
     }
 
+    /** Starts a transfer of a large held release and resets the connection after the head. */
+    byte[] breakADownload(String version) throws Exception {
+        byte[] big = ImageBuilder.arduino().version(version).payload(73, 900_000).build();
+        server.upload("relay", new Multipart().field("version", version).field("hold", "true").file("firmware", "big.bin", big));
+        fleet(1, 0);
+        long id = rollout("{\"version\":\"" + version + "\",\"waves\":\"100\",\"backoffSeconds\":30,\"maxAttempts\":2}");
+        post(id, "start");
+        try (var s = new java.net.Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+            s.getOutputStream().write(("GET /u/relay?mac=" + mac(0) + "&version=1.0.0 HTTP/1.0\r\nHost: x\r\n\r\n").getBytes());
+            s.setSoLinger(true, 0);
+            s.getInputStream().read(new byte[64]);
+        }
+        return big;
+    }
+
+    JsonNode awaitUpdate(String state) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        JsonNode u = null;
+        while (System.nanoTime() < deadline) {
+            u = Json.MAPPER.readTree(server.get("/api/v1/devices/" + mac(0)).body()).get("updates").get(0);
+            if (u != null && u.get("state").asText().equals(state)) {
+                return u;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("update never reached " + state + ": " + u);
+    }
+
+    @Test
+    void aRangeRequestResumesTheBrokenAttemptEvenWithinTheBackoff() throws Exception {
+        byte[] big = breakADownload("3.0.0");
+        awaitUpdate("offered");
+        RawHttp.Response resumed = RawHttp.exchange(server.port(), "GET /u/relay?mac=" + mac(0)
+                + "&version=1.0.0 HTTP/1.1\r\nHost: x\r\nRange: bytes=1000-\r\nIf-Range: \""
+                + org.updraft.server.artifact.Digests.sha256Hex(big) + "\"\r\n\r\n");
+        assertThat(resumed.status()).isEqualTo(206);
+        assertThat(resumed.body()).isEqualTo(java.util.Arrays.copyOfRange(big, 1000, big.length));
+        JsonNode u = awaitUpdate("downloaded");
+        assertThat(u.get("attempts").asInt()).as("a resume continues the attempt").isEqualTo(1);
+    }
+
     @Test
     void aBrokenDownloadIsRetriedAfterBackoff() throws Exception {
         // Large enough that the kernel's socket buffers cannot swallow it whole.
