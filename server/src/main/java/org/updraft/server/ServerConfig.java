@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param webhookUrl   URL that receives rollout events as JSON POSTs, or null for none
  * @param rolloutTick  how often rollouts re-check their time-based rules (soak)
  * @param clock        the server's clock (tests and the fleet simulator may scale it)
+ * @param limits       size, time and rate limits ({@link Limits#DEFAULTS})
  */
 public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
-                           Duration rolloutTick, Clock clock) {
+                           Duration rolloutTick, Clock clock, Limits limits) {
 
     public static final int DEFAULT_PORT = 8080;
 
@@ -27,6 +28,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(rolloutTick, "rolloutTick");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(limits, "limits");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
@@ -39,7 +41,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig(String host, int port, Path dataDir, String jdbcUrl) {
-        this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC());
+        this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC(), Limits.DEFAULTS);
     }
 
     /** Embedded defaults: all interfaces, port 8080, ./updraft-data, H2 file database, no notifications. */
@@ -48,19 +50,23 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock);
+        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits);
     }
 
     public ServerConfig withNotifications(String mqtt, String webhook) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits);
     }
 
     public ServerConfig withRolloutTick(Duration tick) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits);
+    }
+
+    public ServerConfig withLimits(Limits l) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l);
     }
 
     /** The JDBC URL actually used: the configured one, or the H2 file in the data directory. */

@@ -16,7 +16,11 @@ import org.updraft.server.artifact.ArtifactStore;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.UpdatePolicy;
+import org.updraft.server.fleet.Admission;
 import org.updraft.server.http.DeviceEndpoints;
+import org.updraft.server.http.HeaderDeadline;
+import org.updraft.server.http.ProtocolErrors;
+import org.updraft.server.http.RateLimits;
 import org.updraft.server.http.HttpApi;
 import org.updraft.server.http.ManagementApi;
 import org.updraft.server.http.RolloutApi;
@@ -75,12 +79,15 @@ public final class UpdraftServer implements AutoCloseable {
             this.notifier = new Notifiers(List.copyOf(notifiers));
             rollouts.notifier(notifier);
             UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
+            Limits limits = config.limits();
+            Admission admission = new Admission(database.jdbi(), catalog, clock);
+            RateLimits rates = new RateLimits(limits, System::nanoTime);
             this.api = new HttpApi(
-                    new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock),
-                    new ManagementApi(catalog, devices, updates, config.dataDir().resolve("uploads")),
+                    new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock, admission, rates),
+                    new ManagementApi(catalog, devices, updates, config.dataDir().resolve("uploads"), admission, limits),
                     new RolloutApi(catalog, rollouts),
                     new ServiceEndpoints(database.jdbi(), database.description(), catalog, metrics),
-                    clock);
+                    clock, rates);
 
             QueuedThreadPool pool = new QueuedThreadPool(64, 4);
             pool.setName("updraft-http");
@@ -91,12 +98,16 @@ public final class UpdraftServer implements AutoCloseable {
             HttpConfiguration http = new HttpConfiguration();
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
-            http.setRequestHeaderSize(8 * 1024);
+            // Limits (README "Limits"): header block and request line, body rate, idle and header timeouts.
+            http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
             http.setResponseHeaderSize(8 * 1024);
+            http.setMinRequestDataRate(limits.minUploadBytesPerSecond());
+            http.setIdleTimeout(limits.idleTimeout().toMillis());
             this.connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
             connector.setHost(config.host());
             connector.setPort(config.port());
-            connector.setIdleTimeout(60_000);
+            connector.setIdleTimeout(limits.idleTimeout().toMillis());
+            connector.addBean(new HeaderDeadline(connector.getScheduler(), limits.headerTimeout()));
             connector.setAcceptQueueSize(1024);
             // A fixed 64 KiB send buffer per connection (instead of Linux autotuning up to 4 MiB):
             // 1,000 slow ESP8266 downloads hold 64 MiB of kernel memory, not gigabytes, and a
@@ -104,6 +115,7 @@ public final class UpdraftServer implements AutoCloseable {
             connector.setAcceptedSendBufferSize(64 * 1024);
             jetty.addConnector(connector);
             jetty.setHandler(api.handler());
+            jetty.setErrorHandler(new ProtocolErrors(limits));
             jetty.setStopTimeout(5_000);
             jetty.start();
         } catch (Exception | Error e) {

@@ -86,6 +86,34 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** Any method with a body of any content type and extra headers (name, value, name, value...). */
+    public HttpResponse<String> send(String method, String path, String contentType, byte[] body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Fails the test unless the answer has the expected status; returns the body. */
+    public String expect(int status, HttpResponse<String> r) {
+        if (r.statusCode() != status) {
+            throw new AssertionError("expected " + status + ", got " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
+    }
+
     public HttpResponse<String> get(String path) {
         return send("GET", path, null);
     }

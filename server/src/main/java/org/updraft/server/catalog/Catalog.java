@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.updraft.core.layout.FlashLayout;
+import org.updraft.core.sign.ReleaseManifest;
 import org.updraft.core.version.Version;
 import org.updraft.server.Rejection;
 import org.updraft.server.artifact.ArtifactStore;
@@ -49,11 +50,13 @@ public final class Catalog {
     /** Per product id: releases newest first. */
     private final Map<Long, List<Release>> releases = new ConcurrentHashMap<>();
     private final Map<Long, Release> releasesById = new ConcurrentHashMap<>();
+    private final TrustedKeys keys;
 
     public Catalog(Jdbi jdbi, ArtifactStore store, Clock clock) {
         this.jdbi = jdbi;
         this.store = store;
         this.clock = clock;
+        this.keys = new TrustedKeys(jdbi);
         load();
     }
 
@@ -136,7 +139,7 @@ public final class Catalog {
                 .bind("at", Sql.utc(now))
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
         Product p = new Product(id, spec.name(), chip, kind, layout, layout.flashSize(), slot, path,
-                java.time.Duration.ofSeconds(window), now);
+                java.time.Duration.ofSeconds(window), now, SigningPolicy.UNSIGNED_ALLOWED, Enrollment.OPEN);
         index(p);
         return p;
     }
@@ -195,6 +198,19 @@ public final class Catalog {
      */
     public synchronized Release addRelease(Product product, String versionText, String notes, boolean downgrade,
                                            boolean held, Map<ArtifactRole, byte[]> uploads) {
+        return addRelease(product, versionText, notes, downgrade, held, uploads, null);
+    }
+
+    /**
+     * Validates and stores a release with an optional signed manifest (its text, or null). After
+     * the image checks: each image's signature against the product's signing policy and trusted
+     * keys ({@link SignatureCheck}); the manifest ({@link ManifestCheck}); then the security counter
+     * (the manifest's, 0 without one) must not be lower than the product's highest unless the
+     * release is marked as a downgrade.
+     */
+    public synchronized Release addRelease(Product product, String versionText, String notes, boolean downgrade,
+                                           boolean held, Map<ArtifactRole, byte[]> uploads, String manifestText) {
+        product = product(product.id()).orElse(product);
         if (versionText == null || versionText.isBlank()) {
             throw Rejection.badRequest("version is required (e.g. 1.2.0 or 2)");
         }
@@ -218,6 +234,26 @@ public final class Catalog {
                     + "as a downgrade (downgrade=true)");
         }
         Map<ArtifactRole, ValidatedImage> images = ReleaseValidation.validate(product, uploads);
+        List<TrustedKey> trusted = keys.of(product.id());
+        String signer = null;
+        for (ValidatedImage img : images.values()) {
+            String s = SignatureCheck.signer(product, img.role().id() + " image", img.bytes(), img.image(), trusted);
+            signer = signer == null ? s : signer;
+        }
+        ReleaseManifest manifest = manifestText == null ? null
+                : ManifestCheck.check(product, version, manifestText, images, trusted, clock.instant());
+        long counter = manifest == null ? 0 : manifest.securityCounter();
+        Optional<Release> highest = releases(product).stream().max(Comparator.comparingLong(Release::securityCounter));
+        if (highest.isPresent() && counter < highest.get().securityCounter() && !downgrade) {
+            throw Rejection.conflict("security counter " + counter + (manifest == null ? " (a release without a manifest)" : "")
+                    + " is lower than " + highest.get().securityCounter() + " of release " + highest.get().version()
+                    + "; a device that ran that release never accepts it — raise the counter, or mark the release "
+                    + "as a downgrade (downgrade=true) to keep it for devices below that counter");
+        }
+        final long securityCounter = counter;
+        final String signedBy = signer;
+        final String manifestStored = manifest == null ? null : manifest.text();
+        final Product target = product;
 
         List<String> created = new ArrayList<>();
         try {
@@ -236,10 +272,12 @@ public final class Catalog {
                     artifacts.put(img.role(), insertArtifactIfAbsent(h, a));
                 }
                 long rid = h.createUpdate("""
-                                INSERT INTO firmware_release (product_id, version, notes, downgrade, held, created_at)
-                                VALUES (:p, :v, :n, :d, :held, :at)""")
-                        .bind("p", product.id()).bind("v", version.toString()).bind("n", notes).bind("d", downgrade)
-                        .bind("held", held)
+                                INSERT INTO firmware_release (product_id, version, notes, downgrade, held, created_at,
+                                    security_counter, signer, manifest)
+                                VALUES (:p, :v, :n, :d, :held, :at, :counter, :signer, :manifest)""")
+                        .bind("p", target.id()).bind("v", version.toString()).bind("n", notes).bind("d", downgrade)
+                        .bind("held", held).bind("counter", securityCounter).bind("signer", signedBy)
+                        .bind("manifest", manifestStored)
                         .bind("at", Sql.utc(now))
                         .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
                 for (var e : artifacts.entrySet()) {
@@ -248,13 +286,138 @@ public final class Catalog {
                 }
                 return rid;
             });
-            Release r = new Release(id, product.id(), version, notes, downgrade, held, now, artifacts);
+            Release r = new Release(id, product.id(), version, notes, downgrade, held, now, artifacts, securityCounter,
+                    signedBy, manifestStored);
             index(r);
             return r;
         } catch (RuntimeException e) {
             created.forEach(store::delete);
             throw e;
         }
+    }
+
+    /** The product's trusted keys, oldest first. */
+    public List<TrustedKey> keys(Product product) {
+        return keys.of(product.id());
+    }
+
+    /** Most keys one product trusts (rotation needs old + new; more is a mistake). */
+    static final int MAX_KEYS = 16;
+
+    /**
+     * Adds PEM public keys to the product's trusted set (keys already trusted are kept as they
+     * are). Returns the keys added. See {@link #replaceKeys} for the rules.
+     */
+    public synchronized List<TrustedKey> addKeys(Product product, String pem) {
+        List<TrustedKey> current = keys.of(product.id());
+        List<TrustedKey> added = new ArrayList<>();
+        for (TrustedKey k : parseKeys(product, pem)) {
+            if (current.stream().noneMatch(c -> c.keyId().equals(k.keyId())) && added.stream().noneMatch(c -> c.keyId().equals(k.keyId()))) {
+                added.add(k);
+            }
+        }
+        List<TrustedKey> all = new ArrayList<>(current);
+        all.addAll(added);
+        store(product(product.id()).orElseThrow(), all);
+        return added;
+    }
+
+    /**
+     * Replaces the product's trusted keys with the PEM keys given (one or more {@code BEGIN PUBLIC
+     * KEY} blocks): key rotation in one step. Refused: text that holds no key or a broken one; an
+     * ECDSA key for an ESP8266 product (the stock Updater cannot verify ECDSA, so every image
+     * signed with it would brick nothing but fail on every device); more than {@link #MAX_KEYS}
+     * keys; a set without an image key while the product requires signatures.
+     */
+    public synchronized List<TrustedKey> replaceKeys(Product product, String pem) {
+        List<TrustedKey> current = keys.of(product.id());
+        List<TrustedKey> next = new ArrayList<>();
+        for (TrustedKey k : parseKeys(product, pem)) {
+            if (next.stream().noneMatch(c -> c.keyId().equals(k.keyId()))) {
+                next.add(current.stream().filter(c -> c.keyId().equals(k.keyId())).findFirst().orElse(k));
+            }
+        }
+        store(product(product.id()).orElseThrow(), next);
+        return keys.of(product.id());
+    }
+
+    /** Removes one trusted key by its id (hex SHA-256) or fingerprint. */
+    public synchronized TrustedKey removeKey(Product product, String id) {
+        List<TrustedKey> current = keys.of(product.id());
+        TrustedKey gone = current.stream().filter(k -> k.keyId().equals(id.toLowerCase()) || k.fingerprint().equals(id)).findFirst()
+                .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' trusts no key " + id + "; its keys: "
+                        + (current.isEmpty() ? "none" : String.join(", ", current.stream().map(TrustedKey::keyId).toList()))));
+        List<TrustedKey> rest = new ArrayList<>(current);
+        rest.remove(gone);
+        store(product(product.id()).orElseThrow(), rest);
+        return gone;
+    }
+
+    private void store(Product product, List<TrustedKey> next) {
+        if (next.size() > MAX_KEYS) {
+            throw Rejection.unprocessable("product '" + product.name() + "' would trust " + next.size() + " keys; at most "
+                    + MAX_KEYS + " (remove old ones first)");
+        }
+        if (product.signing() == SigningPolicy.REQUIRED && next.stream().noneMatch(TrustedKey::checksImages)) {
+            throw Rejection.conflict("product '" + product.name() + "' requires signed images: it must keep at least one "
+                    + "image key (RSA-2048" + (product.esp8266() ? "" : " or ECDSA P-256") + "); add the new key before "
+                    + "removing the old one, or set signing to unsigned-allowed first");
+        }
+        keys.replace(product.id(), next);
+    }
+
+    private List<TrustedKey> parseKeys(Product product, String pem) {
+        if (pem == null || pem.isBlank()) {
+            throw Rejection.badRequest("expected one or more PEM public keys (-----BEGIN PUBLIC KEY-----), got an empty body");
+        }
+        List<TrustedKey> out = new ArrayList<>();
+        Instant now = now();
+        java.util.regex.Matcher m = PEM_BLOCK.matcher(pem);
+        int n = 0;
+        while (m.find()) {
+            n++;
+            if (m.group(1).contains("PRIVATE")) {
+                throw Rejection.unprocessable("key rejected: PEM block " + n + " is a " + m.group(1) + "; upload only the public "
+                        + "half (BEGIN PUBLIC KEY, written by updraft keygen beside the private key) and keep the private key "
+                        + "off the server");
+            }
+            org.updraft.core.sign.VerifyingKey key;
+            try {
+                key = org.updraft.core.sign.VerifyingKey.parse(m.group(), "PEM block " + n);
+            } catch (IllegalArgumentException e) {
+                throw Rejection.unprocessable("key rejected: " + e.getMessage());
+            }
+            if (product.esp8266() && key.algorithm() == org.updraft.core.sign.KeyAlgorithm.ECDSA_P256) {
+                throw Rejection.unprocessable("key rejected: " + key + " is ECDSA P-256, but product '" + product.name()
+                        + "' is ESP8266: the stock Updater expects a 65-byte ECDSA signature and its verifier refuses odd "
+                        + "lengths, so no ECDSA-signed image can install; use an RSA-2048 key (updraft keygen --type rsa-2048)");
+            }
+            out.add(TrustedKey.of(key, now));
+        }
+        if (n == 0) {
+            throw Rejection.badRequest("expected one or more PEM public keys (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----), "
+                    + "found none");
+        }
+        return out;
+    }
+
+    private static final Pattern PEM_BLOCK = Pattern.compile("-----BEGIN ([A-Z ]+)-----[\\s\\S]*?-----END \\1-----");
+
+    /** Sets the product's signing policy and enrollment (null keeps the current one). */
+    public synchronized Product setPolicies(Product product, SigningPolicy signing, Enrollment enrollment) {
+        Product current = product(product.id()).orElseThrow();
+        SigningPolicy s = signing == null ? current.signing() : signing;
+        Enrollment e = enrollment == null ? current.enrollment() : enrollment;
+        if (s == SigningPolicy.REQUIRED && keys.of(product.id()).stream().noneMatch(TrustedKey::checksImages)) {
+            throw Rejection.conflict("product '" + product.name() + "' has no trusted image key; add one (POST /api/v1/products/"
+                    + product.name() + "/keys, an RSA-2048 public key" + (product.esp8266() ? "" : " or ECDSA P-256")
+                    + ") before requiring signatures");
+        }
+        jdbi.useHandle(h -> h.createUpdate("UPDATE product SET signing = :s, enrollment = :e WHERE id = :id")
+                .bind("s", s.id()).bind("e", e.id()).bind("id", product.id()).execute());
+        Product next = current.withPolicies(s, e);
+        index(next);
+        return next;
     }
 
     private static Artifact insertArtifactIfAbsent(Handle h, Artifact a) {
@@ -286,7 +449,8 @@ public final class Catalog {
             h.createQuery("SELECT * FROM firmware_release").map((rs, ctx) -> new Release(rs.getLong("id"),
                             rs.getLong("product_id"), Version.parse(rs.getString("version")), rs.getString("notes"),
                             rs.getBoolean("downgrade"), rs.getBoolean("held"), Sql.instant(rs, "created_at"),
-                            roles.getOrDefault(rs.getLong("id"), Map.of())))
+                            roles.getOrDefault(rs.getLong("id"), Map.of()), rs.getLong("security_counter"),
+                            rs.getString("signer"), rs.getString("manifest")))
                     .forEach(this::index);
         });
     }
@@ -313,7 +477,8 @@ public final class Catalog {
         return new Product(rs.getLong("id"), rs.getString("name"), rs.getString("chip"), ProductKind.parse(rs.getString("kind")),
                 FlashLayout.byId(rs.getString("layout")), rs.getLong("flash_size"), rs.getLong("slot_size"),
                 rs.getString("update_path"), java.time.Duration.ofSeconds(rs.getLong("health_window_seconds")),
-                Sql.instant(rs, "created_at"));
+                Sql.instant(rs, "created_at"), SigningPolicy.parse(rs.getString("signing")),
+                Enrollment.parse(rs.getString("enrollment")));
     }
 
     private static Artifact artifact(ResultSet rs) throws SQLException {

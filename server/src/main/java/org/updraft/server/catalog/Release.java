@@ -8,9 +8,14 @@ import org.updraft.core.version.Version;
 /**
  * A version of a product's firmware with its artifacts (one image, or the NONOS user1/user2 pair).
  * A {@code held} release reaches devices only through a rollout.
+ *
+ * @param securityCounter the anti-rollback counter of its signed manifest; 0 without a manifest
+ * @param signer          fingerprint of the trusted key its image signature verified with, or null
+ * @param manifest        the canonical text of its signed release manifest, or null
  */
 public record Release(long id, long productId, Version version, String notes, boolean downgrade, boolean held,
-                      Instant createdAt, Map<ArtifactRole, Artifact> artifacts) {
+                      Instant createdAt, Map<ArtifactRole, Artifact> artifacts, long securityCounter, String signer,
+                      String manifest) {
 
     public Release {
         artifacts = Map.copyOf(artifacts);

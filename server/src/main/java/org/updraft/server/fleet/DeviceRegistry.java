@@ -88,7 +88,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
 
     /** Queues the decision for the device table and timeline; identified check-ins of known products only. */
     public void record(Decision d) {
-        if (d.checkIn().mac() == null || d.product() == null) {
+        if (d.checkIn().mac() == null || d.product() == null || !d.outcome().registers()) {
             return;
         }
         writer.add(d);

@@ -28,7 +28,20 @@ public enum Outcome {
     /** The device's flash chip is smaller than the image's declared flash size. */
     CHIP_TOO_SMALL(409, "chip-too-small"),
     /** The image is larger than the device's free sketch space. */
-    INSUFFICIENT_SPACE(409, "insufficient-space");
+    INSUFFICIENT_SPACE(409, "insufficient-space"),
+    /**
+     * The target's security counter is below the highest of any release the device has run
+     * (installed or confirmed): nothing is offered, as with any other "nothing to do".
+     */
+    BELOW_SECURITY_COUNTER(304, "below-security-counter"),
+    /** Token enrollment: no token, or a token that is not this device's. */
+    UNAUTHENTICATED(401, "unauthenticated"),
+    /** Allowlist or token enrollment: the device is not enrolled for this product. */
+    NOT_ENROLLED(403, "not-enrolled"),
+    /** Token enrollment: the device's token was revoked. */
+    REVOKED(403, "revoked"),
+    /** Too many requests from this address or this device; the answer carries Retry-After. */
+    RATE_LIMITED(429, "rate-limited");
 
     private final int status;
     private final String id;
@@ -49,5 +62,13 @@ public enum Outcome {
 
     public boolean sendsImage() {
         return this == UPDATE;
+    }
+
+    /**
+     * Whether the check-in may register or update the device row and timeline: refusals of
+     * devices that are not admitted (or are flooding) never create rows.
+     */
+    public boolean registers() {
+        return this != UNAUTHENTICATED && this != NOT_ENROLLED && this != REVOKED && this != RATE_LIMITED;
     }
 }

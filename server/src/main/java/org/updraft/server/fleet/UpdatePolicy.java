@@ -9,6 +9,7 @@ import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.ProductKind;
 import org.updraft.server.catalog.Release;
 import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.UpdateState;
 import org.updraft.server.rollout.UpdateTracker;
 
 /**
@@ -25,6 +26,12 @@ import org.updraft.server.rollout.UpdateTracker;
  * when the device does not already run the target, the target is not older than what it runs
  * (unless pinned or marked as a downgrade), and it fits the device: same chip family, flash chip
  * at least the product's, image no larger than the reported free space.
+ *
+ * <p>Anti-rollback (DESIGN §8), two rules. Versions: a target older than what the device runs is
+ * offered only when it is pinned to the device (an explicit per-device choice) or its release is
+ * marked as a downgrade. Security counters: a target whose manifest counter is below the highest
+ * counter of any release the device runs, has installed or has confirmed is never offered — not
+ * when pinned, not when marked as a downgrade ({@link Outcome#BELOW_SECURITY_COUNTER}).
  */
 public final class UpdatePolicy {
 
@@ -86,6 +93,14 @@ public final class UpdatePolicy {
         boolean isPinned = pinned != null && pinned == t.id();
         String via = isPinned ? " (pinned)" : rolloutId != null ? " (rollout " + rolloutId + ")" : "";
 
+        Optional<Release> floor = in.mac() == null ? running.or(() -> reportedRelease(in, product))
+                : highestRun(in.mac(), product, running.or(() -> reportedRelease(in, product)));
+        if (floor.isPresent() && t.securityCounter() < floor.get().securityCounter()) {
+            return refuse(in, product, Outcome.BELOW_SECURITY_COUNTER, runningVersion, t,
+                    "release " + t.version() + " has security counter " + t.securityCounter() + ", below "
+                            + floor.get().securityCounter() + " of release " + floor.get().version()
+                            + " which this device has run" + via);
+        }
         if (in.endpoint() == Endpoint.VERSION) {
             return new Decision(in, product, Outcome.VERSION, runningVersion, t, null, "assigned " + t.version() + via, rolloutId);
         }
@@ -123,6 +138,36 @@ public final class UpdatePolicy {
         }
         return new Decision(in, product, Outcome.UPDATE, runningVersion, t, a,
                 (runningVersion == null ? "unknown image" : runningVersion) + " -> " + t.version() + via, rolloutId);
+    }
+
+    /**
+     * Anti-rollback floor: of the release the device runs now and every release it has installed
+     * or confirmed ({@link UpdateTracker}), the one with the highest security counter.
+     */
+    private Optional<Release> highestRun(String mac, Product product, Optional<Release> runningNow) {
+        Optional<Release> best = runningNow;
+        for (var u : updates.ofDevice(mac)) {
+            if (u.state() != UpdateState.INSTALLED && u.state() != UpdateState.CONFIRMED) {
+                continue;
+            }
+            Optional<Release> r = catalog.release(u.releaseId()).filter(x -> x.productId() == product.id());
+            if (r.isPresent() && (best.isEmpty() || r.get().securityCounter() > best.get().securityCounter())) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /** The release whose version the device reports (x-*-version or ?version=), if the product has it. */
+    private Optional<Release> reportedRelease(CheckIn in, Product product) {
+        if (in.version() == null) {
+            return Optional.empty();
+        }
+        try {
+            return catalog.release(product, Version.parse(in.version()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     private Optional<Release> runningRelease(CheckIn in, Product product) {

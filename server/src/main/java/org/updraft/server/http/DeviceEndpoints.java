@@ -11,6 +11,7 @@ import org.updraft.server.artifact.ArtifactStore;
 import org.updraft.server.catalog.Artifact;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
+import org.updraft.server.fleet.Admission;
 import org.updraft.server.fleet.CheckIn;
 import org.updraft.server.fleet.Decision;
 import org.updraft.server.fleet.DeviceRegistry;
@@ -50,9 +51,14 @@ public final class DeviceEndpoints {
     private final UpdateTracker updates;
     private final RolloutEngine rollouts;
     private final java.time.Clock clock;
+    private final Admission admission;
+    private final RateLimits rates;
 
     public DeviceEndpoints(Catalog catalog, UpdatePolicy policy, DeviceRegistry devices, ArtifactStore store, Metrics metrics,
-                           UpdateTracker updates, RolloutEngine rollouts, java.time.Clock clock) {
+                           UpdateTracker updates, RolloutEngine rollouts, java.time.Clock clock, Admission admission,
+                           RateLimits rates) {
+        this.admission = admission;
+        this.rates = rates;
         this.catalog = catalog;
         this.policy = policy;
         this.devices = devices;
@@ -92,6 +98,19 @@ public final class DeviceEndpoints {
             mac = Mac.parse(r.mac());
         } catch (IllegalArgumentException e) {
             throw Rejection.badRequest(e.getMessage());
+        }
+        Optional<Admission.Refusal> refused = admission.check(product, mac, token(ex));
+        if (refused.isPresent()) {
+            metrics.checkIn(refused.get().outcome());
+            LOG.info("report {} {} -> {} {} ({})", mac, product.name(), refused.get().outcome().status(),
+                    refused.get().outcome().id(), refused.get().reason());
+            HttpFields.Mutable h = ex.response().getHeaders();
+            h.put("X-Updraft-Reason", headerSafe(refused.get().outcome().id() + ": " + refused.get().reason()));
+            if (refused.get().outcome() == Outcome.UNAUTHENTICATED) {
+                h.put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"updraft-device\"");
+            }
+            ex.error(refused.get().outcome().status(), refused.get().reason());
+            return;
         }
         Long releaseId;
         if (r.version() != null) {
@@ -133,7 +152,7 @@ public final class DeviceEndpoints {
             refuse(ex, 400, "bad-request", e.getMessage());
             return;
         }
-        Decision d = decide(in, product);
+        Decision d = decide(ex, in, product);
         if (d.outcome().sendsImage()) {
             sendImage(ex, d);
         } else {
@@ -152,7 +171,7 @@ public final class DeviceEndpoints {
             ex.abort(e.getMessage());
             return;
         }
-        Decision d = decide(in, catalog.product(name));
+        Decision d = decide(ex, in, catalog.product(name));
         if (d.outcome().sendsImage()) {
             sendImage(ex, d);
         } else {
@@ -169,7 +188,7 @@ public final class DeviceEndpoints {
             refuse(ex, 400, "bad-request", e.getMessage());
             return;
         }
-        Decision d = decide(in, catalog.product(name));
+        Decision d = decide(ex, in, catalog.product(name));
         if (d.outcome() == Outcome.VERSION) {
             ex.response().getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
             ex.text(200, d.target().version().toString());
@@ -186,8 +205,8 @@ public final class DeviceEndpoints {
         return CheckIn.parse(endpoint, path, slot, ex::header, ex::query, ex.remoteAddress(), ex.at());
     }
 
-    private Decision decide(CheckIn in, Optional<Product> product) {
-        Decision d = policy.decide(in, product);
+    private Decision decide(Exchange ex, CheckIn in, Optional<Product> product) {
+        Decision d = gate(ex, in, product).orElseGet(() -> policy.decide(in, product));
         metrics.checkIn(d.outcome());
         devices.record(d);
         if (LOG.isInfoEnabled()) {
@@ -195,6 +214,69 @@ public final class DeviceEndpoints {
                     d.status(), d.outcome().id(), d.reason());
         }
         return d;
+    }
+
+    /**
+     * Admission (the product's enrollment: allowlist or the device's own token) and then the
+     * per-device rate limit; empty when the device may go on to the update policy. Admission comes
+     * first so that only an admitted device spends its own bucket. Range continuations of a
+     * download (ESP-IDF partial download fetches an image in many ranges) do not count.
+     */
+    private Optional<Decision> gate(Exchange ex, CheckIn in, Optional<Product> maybe) {
+        if (maybe.isEmpty()) {
+            return Optional.empty();
+        }
+        Product product = maybe.get();
+        Optional<Admission.Refusal> refused = admission.check(product, in.mac(), token(ex));
+        if (refused.isPresent()) {
+            if (refused.get().outcome() == Outcome.UNAUTHENTICATED) {
+                ex.response().getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"updraft-device\"");
+            }
+            return Optional.of(new Decision(in, product, refused.get().outcome(), in.version(), null, null,
+                    refused.get().reason(), null));
+        }
+        if (in.mac() != null && ex.header("Range") == null) {
+            java.util.OptionalLong wait = rates.device(ex.request(), in.mac());
+            if (wait.isPresent()) {
+                long seconds = TokenBuckets.retryAfterSeconds(wait.getAsLong());
+                ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
+                return Optional.of(new Decision(in, product, Outcome.RATE_LIMITED, in.version(), null, null,
+                        "device " + in.mac() + " checks in too often; retry after " + seconds + " s (limit device-rate "
+                                + rates.limits().perDevice().perMinute() + "/min, burst " + rates.limits().perDevice().burst() + ")",
+                        null));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The device token of the request (DESIGN §3): {@code ?token=}, else {@code Authorization:
+     * Bearer <token>}, else the password of {@code Authorization: Basic} (what
+     * {@code HTTPClient::setAuthorization(user, password)} sends); null when none.
+     */
+    static String token(Exchange ex) {
+        String q = ex.query("token");
+        if (q != null && !q.isEmpty()) {
+            return q;
+        }
+        String auth = ex.header("Authorization");
+        if (auth == null) {
+            return null;
+        }
+        if (auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return auth.substring(7).strip();
+        }
+        if (auth.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String pair = new String(java.util.Base64.getDecoder().decode(auth.substring(6).strip()),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                int colon = pair.indexOf(':');
+                return colon < 0 ? null : pair.substring(colon + 1);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     private void refuse(Exchange ex, int status, String outcome, String reason) {

@@ -23,12 +23,14 @@ public final class Dispatcher extends Handler.Abstract {
     private final Router router;
     private final DeviceEndpoints devices;
     private final java.time.Clock clock;
+    private final RateLimits rates;
 
-    public Dispatcher(Router router, DeviceEndpoints devices, java.time.Clock clock) {
+    public Dispatcher(Router router, DeviceEndpoints devices, java.time.Clock clock, RateLimits rates) {
         super(InvocationType.BLOCKING);
         this.router = router;
         this.devices = devices;
         this.clock = clock;
+        this.rates = rates;
     }
 
     @Override
@@ -41,6 +43,9 @@ public final class Dispatcher extends Handler.Abstract {
         Exchange ex = new Exchange(request, response, callback, match == null ? java.util.Map.of() : match.params(),
                 clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
         try {
+            if (refusedBeforeRouting(ex, path, method)) {
+                return true;
+            }
             if (match != null) {
                 match.route().handler().handle(ex);
             } else if ((method.equals("GET") || method.equals("HEAD")) && path != null && devices.handleUpdatePath(ex, path)) {
@@ -64,6 +69,44 @@ public final class Dispatcher extends Handler.Abstract {
             answer(ex, 500, "internal error: no answer");
         }
         return true;
+    }
+
+    /**
+     * Limits checked before any route: path + query length (414) and the per-address rate (429 with
+     * Retry-After). A NONOS user-bin request is answered by closing the connection instead, as
+     * every refusal there (the SDK flashes any body with a Content-Length).
+     */
+    private boolean refusedBeforeRouting(Exchange ex, String path, String method) {
+        var uri = ex.request().getHttpURI();
+        int length = (uri.getPath() == null ? 0 : uri.getPath().length()) + (uri.getQuery() == null ? 0 : uri.getQuery().length() + 1);
+        boolean nonos = path != null && path.startsWith("/u/") && (path.endsWith("/user1.bin") || path.endsWith("/user2.bin"));
+        if (length > rates.limits().maxUriBytes()) {
+            String why = "URI too long: path and query are " + length + " bytes, at most " + rates.limits().maxUriBytes()
+                    + " are accepted (limit max-uri-bytes)";
+            LOG.info("{} {}...: {}", method, path == null ? "?" : path.substring(0, Math.min(64, path.length())), why);
+            if (nonos) {
+                ex.abort(why);
+            } else {
+                ex.response().getHeaders().put("X-Updraft-Reason", "bad-request: " + why);
+                ex.error(414, why);
+            }
+            return true;
+        }
+        java.util.OptionalLong wait = rates.client(ex.request());
+        if (wait.isPresent()) {
+            long seconds = TokenBuckets.retryAfterSeconds(wait.getAsLong());
+            String why = "too many requests from " + ex.remoteAddress() + "; retry after " + seconds + " s (limit ip-rate "
+                    + rates.limits().perIp().perMinute() + "/min, burst " + rates.limits().perIp().burst() + ")";
+            if (nonos) {
+                ex.abort(why);
+            } else {
+                ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
+                ex.response().getHeaders().put("X-Updraft-Reason", "rate-limited: " + why);
+                ex.error(429, why);
+            }
+            return true;
+        }
+        return false;
     }
 
     private static void answer(Exchange ex, int status, String message) {

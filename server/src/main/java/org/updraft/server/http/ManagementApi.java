@@ -21,6 +21,11 @@ import org.updraft.server.catalog.ArtifactRole;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.Release;
+import org.updraft.server.catalog.SigningPolicy;
+import org.updraft.server.catalog.TrustedKey;
+import org.updraft.server.catalog.Enrollment;
+import org.updraft.server.fleet.Admission;
+import org.updraft.server.Limits;
 import org.updraft.server.fleet.Device;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.Mac;
@@ -33,42 +38,66 @@ import org.updraft.server.rollout.UpdateTracker;
  */
 public final class ManagementApi {
 
-    /** Largest image part accepted in an upload; larger than any ESP slot (ESP32 apps top out near 8 MB). */
-    public static final long MAX_IMAGE_BYTES = 16L << 20;
-    private static final Set<String> UPLOAD_FIELDS = Set.of("version", "notes", "downgrade", "hold", "firmware", "user1", "user2");
+    /** Default largest image part accepted in an upload (limit max-image-bytes); larger than any ESP slot (ESP32 apps top out near 8 MB). */
+    public static final long MAX_IMAGE_BYTES = Limits.DEFAULTS.maxImageBytes();
+    private static final Set<String> UPLOAD_FIELDS = Set.of("version", "notes", "downgrade", "hold", "manifest", "firmware", "user1",
+            "user2");
+    /** Largest PEM body of a key upload: a few public keys. */
+    private static final int MAX_PEM_BODY = 64 * 1024;
 
     private final Catalog catalog;
     private final DeviceRegistry devices;
     private final Path uploadDir;
     private final UpdateTracker updates;
+    private final Admission admission;
+    private final long maxImageBytes;
 
-    public ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, Path uploadDir) {
+    public ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, Path uploadDir, Admission admission,
+                         Limits limits) {
         this.catalog = catalog;
         this.devices = devices;
         this.updates = updates;
         this.uploadDir = uploadDir;
+        this.admission = admission;
+        this.maxImageBytes = limits.maxImageBytes();
     }
 
     record ProductView(String name, String chip, String kind, String layout, long flashSize, long slotSize,
-                       String updatePath, long healthWindowSeconds, Instant createdAt) {
+                       String updatePath, long healthWindowSeconds, Instant createdAt, String signing, String enrollment) {
         static ProductView of(Product p) {
             return new ProductView(p.name(), p.chip(), p.kind().id(), p.layout().id(), p.flashSize(), p.slotSize(),
-                    p.updatePath(), p.healthWindow().toSeconds(), p.createdAt());
+                    p.updatePath(), p.healthWindow().toSeconds(), p.createdAt(), p.signing().id(), p.enrollment().id());
         }
+    }
+
+    record KeyView(String keyId, String fingerprint, String algorithm, String use, Instant createdAt, String pem) {
+        static KeyView of(TrustedKey k) {
+            return new KeyView(k.keyId(), k.fingerprint(), k.algorithm().cliName(), k.use(), k.createdAt(), k.key().pem());
+        }
+    }
+
+    record PolicyRequest(String signing, String enrollment) {
+    }
+
+    record AllowlistRequest(List<String> macs) {
+    }
+
+    record TokenRequest(String product) {
     }
 
     record ArtifactView(String role, String sha256, String md5, long size, String format, String chip, String appVersion) {
     }
 
     record ReleaseView(String product, String version, String notes, boolean downgrade, boolean held, Instant createdAt,
-                       List<ArtifactView> artifacts) {
+                       List<ArtifactView> artifacts, long securityCounter, String signer, String manifest) {
         static ReleaseView of(Product p, Release r) {
             List<ArtifactView> arts = r.artifacts().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .map(e -> {
                         Artifact a = e.getValue();
                         return new ArtifactView(e.getKey().id(), a.sha256(), a.md5(), a.size(), a.format(), a.chip(), a.appVersion());
                     }).toList();
-            return new ReleaseView(p.name(), r.version().toString(), r.notes(), r.downgrade(), r.held(), r.createdAt(), arts);
+            return new ReleaseView(p.name(), r.version().toString(), r.notes(), r.downgrade(), r.held(), r.createdAt(), arts,
+                    r.securityCounter(), r.signer(), r.manifest());
         }
     }
 
@@ -143,6 +172,74 @@ public final class ManagementApi {
             ex.json(200, devices.pin(mac(ex.param("mac")), pr.version()));
         });
         router.delete("/api/v1/devices/{mac}/pin", ex -> ex.json(200, devices.unpin(mac(ex.param("mac")))));
+        registerSecurity(router);
+    }
+
+    /** Signing policy and trusted keys, enrollment (allowlists, device tokens). */
+    private void registerSecurity(Router router) {
+        router.put("/api/v1/products/{product}/policy", ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            PolicyRequest pr = ex.bodyJson(PolicyRequest.class);
+            if (pr.signing() == null && pr.enrollment() == null) {
+                throw Rejection.badRequest("body must name signing (unsigned-allowed|required) and/or enrollment (open|allowlist|token)");
+            }
+            ex.json(200, ProductView.of(catalog.setPolicies(p,
+                    pr.signing() == null ? null : SigningPolicy.parse(pr.signing()),
+                    pr.enrollment() == null ? null : Enrollment.parse(pr.enrollment()))));
+        });
+        router.get("/api/v1/products/{product}/keys", ex -> ex.json(200,
+                catalog.keys(catalog.requireProduct(ex.param("product"))).stream().map(KeyView::of).toList()));
+        router.post("/api/v1/products/{product}/keys", ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            List<TrustedKey> added = catalog.addKeys(p, pemBody(ex));
+            ex.json(added.isEmpty() ? 200 : 201, catalog.keys(p).stream().map(KeyView::of).toList());
+        });
+        router.put("/api/v1/products/{product}/keys", ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            ex.json(200, catalog.replaceKeys(p, pemBody(ex)).stream().map(KeyView::of).toList());
+        });
+        router.delete("/api/v1/products/{product}/keys/{key}", ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            ex.json(200, KeyView.of(catalog.removeKey(p, ex.param("key"))));
+        });
+        router.get("/api/v1/products/{product}/allowlist", ex -> ex.json(200,
+                new AllowlistRequest(admission.allowlist(catalog.requireProduct(ex.param("product"))))));
+        router.put("/api/v1/products/{product}/allowlist", ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            ex.json(200, new AllowlistRequest(admission.setAllowlist(p, ex.bodyJson(AllowlistRequest.class).macs())));
+        });
+        router.post("/api/v1/devices/{mac}/token", ex -> {
+            String mac = mac(ex.param("mac"));
+            String productName = ex.header("Content-Type") == null ? null : ex.bodyJson(TokenRequest.class).product();
+            if (productName == null) {
+                productName = devices.find(mac).map(Device::product).orElseThrow(() -> Rejection.badRequest("device " + mac
+                        + " has not checked in yet, so its product is unknown: send {\"product\": \"<name>\"}"));
+            }
+            ex.json(201, admission.issueToken(mac, catalog.requireProduct(productName)));
+        });
+        router.get("/api/v1/devices/{mac}/token", ex -> {
+            String mac = mac(ex.param("mac"));
+            ex.json(200, admission.token(mac).orElseThrow(() -> Rejection.notFound("device " + mac + " has no token")));
+        });
+        router.delete("/api/v1/devices/{mac}/token", ex -> ex.json(200, admission.revokeToken(mac(ex.param("mac")))));
+    }
+
+    /** A PEM body: {@code application/x-pem-file}, {@code application/pkix-key} or {@code text/plain}. */
+    private static String pemBody(Exchange ex) throws IOException {
+        String ct = ex.header("Content-Type");
+        String type = ct == null ? "" : ct.toLowerCase().split(";")[0].strip();
+        if (!type.equals("application/x-pem-file") && !type.equals("text/plain") && !type.equals("application/pkix-key")) {
+            throw new Rejection(415, "expected Content-Type: application/x-pem-file (or text/plain) with one or more PEM "
+                    + "public keys, got " + (ct == null ? "none" : ct));
+        }
+        byte[] body;
+        try (InputStream in = org.eclipse.jetty.server.Request.asInputStream(ex.request())) {
+            body = in.readNBytes(MAX_PEM_BODY + 1);
+        }
+        if (body.length > MAX_PEM_BODY) {
+            throw new Rejection(413, "PEM body larger than " + MAX_PEM_BODY + " bytes; upload a few public keys at a time");
+        }
+        return new String(body, StandardCharsets.US_ASCII);
     }
 
     private static String mac(String text) {
@@ -169,8 +266,8 @@ public final class ManagementApi {
         MultiPartConfig config = new MultiPartConfig.Builder()
                 .location(uploadDir)
                 .maxParts(8)
-                .maxPartSize(MAX_IMAGE_BYTES)
-                .maxSize(3 * MAX_IMAGE_BYTES)
+                .maxPartSize(maxImageBytes)
+                .maxSize(3 * maxImageBytes)
                 .maxMemoryPartSize(256 * 1024)
                 .build();
         MultiPartFormData.Parts parts;
@@ -179,7 +276,8 @@ public final class ManagementApi {
         } catch (RuntimeException e) {
             String msg = rootMessage(e);
             if (msg != null && msg.toLowerCase().contains("max")) {
-                throw new Rejection(413, "upload too large: each image may be at most " + MAX_IMAGE_BYTES + " bytes (" + msg + ")");
+                throw new Rejection(413, "upload too large: each image may be at most " + maxImageBytes
+                        + " bytes (limit max-image-bytes; " + msg + ")");
             }
             throw Rejection.badRequest("malformed multipart body: " + msg);
         }
@@ -188,13 +286,20 @@ public final class ManagementApi {
             String notes = null;
             boolean downgrade = false;
             boolean hold = false;
+            String manifest = null;
             Map<ArtifactRole, byte[]> images = new EnumMap<>(ArtifactRole.class);
             Map<String, Integer> seen = new LinkedHashMap<>();
             for (MultiPart.Part part : parts) {
                 String name = part.getName();
                 if (name == null || !UPLOAD_FIELDS.contains(name)) {
                     throw Rejection.badRequest("unexpected form field '" + name + "'; expected version, notes, downgrade, "
-                            + "hold, firmware, user1, user2");
+                            + "hold, manifest, firmware, user1, user2");
+                }
+                String fileName = part.getFileName();
+                if (fileName != null && (fileName.contains("/") || fileName.contains("\\") || fileName.contains("..")
+                        || fileName.chars().anyMatch(Character::isISOControl))) {
+                    throw Rejection.badRequest("file name '" + DeviceEndpoints.headerSafe(fileName) + "' of part '" + name
+                            + "' is a path or holds control characters; send the bare file name (e.g. firmware.bin)");
                 }
                 if (seen.merge(name, 1, Integer::sum) > 1) {
                     throw Rejection.badRequest("form field '" + name + "' given more than once");
@@ -204,10 +309,11 @@ public final class ManagementApi {
                     case "notes" -> notes = part.getContentAsString(StandardCharsets.UTF_8);
                     case "downgrade" -> downgrade = parseBoolean("downgrade", part.getContentAsString(StandardCharsets.UTF_8).strip());
                     case "hold" -> hold = parseBoolean("hold", part.getContentAsString(StandardCharsets.UTF_8).strip());
+                    case "manifest" -> manifest = part.getContentAsString(StandardCharsets.UTF_8);
                     default -> images.put(ArtifactRole.parse(name), bytes(part));
                 }
             }
-            Release r = catalog.addRelease(product, version, notes, downgrade, hold, images);
+            Release r = catalog.addRelease(product, version, notes, downgrade, hold, images, manifest);
             ex.json(201, ReleaseView.of(product, r));
         }
     }

@@ -1,0 +1,45 @@
+package org.updraft.server.http;
+
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.updraft.server.Limits;
+
+/**
+ * Answers for requests Jetty refuses before any route sees them — a header block over the limit
+ * (431), a request line over it (414), a request that is not HTTP (400), a body too slow (408) —
+ * in the API's error form {@code {"error", "status"}} with {@code X-Updraft-Reason}, naming the
+ * limit that was hit instead of Jetty's HTML page.
+ */
+public final class ProtocolErrors extends ErrorHandler {
+
+    private final Limits limits;
+
+    public ProtocolErrors(Limits limits) {
+        this.limits = limits;
+    }
+
+    @Override
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                    Callback callback) {
+        String text = switch (code) {
+            case 431 -> "request header fields too large: the request line and headers may take at most "
+                    + limits.maxRequestHeaderBytes() + " bytes (limit max-header-bytes)";
+            case 414 -> "URI too long: the request line may take at most " + limits.maxRequestHeaderBytes()
+                    + " bytes and path + query at most " + limits.maxUriBytes() + " (limits max-header-bytes, max-uri-bytes)";
+            case 408 -> "request timeout: the request did not arrive in time (limits header-timeout, idle-timeout, "
+                    + "min-upload-rate " + limits.minUploadBytesPerSecond() + " bytes/s)";
+            case 413 -> "request body too large: an image part may take at most " + limits.maxImageBytes()
+                    + " bytes (limit max-image-bytes)";
+            default -> "malformed HTTP request" + (message == null ? "" : ": " + message);
+        };
+        byte[] body = Json.write(new Exchange.ErrorBody(text, code));
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.getHeaders().put("X-Updraft-Reason", DeviceEndpoints.headerSafe("bad-request: " + text));
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+}
