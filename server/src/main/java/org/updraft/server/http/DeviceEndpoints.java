@@ -270,7 +270,9 @@ public final class DeviceEndpoints {
             try {
                 String pair = new String(java.util.Base64.getDecoder().decode(auth.substring(6).strip()),
                         java.nio.charset.StandardCharsets.UTF_8);
-                int colon = pair.indexOf(':');
+                // Tokens never hold ':', so the password is what follows the last one: a user name may
+                // be the MAC, colons and all (HTTPClient::setAuthorization joins user ":" password as given).
+                int colon = pair.lastIndexOf(':');
                 return colon < 0 ? null : pair.substring(colon + 1);
             } catch (IllegalArgumentException e) {
                 return null;
