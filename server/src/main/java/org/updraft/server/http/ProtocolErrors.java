@@ -34,7 +34,12 @@ public final class ProtocolErrors extends ErrorHandler {
                     + "min-upload-rate " + limits.minUploadBytesPerSecond() + " bytes/s)";
             case 413 -> "request body too large: an image part may take at most " + limits.maxImageBytes()
                     + " bytes (limit max-image-bytes)";
-            default -> "malformed HTTP request" + (message == null ? "" : ": " + message);
+            // Jetty's generic "Bad Request" comes, among others, from a path whose '..' segments climb
+            // above the root (the request is gone by then, so name the likely causes).
+            default -> message == null || message.equals("Bad Request")
+                    ? "malformed HTTP request: the request line is not valid HTTP/1.x, or its path climbs above the root "
+                    + "with '..' segments (path traversal is refused)"
+                    : "malformed HTTP request: " + message;
         };
         byte[] body = Json.write(new Exchange.ErrorBody(text, code));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
