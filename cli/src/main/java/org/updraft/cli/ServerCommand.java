@@ -45,11 +45,20 @@ final class ServerCommand implements Callable<Integer> {
             description = "URL that receives rollout events as JSON POSTs (default: none).")
     String webhookUrl;
 
+    @Option(names = "--limit", paramLabel = "NAME=VALUE",
+            description = "Change a limit, e.g. --limit max-image-bytes=8388608 --limit header-timeout=5s --limit ip-rate=600/min "
+                    + "(names and defaults: README, Limits). Repeatable.")
+    java.util.Map<String, String> limitOptions = new java.util.LinkedHashMap<>();
+
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig config;
         try {
-            config = new ServerConfig(host, port, dataDir, jdbcUrl).withNotifications(mqttUrl, webhookUrl);
+            org.updraft.server.Limits limits = org.updraft.server.Limits.DEFAULTS;
+            for (var e : limitOptions.entrySet()) {
+                limits = limits.with(e.getKey(), e.getValue());
+            }
+            config = new ServerConfig(host, port, dataDir, jdbcUrl).withNotifications(mqttUrl, webhookUrl).withLimits(limits);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

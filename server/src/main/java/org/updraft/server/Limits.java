@@ -44,6 +44,8 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
         }
     }
 
+    static final long MAX_IMAGE_CEILING = (16L << 20) + 1028;
+
     public static final Limits DEFAULTS = new Limits(16L << 20, 8 * 1024, 2 * 1024, Duration.ofSeconds(10),
             Duration.ofSeconds(60), 1024, new Rate(3000, 600), new Rate(60, 30), false);
 
@@ -52,8 +54,11 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(perIp, "perIp");
         Objects.requireNonNull(perDevice, "perDevice");
-        if (maxImageBytes < 1024 || maxImageBytes > (1L << 30)) {
-            throw new IllegalArgumentException("max-image-bytes must be within 1024..1073741824, was " + maxImageBytes);
+        // The image parser refuses anything above 16 MiB (the largest ESP flash mapping); a signature
+        // trailer of up to 1 KiB + 4 may follow.
+        if (maxImageBytes < 1024 || maxImageBytes > MAX_IMAGE_CEILING) {
+            throw new IllegalArgumentException("max-image-bytes must be within 1024.." + MAX_IMAGE_CEILING + " (16 MiB + a signature "
+                    + "trailer; the image parser refuses larger images), was " + maxImageBytes);
         }
         if (maxRequestHeaderBytes < 1024 || maxRequestHeaderBytes > 1 << 20) {
             throw new IllegalArgumentException("max-header-bytes must be within 1024..1048576, was " + maxRequestHeaderBytes);
