@@ -127,7 +127,7 @@ class NetworkFaultsTest {
         Device nonos = device(DeviceProfile.NONOS_512K, NONOS_USER1_V1, "relay", log);
         proxy.fault(new FaultProxy.Fault.StallAfter(4096));
         UpdateOutcome stalled = faultLeavesV1Intact(nonos, NONOS_USER1_V1, log);
-        assertThat(stalled).isEqualTo(new UpdateOutcome.Failed(0, "check_times timer expired after 200 ms"));
+        assertThat(stalled).isEqualTo(new UpdateOutcome.Failed(0, "check_times timer expired after " + TIMEOUT.toMillis() + " ms"));
         cleanAttemptInstalls(nonos, NONOS_USER2_V2, log);
 
         Device esp32 = device(DeviceProfile.ESP32_4M, ESP32_V1, "meter", log);
