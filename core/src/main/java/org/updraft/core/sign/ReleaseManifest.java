@@ -228,12 +228,14 @@ public record ReleaseManifest(String product, String version, List<Artifact> art
                 throw new IllegalArgumentException("missing field 'artifact." + e.getKey() + "."
                         + (pair[0] == null ? "sha256" : "size") + "'");
             }
-            artifacts.add(new Artifact(e.getKey(), pair[0], Long.parseLong(pair[1])));
+            String sizeKey = "artifact." + e.getKey() + ".size";
+            artifacts.add(new Artifact(e.getKey(), pair[0], count(pair[1], lineOf.get(sizeKey), sizeKey)));
         }
         String product = require(fields.get("product"), PRODUCT, lineOf.get("product"), "product", PRODUCT.pattern());
         String version = require(fields.get("version"), VERSION, lineOf.get("version"), "version", VERSION.pattern());
-        long counter = Long.parseLong(require(fields.get("security-counter"), COUNT, lineOf.get("security-counter"),
-                "security-counter", "a non-negative decimal integer without leading zeros"));
+        long counter = count(require(fields.get("security-counter"), COUNT, lineOf.get("security-counter"),
+                "security-counter", "a non-negative decimal integer without leading zeros"), lineOf.get("security-counter"),
+                "security-counter");
         String expiresText = require(fields.get("expires"), EXPIRES, lineOf.get("expires"), "expires",
                 "yyyy-MM-ddTHH:mm:ssZ (UTC)");
         Instant expires;
@@ -338,6 +340,16 @@ public record ReleaseManifest(String product, String version, List<Artifact> art
                     + quote(value));
         }
         return value;
+    }
+
+    /** A value matching {@link #COUNT} (up to 19 digits) as a long; IllegalArgumentException above 2^63-1. */
+    private static long count(String value, int line, String field) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("line " + line + ": " + field + ": " + value
+                    + " is larger than the largest allowed, 2^63-1 = " + Long.MAX_VALUE);
+        }
     }
 
     static String sha256Hex(byte[] content) {

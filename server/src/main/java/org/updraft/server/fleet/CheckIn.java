@@ -73,7 +73,7 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
                 hex(sha, HEX64, p + "sketch-sha256", "64 hex digits (SHA-256)"),
                 p == null ? null : text(header.apply(p + "sdk-version"), p + "sdk-version"),
                 p == null ? null : text(header.apply(p + "mode"), p + "mode"),
-                text(version == null || version.isBlank() ? null : version.trim(), "version"),
+                text(version == null || version.isBlank() ? null : version.strip(), "version"),
                 nonosSlot, address, at, resumeFrom(header.apply("Range")));
     }
 

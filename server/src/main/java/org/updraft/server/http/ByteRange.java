@@ -10,7 +10,7 @@ import java.util.List;
  *   <li>{@code bytes=0-1023}: first 1024 bytes; a last-pos beyond the end is clamped (§14.1.1).</li>
  *   <li>{@code bytes=1000-}: from byte 1000 to the end; unsatisfiable when 1000 &ge; length.</li>
  *   <li>{@code bytes=-500}: the last 500 bytes (all of them when the image is shorter);
- *       {@code bytes=-0} is unsatisfiable.</li>
+ *       {@code bytes=-0}, and any suffix range of a 0-byte representation, is unsatisfiable.</li>
  *   <li>Several ranges: answered deliberately with the whole image (200), as §14.2 allows ("a
  *       server MAY ignore the Range header field"). A multipart/byteranges body is something an
  *       ESP client would write to flash verbatim; no ESP client asks for several ranges.</li>
@@ -75,8 +75,8 @@ sealed interface ByteRange {
             if (suffix < 0) {
                 return null;
             }
-            if (suffix == 0) {
-                return UNSATISFIABLE;
+            if (suffix == 0 || length == 0) {
+                return UNSATISFIABLE; // bytes=-0, or a suffix of an empty representation: no byte to send
             }
             return new Partial(Math.max(0, length - suffix), length - 1);
         }
