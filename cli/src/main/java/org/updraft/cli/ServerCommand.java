@@ -45,6 +45,19 @@ final class ServerCommand implements Callable<Integer> {
             description = "URL that receives rollout events as JSON POSTs (default: none).")
     String webhookUrl;
 
+    @Option(names = "--https-port", paramLabel = "PORT", description = "Also serve HTTPS on this port (needs --tls-cert and --tls-key, or --tls-pkcs12).")
+    Integer httpsPort;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain for HTTPS (reloaded when the file changes).")
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key for HTTPS.")
+    java.nio.file.Path tlsKey;
+
+    @Option(names = "--tls-pkcs12", paramLabel = "FILE",
+            description = "PKCS#12 keystore for HTTPS instead of PEM files; password from $UPDRAFT_TLS_PASSWORD.")
+    java.nio.file.Path tlsPkcs12;
+
     @Option(names = "--limit", paramLabel = "NAME=VALUE",
             description = "Change a limit, e.g. --limit max-image-bytes=8388608 --limit header-timeout=5s --limit ip-rate=600/min "
                     + "(names and defaults: README, Limits). Repeatable.")
@@ -59,6 +72,14 @@ final class ServerCommand implements Callable<Integer> {
                 limits = limits.with(e.getKey(), e.getValue());
             }
             config = new ServerConfig(host, port, dataDir, jdbcUrl).withNotifications(mqttUrl, webhookUrl).withLimits(limits);
+            if (httpsPort != null || tlsCert != null || tlsKey != null || tlsPkcs12 != null) {
+                if (httpsPort == null) {
+                    throw new IllegalArgumentException("--tls-cert/--tls-key/--tls-pkcs12 need --https-port");
+                }
+                String pw = System.getenv("UPDRAFT_TLS_PASSWORD");
+                config = config.withTls(new org.updraft.server.TlsConfig(httpsPort, tlsCert, tlsKey, tlsPkcs12,
+                        pw == null ? null : pw.toCharArray(), java.time.Duration.ofSeconds(10)));
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -71,6 +92,9 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "updraft-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println(listening(server.baseUri(), config));
+        if (server.httpsPort() > 0) {
+            out.println("HTTPS on port " + server.httpsPort() + " (certificate " + server.tlsSubject() + ", checked for renewal every 10 s)");
+        }
         out.flush();
         server.join();
         return 0;

@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param rolloutTick  how often rollouts re-check their time-based rules (soak)
  * @param clock        the server's clock (tests and the fleet simulator may scale it)
  * @param limits       size, time and rate limits ({@link Limits#DEFAULTS})
+ * @param tls          an HTTPS listener beside the HTTP one, or null for none
  */
 public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
-                           Duration rolloutTick, Clock clock, Limits limits) {
+                           Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls) {
 
     public static final int DEFAULT_PORT = 8080;
 
@@ -41,7 +42,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig(String host, int port, Path dataDir, String jdbcUrl) {
-        this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC(), Limits.DEFAULTS);
+        this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC(), Limits.DEFAULTS, null);
     }
 
     /** Embedded defaults: all interfaces, port 8080, ./updraft-data, H2 file database, no notifications. */
@@ -49,24 +50,28 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("updraft-data"), null);
     }
 
+    public ServerConfig withTls(TlsConfig t) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t);
+    }
+
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits);
+        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls);
     }
 
     public ServerConfig withNotifications(String mqtt, String webhook) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls);
     }
 
     public ServerConfig withRolloutTick(Duration tick) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls);
     }
 
     /** The JDBC URL actually used: the configured one, or the H2 file in the data directory. */

@@ -8,7 +8,11 @@ import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.http.HttpVersion;
+import org.updraft.server.http.TlsCertificates;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +60,8 @@ public final class UpdraftServer implements AutoCloseable {
     private final HttpApi api;
     private final Server jetty;
     private final ServerConnector connector;
+    private final TlsCertificates tls;
+    private final ServerConnector tlsConnector;
 
     private UpdraftServer(ServerConfig config) throws Exception {
         this.config = config;
@@ -114,6 +120,26 @@ public final class UpdraftServer implements AutoCloseable {
             // transfer counts as complete only when at most 64 KiB are still unacknowledged.
             connector.setAcceptedSendBufferSize(64 * 1024);
             jetty.addConnector(connector);
+            if (config.tls() != null) {
+                // HTTPS beside plain HTTP: same handler, same limits; SecureRequestCustomizer marks
+                // requests as secure. ESP8266 fleets stay on HTTP + signed images (see README).
+                this.tls = new TlsCertificates(config.tls());
+                HttpConfiguration https = new HttpConfiguration(http);
+                SecureRequestCustomizer secure = new SecureRequestCustomizer();
+                secure.setSniHostCheck(false);
+                https.addCustomizer(secure);
+                this.tlsConnector = new ServerConnector(jetty, 1, 1,
+                        new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(https));
+                tlsConnector.setHost(config.host());
+                tlsConnector.setPort(config.tls().port());
+                tlsConnector.setIdleTimeout(limits.idleTimeout().toMillis());
+                tlsConnector.addBean(new HeaderDeadline(tlsConnector.getScheduler(), limits.headerTimeout()));
+                tlsConnector.setAcceptedSendBufferSize(64 * 1024);
+                jetty.addConnector(tlsConnector);
+            } else {
+                this.tls = null;
+                this.tlsConnector = null;
+            }
             jetty.setHandler(api.handler());
             jetty.setErrorHandler(new ProtocolErrors(limits));
             jetty.setStopTimeout(5_000);
@@ -138,6 +164,16 @@ public final class UpdraftServer implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start Updraft: " + e.getMessage(), e);
         }
+    }
+
+    /** The HTTPS port, or -1 without a TLS listener. */
+    public int httpsPort() {
+        return tlsConnector == null ? -1 : tlsConnector.getLocalPort();
+    }
+
+    /** The subject of the HTTPS certificate in use, or null without a TLS listener. */
+    public String tlsSubject() {
+        return tls == null ? null : tls.subject();
     }
 
     public int port() {
@@ -198,6 +234,9 @@ public final class UpdraftServer implements AutoCloseable {
             jetty.stop();
         } catch (Exception e) {
             LOG.warn("stopping the HTTP listener: {}", e.toString());
+        }
+        if (tls != null) {
+            tls.close();
         }
         rollouts.close();
         notifier.close();
