@@ -18,9 +18,12 @@ import java.util.Objects;
  * @param clock        the server's clock (tests and the fleet simulator may scale it)
  * @param limits       size, time and rate limits ({@link Limits#DEFAULTS})
  * @param tls          an HTTPS listener beside the HTTP one, or null for none
+ * @param adminToken   a bearer token to make sure exists as an admin token (named "seeded") on start,
+ *                     or null; for tests, simulators and provisioning. When set, no bootstrap token is
+ *                     printed. Never a way around authentication: the token is as good as any other.
  */
 public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
-                           Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls) {
+                           Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken) {
 
     public static final int DEFAULT_PORT = 8080;
 
@@ -30,6 +33,10 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         Objects.requireNonNull(rolloutTick, "rolloutTick");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(limits, "limits");
+        if (adminToken != null && (adminToken.length() < 32 || adminToken.chars().anyMatch(c -> c <= ' ' || c > '~'))) {
+            throw new IllegalArgumentException("adminToken must be at least 32 printable ASCII characters without spaces "
+                    + "(e.g. ApiTokens.newSecret())");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
@@ -42,7 +49,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig(String host, int port, Path dataDir, String jdbcUrl) {
-        this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC(), Limits.DEFAULTS, null);
+        this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC(), Limits.DEFAULTS, null, null);
     }
 
     /** Embedded defaults: all interfaces, port 8080, ./updraft-data, H2 file database, no notifications. */
@@ -51,27 +58,41 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t, adminToken);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls);
+        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken);
     }
 
     public ServerConfig withNotifications(String mqtt, String webhook) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls, adminToken);
     }
 
     public ServerConfig withRolloutTick(Duration tick) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls, adminToken);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls, adminToken);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls, adminToken);
+    }
+
+    /** Seeds this admin bearer token on start (see {@code adminToken}); null for none. */
+    public ServerConfig withAdminToken(String token) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, token);
+    }
+
+    /** Never prints the admin token or a database password. */
+    @Override
+    public String toString() {
+        return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", jdbcUrl="
+                + (jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", mqttUrl=" + mqttUrl
+                + ", webhookUrl=" + webhookUrl + ", rolloutTick=" + rolloutTick + ", clock=" + clock + ", limits=" + limits
+                + ", tls=" + (tls == null ? null : "configured") + ", adminToken=" + (adminToken == null ? null : "***") + "]";
     }
 
     /** The JDBC URL actually used: the configured one, or the H2 file in the data directory. */

@@ -17,6 +17,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.server.artifact.ArtifactStore;
+import org.updraft.server.audit.AuditEvent;
+import org.updraft.server.audit.AuditLog;
+import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.UpdatePolicy;
@@ -58,6 +61,9 @@ public final class UpdraftServer implements AutoCloseable {
     private final RolloutEngine rollouts;
     private final Notifier notifier;
     private final HttpApi api;
+    private final ApiTokens tokens;
+    private final AuditLog audit;
+    private final String bootstrapToken;
     private final Server jetty;
     private final ServerConnector connector;
     private final TlsCertificates tls;
@@ -84,6 +90,9 @@ public final class UpdraftServer implements AutoCloseable {
             }
             this.notifier = new Notifiers(List.copyOf(notifiers));
             rollouts.notifier(notifier);
+            this.tokens = new ApiTokens(database.jdbi());
+            this.audit = new AuditLog(database.jdbi());
+            this.bootstrapToken = provisionTokens(config, clock);
             UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
             Limits limits = config.limits();
             Admission admission = new Admission(database.jdbi(), catalog, clock);
@@ -93,7 +102,7 @@ public final class UpdraftServer implements AutoCloseable {
                     new ManagementApi(catalog, devices, updates, config.dataDir().resolve("uploads"), admission, limits),
                     new RolloutApi(catalog, rollouts),
                     new ServiceEndpoints(database.jdbi(), database.description(), catalog, metrics),
-                    clock, rates);
+                    tokens, audit, clock, rates);
 
             QueuedThreadPool pool = new QueuedThreadPool(64, 4);
             pool.setName("updraft-http");
@@ -148,6 +157,23 @@ public final class UpdraftServer implements AutoCloseable {
             database.close();
             throw e;
         }
+    }
+
+    /**
+     * Seeds the configured admin token; then, on a database that has never had a token, creates
+     * the bootstrap admin token and returns its secret (the only copy). Both are audited.
+     */
+    private String provisionTokens(ServerConfig config, Clock clock) {
+        java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        if (config.adminToken() != null && tokens.seed(config.adminToken(), now)) {
+            audit.append(new AuditEvent(now, "server", null, null, "seed admin token", "name=seeded", null, 201));
+        }
+        return tokens.bootstrapIfEmpty(now).map(issued -> {
+            audit.append(new AuditEvent(now, "server", null, null, "create bootstrap admin token",
+                    "id=" + issued.token().id() + " name=" + issued.token().name(), null, 201));
+            LOG.info("Created the bootstrap admin token #{} (the secret is shown once, not logged)", issued.token().id());
+            return issued.secret();
+        }).orElse(null);
     }
 
     /** Starts a server; throws with the reason (port in use, database unreachable, ...) when it cannot. */
@@ -210,6 +236,22 @@ public final class UpdraftServer implements AutoCloseable {
 
     public UpdateTracker updates() {
         return updates;
+    }
+
+    /**
+     * The bootstrap admin token's secret when this start created it (first start on an empty
+     * token table), else empty. It is stored only hashed; this is the only copy.
+     */
+    public java.util.Optional<String> bootstrapToken() {
+        return java.util.Optional.ofNullable(bootstrapToken);
+    }
+
+    public ApiTokens tokens() {
+        return tokens;
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     public Metrics metrics() {

@@ -30,6 +30,31 @@ class OpenApiTest {
         }
     }
 
+    @Test
+    void theDocumentMarksExactlyTheOpenRoutesAsNeedingNoToken() {
+        String doc = new String(ServiceEndpoints.openApiDocument(), StandardCharsets.UTF_8);
+        List<String> open = new ArrayList<>();
+        List<String> ops = operations(doc);
+        String section = doc.substring(doc.indexOf("\npaths:\n"), doc.indexOf("\ncomponents:\n"));
+        String[] lines = section.split("\n");
+        int op = 0;
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].matches("^    (get|put|post|delete|patch|head):\\s*$")) {
+                if (i + 1 < lines.length && lines[i + 1].equals("      security: []")) {
+                    open.add(ops.get(op));
+                }
+                op++;
+            }
+        }
+        try (TestServer server = new TestServer()) {
+            List<String> registered = server.server().api().router().routes().stream()
+                    .filter(r -> r.access() instanceof org.updraft.server.auth.Access.Open)
+                    .map((Route r) -> r.method() + " " + r.template()).toList();
+            assertThat(open).containsExactlyInAnyOrderElementsOf(registered);
+        }
+        assertThat(doc).contains("security:\n  - bearer: []\npaths:");
+    }
+
     /** "METHOD /path" for every operation under paths: (two-space path keys, four-space methods). */
     static List<String> operations(String yaml) {
         List<String> ops = new ArrayList<>();

@@ -14,12 +14,17 @@ import java.util.stream.Stream;
 /**
  * A real Updraft server on a free loopback port with its own data directory and database, for
  * one test. {@link #restart()} stops it and starts a new one on the same data and database.
+ *
+ * <p>The server is started with a seeded admin token ({@link #adminToken()}), which
+ * {@link #send}, {@link #get} and {@link #upload} send as {@code Authorization: Bearer}; use
+ * {@link #sendAs} to call as someone else (or as nobody).
  */
 public final class TestServer implements AutoCloseable {
 
     private final Path dataDir;
     private final TestDatabase.Instance db;
     private final java.util.function.UnaryOperator<ServerConfig> customize;
+    private final String adminToken = org.updraft.server.auth.ApiTokens.newSecret();
     private UpdraftServer server;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -44,7 +49,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     private ServerConfig config() {
-        return customize.apply(new ServerConfig("127.0.0.1", 0, dataDir, db.jdbcUrl()));
+        return customize.apply(new ServerConfig("127.0.0.1", 0, dataDir, db.jdbcUrl()).withAdminToken(adminToken));
     }
 
     public UpdraftServer server() {
@@ -68,9 +73,22 @@ public final class TestServer implements AutoCloseable {
         server = UpdraftServer.start(config());
     }
 
-    /** JSON POST/PUT/GET/DELETE helper returning status and body. */
+    /** The seeded admin token the helpers send. */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    /** JSON POST/PUT/GET/DELETE helper returning status and body, as the seeded admin. */
     public HttpResponse<String> send(String method, String path, String json) {
+        return sendAs(adminToken, method, path, json);
+    }
+
+    /** As {@link #send}, with this bearer token (null: no Authorization header). */
+    public HttpResponse<String> sendAs(String token, String method, String path, String json) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
         if (json != null) {
             b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
         } else {
@@ -118,6 +136,19 @@ public final class TestServer implements AutoCloseable {
         return send("GET", path, null);
     }
 
+    /** Creates a token with this role through the API and returns its secret; fails the test if refused. */
+    public String token(String name, String role) {
+        HttpResponse<String> r = send("POST", "/api/v1/tokens", "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}");
+        if (r.statusCode() != 201) {
+            throw new AssertionError("creating token " + name + ": " + r.statusCode() + " " + r.body());
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("token").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Creates a product through the API; fails the test if refused. */
     public void product(String name, String layout) {
         HttpResponse<String> r = send("POST", "/api/v1/products", "{\"name\":\"" + name + "\",\"layout\":\"" + layout + "\"}");
@@ -138,6 +169,7 @@ public final class TestServer implements AutoCloseable {
     public HttpResponse<String> upload(String product, Multipart m) {
         HttpRequest req = HttpRequest.newBuilder(uri("/api/v1/products/" + product + "/releases"))
                 .header("Content-Type", m.contentType())
+                .header("Authorization", "Bearer " + adminToken)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(m.body())).build();
         try {
             return http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

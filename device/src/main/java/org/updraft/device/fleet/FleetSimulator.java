@@ -89,7 +89,7 @@ public final class FleetSimulator {
 
         private Run(Scenario s) throws IOException, InterruptedException {
             this.scenario = s;
-            this.api = new ServerApi(s.server());
+            this.api = new ServerApi(s.server(), s.token());
             Scenario.Plan plan = s.plan();
             this.firmware = Firmware.samples(s.fleet().profile(), plan.badRelease());
             String layout = s.fleet().profile().id();

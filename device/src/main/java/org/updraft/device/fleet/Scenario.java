@@ -14,9 +14,10 @@ import org.updraft.device.client.DeviceProfile;
  * @param clock    fleet time; give the same clock to an in-process server
  * @param limit    fleet time after which the run stops, settled or not
  * @param seed     seeds faults, poll jitter and MAC addresses
+ * @param token    bearer token for the management API (an operator or admin token; product creation needs admin), or null
  */
 public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, Faults faults, Plan plan, FleetClock clock,
-                       Duration limit, long seed) {
+                       Duration limit, long seed, String token) {
 
     public static final int MAX_DEVICES = 20_000;
 
@@ -112,23 +113,40 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
         }
     }
 
+    /** A scenario without a management token (set one with {@link #withToken}). */
+    public Scenario(URI server, String mqttUrl, String product, Fleet fleet, Faults faults, Plan plan, FleetClock clock,
+                    Duration limit, long seed) {
+        this(server, mqttUrl, product, fleet, faults, plan, clock, limit, seed, null);
+    }
+
+    /** Never prints the token. */
+    @Override
+    public String toString() {
+        return "Scenario[server=" + server + ", mqttUrl=" + mqttUrl + ", product=" + product + ", fleet=" + fleet + ", faults=" + faults
+                + ", plan=" + plan + ", clock=" + clock + ", limit=" + limit + ", seed=" + seed + ", token=" + (token == null ? null : "***") + "]";
+    }
+
+    public Scenario withToken(String t) {
+        return new Scenario(server, mqttUrl, product, fleet, faults, plan, clock, limit, seed, t);
+    }
+
     public Scenario withServer(URI s) {
-        return new Scenario(s, mqttUrl, product, fleet, faults, plan, clock, limit, seed);
+        return new Scenario(s, mqttUrl, product, fleet, faults, plan, clock, limit, seed, token);
     }
 
     public Scenario withFleet(Fleet f) {
-        return new Scenario(server, mqttUrl, product, f, faults, plan, clock, limit, seed);
+        return new Scenario(server, mqttUrl, product, f, faults, plan, clock, limit, seed, token);
     }
 
     public Scenario withFaults(Faults f) {
-        return new Scenario(server, mqttUrl, product, fleet, f, plan, clock, limit, seed);
+        return new Scenario(server, mqttUrl, product, fleet, f, plan, clock, limit, seed, token);
     }
 
     public Scenario withPlan(Plan p) {
-        return new Scenario(server, mqttUrl, product, fleet, faults, p, clock, limit, seed);
+        return new Scenario(server, mqttUrl, product, fleet, faults, p, clock, limit, seed, token);
     }
 
     public Scenario withMqtt(String url) {
-        return new Scenario(server, url, product, fleet, faults, plan, clock, limit, seed);
+        return new Scenario(server, url, product, fleet, faults, plan, clock, limit, seed, token);
     }
 }

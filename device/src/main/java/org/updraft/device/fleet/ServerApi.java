@@ -20,11 +20,18 @@ import java.util.Map;
 public final class ServerApi {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final URI base;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     public ServerApi(URI base) {
+        this(base, null);
+    }
+
+    /** {@code token}: sent as {@code Authorization: Bearer} (operator or admin; creating the product needs admin), or null. */
+    public ServerApi(URI base, String token) {
         this.base = URI.create(base.toString().replaceAll("/+$", ""));
+        this.token = token;
     }
 
     public URI base() {
@@ -101,7 +108,9 @@ public final class ServerApi {
         return expect(send(b.build()), expected, method + " " + path);
     }
 
-    private HttpResponse<String> send(HttpRequest r) throws IOException, InterruptedException {
+    private HttpResponse<String> send(HttpRequest unauthenticated) throws IOException, InterruptedException {
+        HttpRequest r = token == null ? unauthenticated
+                : HttpRequest.newBuilder(unauthenticated, (name, value) -> true).header("Authorization", "Bearer " + token).build();
         try {
             return http.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -21,6 +21,7 @@ import org.updraft.server.fleet.Mac;
 import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.core.version.Version;
 import org.updraft.server.Rejection;
+import org.updraft.server.auth.Access;
 import org.updraft.server.catalog.Release;
 import org.updraft.server.rollout.RolloutEngine;
 import org.updraft.server.rollout.UpdateTracker;
@@ -70,11 +71,11 @@ public final class DeviceEndpoints {
     }
 
     void register(Router router) {
-        router.get("/u/{product}", ex -> httpUpdate(ex, catalog.product(ex.param("product")), "/u/" + ex.param("product")));
-        router.get("/u/{product}/user1.bin", ex -> nonos(ex, 1));
-        router.get("/u/{product}/user2.bin", ex -> nonos(ex, 2));
-        router.get("/u/{product}/version", this::version);
-        router.post("/u/{product}/report", this::report);
+        router.get("/u/{product}", Access.DEVICES, ex -> httpUpdate(ex, catalog.product(ex.param("product")), "/u/" + ex.param("product")));
+        router.get("/u/{product}/user1.bin", Access.DEVICES, ex -> nonos(ex, 1));
+        router.get("/u/{product}/user2.bin", Access.DEVICES, ex -> nonos(ex, 2));
+        router.get("/u/{product}/version", Access.DEVICES, this::version);
+        router.post("/u/{product}/report", Access.DEVICES, this::report);
     }
 
     /** What firmware may say about an update: {@code {"mac", "status": "ok|error|rolled_back", "version"?, "detail"?}}. */

@@ -10,11 +10,24 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.server.Rejection;
+import org.updraft.server.audit.AuditEvent;
+import org.updraft.server.audit.AuditLog;
+import org.updraft.server.auth.Access;
+import org.updraft.server.auth.ApiTokens;
+import org.updraft.server.auth.Authentication;
+import org.updraft.server.auth.Principal;
+import org.updraft.server.auth.Role;
 
 /**
- * The Jetty handler: routes a request, runs its handler, and turns exceptions into answers — a
- * {@link Rejection} into its status with a JSON error, anything else into a logged 500. Handlers
- * block freely: Jetty runs this handler on virtual threads.
+ * The Jetty handler: routes a request, checks the bearer token against the route's {@link Access},
+ * runs its handler, and turns exceptions into answers — a {@link Rejection} into its status with a
+ * JSON error, anything else into a logged 500. Handlers block freely: Jetty runs this handler on
+ * virtual threads.
+ *
+ * <p>Routes that need a {@link Role}: no or an invalid/revoked token answers 401 with
+ * {@code WWW-Authenticate: Bearer}; a token of a lower role answers 403 naming the role needed.
+ * Every refused authentication and every answered request that may change something (any method
+ * but GET and HEAD) is appended to the {@link AuditLog} before the answer goes out.
  */
 public final class Dispatcher extends Handler.Abstract {
 
@@ -24,11 +37,15 @@ public final class Dispatcher extends Handler.Abstract {
     private final DeviceEndpoints devices;
     private final java.time.Clock clock;
     private final RateLimits rates;
+    private final ApiTokens tokens;
+    private final AuditLog audit;
 
-    public Dispatcher(Router router, DeviceEndpoints devices, java.time.Clock clock, RateLimits rates) {
+    public Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates) {
         super(InvocationType.BLOCKING);
         this.router = router;
         this.devices = devices;
+        this.tokens = tokens;
+        this.audit = audit;
         this.clock = clock;
         this.rates = rates;
     }
@@ -47,7 +64,9 @@ public final class Dispatcher extends Handler.Abstract {
                 return true;
             }
             if (match != null) {
-                match.route().handler().handle(ex);
+                if (!(match.route().access() instanceof Role needed) || admitted(ex, match.route(), needed)) {
+                    match.route().handler().handle(ex);
+                }
             } else if ((method.equals("GET") || method.equals("HEAD")) && path != null && devices.handleUpdatePath(ex, path)) {
                 return true;
             } else if (!allowed.isEmpty()) {
@@ -107,6 +126,45 @@ public final class Dispatcher extends Handler.Abstract {
             return true;
         }
         return false;
+    }
+
+    /** True when the token may call the route; otherwise answers 401 or 403 (audited) and returns false. */
+    private boolean admitted(Exchange ex, Route route, Role needed) {
+        String action = ex.request().getMethod() + " " + route.template();
+        switch (tokens.authenticate(ex.header("Authorization"))) {
+            case Authentication.Refused refused -> {
+                ex.beforeAnswer(status -> record(ex, route, refused.known(), status));
+                ex.response().getHeaders().put(HttpHeader.WWW_AUTHENTICATE, refused.presented()
+                        ? "Bearer realm=\"updraft\", error=\"invalid_token\"" : "Bearer realm=\"updraft\"");
+                ex.error(401, refused.reason());
+                return false;
+            }
+            case Authentication.Valid valid -> {
+                Principal p = valid.principal();
+                ex.principal(p);
+                if (!p.role().covers(needed)) {
+                    ex.beforeAnswer(status -> record(ex, route, p, status));
+                    ex.error(403, action + " needs the " + needed + " role; token " + p.describe() + " has the " + p.role() + " role");
+                    return false;
+                }
+                if (!ex.request().getMethod().equals("GET") && !ex.request().getMethod().equals("HEAD")) {
+                    ex.beforeAnswer(status -> record(ex, route, p, status));
+                }
+                return true;
+            }
+        }
+    }
+
+    private void record(Exchange ex, Route route, Principal p, int status) {
+        AuditEvent event = new AuditEvent(ex.at(), p == null ? "anonymous" : p.name(), p == null ? null : p.tokenId(),
+                p == null ? null : p.role().id(), ex.request().getMethod() + " " + route.template(), ex.auditTarget(route.paramNames()),
+                ex.remoteAddress(), status);
+        try {
+            audit.append(event);
+        } catch (RuntimeException e) {
+            // The action itself already happened; the answer still goes out, and this is loud in the log.
+            LOG.error("could not append to the audit log: {}", event, e);
+        }
     }
 
     private static void answer(Exchange ex, int status, String message) {

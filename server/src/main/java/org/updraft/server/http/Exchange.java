@@ -7,13 +7,16 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.updraft.server.Rejection;
+import org.updraft.server.auth.Principal;
 
 /**
  * One request and its answer. Every answer carries a Content-Length (one final write), so no
@@ -32,6 +35,9 @@ public final class Exchange {
     private final Instant at;
     private Fields query;
     private boolean done;
+    private Principal principal;
+    private Map<String, String> auditDetails;
+    private IntConsumer beforeAnswer;
 
     Exchange(Request request, Response response, Callback callback, Map<String, String> params, Instant at) {
         this.request = request;
@@ -51,6 +57,57 @@ public final class Exchange {
 
     public Instant at() {
         return at;
+    }
+
+    /** The caller behind the bearer token, or null on open routes. */
+    public Principal principal() {
+        return principal;
+    }
+
+    void principal(Principal p) {
+        this.principal = p;
+    }
+
+    /**
+     * Adds to the audit target what the path does not say (the version of an upload, the name of a
+     * new product). Ignored on routes that are not audited; null values are left out.
+     */
+    public void audit(String key, String value) {
+        if (value == null) {
+            return;
+        }
+        if (auditDetails == null) {
+            auditDetails = new LinkedHashMap<>(4);
+        }
+        auditDetails.put(key, value);
+    }
+
+    /** "product=relay version=1.2.0": path parameters in template order, then {@link #audit} details. */
+    String auditTarget(java.util.List<String> templateParams) {
+        StringBuilder b = new StringBuilder();
+        for (String name : templateParams) {
+            String v = params.get(name);
+            if (v != null) {
+                b.append(b.isEmpty() ? "" : " ").append(name).append('=').append(v);
+            }
+        }
+        if (auditDetails != null) {
+            auditDetails.forEach((k, v) -> b.append(b.isEmpty() ? "" : " ").append(k).append('=').append(v));
+        }
+        return b.toString();
+    }
+
+    /** Runs with the status just before the answer goes out (the audit record is written before the client sees the result). */
+    void beforeAnswer(IntConsumer hook) {
+        this.beforeAnswer = hook;
+    }
+
+    private void announce(int status) {
+        IntConsumer hook = beforeAnswer;
+        beforeAnswer = null;
+        if (hook != null) {
+            hook.accept(status);
+        }
     }
 
     public boolean isHead() {
@@ -131,6 +188,7 @@ public final class Exchange {
     }
 
     public void send(int status, String contentType, byte[] body) {
+        announce(status);
         response.setStatus(status);
         if (contentType != null) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
@@ -141,6 +199,7 @@ public final class Exchange {
 
     /** Status and headers only (304, HEAD). */
     public void empty(int status) {
+        announce(status);
         response.setStatus(status);
         if (status != 304) {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);

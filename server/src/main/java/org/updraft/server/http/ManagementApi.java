@@ -16,6 +16,7 @@ import org.eclipse.jetty.http.MultiPartConfig;
 import org.eclipse.jetty.http.MultiPartFormData;
 import org.eclipse.jetty.io.Content;
 import org.updraft.server.Rejection;
+import org.updraft.server.auth.Role;
 import org.updraft.server.catalog.Artifact;
 import org.updraft.server.catalog.ArtifactRole;
 import org.updraft.server.catalog.Catalog;
@@ -120,34 +121,35 @@ public final class ManagementApi {
     }
 
     void register(Router router) {
-        router.post("/api/v1/products", ex -> {
+        router.post("/api/v1/products", Role.ADMIN, ex -> {
             NewProduct np = ex.bodyJson(NewProduct.class);
+            ex.audit("name", np.name());
             Product p = catalog.createProduct(new Catalog.ProductSpec(np.name(), np.chip(), np.kind(), np.layout(),
                     np.slotSize(), np.updatePath(), np.healthWindowSeconds()));
             ex.json(201, ProductView.of(p));
         });
-        router.get("/api/v1/products", ex -> ex.json(200, catalog.products().stream().map(ProductView::of).toList()));
-        router.get("/api/v1/products/{product}", ex -> ex.json(200, ProductView.of(catalog.requireProduct(ex.param("product")))));
-        router.post("/api/v1/products/{product}/releases", this::uploadRelease);
-        router.get("/api/v1/products/{product}/releases", ex -> {
+        router.get("/api/v1/products", Role.VIEWER, ex -> ex.json(200, catalog.products().stream().map(ProductView::of).toList()));
+        router.get("/api/v1/products/{product}", Role.VIEWER, ex -> ex.json(200, ProductView.of(catalog.requireProduct(ex.param("product")))));
+        router.post("/api/v1/products/{product}/releases", Role.OPERATOR, this::uploadRelease);
+        router.get("/api/v1/products/{product}/releases", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             ex.json(200, catalog.releases(p).stream().map(r -> ReleaseView.of(p, r)).toList());
         });
-        router.get("/api/v1/products/{product}/releases/{version}", ex -> {
+        router.get("/api/v1/products/{product}/releases/{version}", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             String v = ex.param("version");
             Release r = catalog.releases(p).stream().filter(x -> x.version().toString().equals(v)).findFirst()
                     .orElseThrow(() -> Rejection.notFound("product '" + p.name() + "' has no release " + v));
             ex.json(200, ReleaseView.of(p, r));
         });
-        router.get("/api/v1/devices", ex -> {
+        router.get("/api/v1/devices", Role.VIEWER, ex -> {
             String product = ex.query("product");
             if (product != null) {
                 catalog.requireProduct(product);
             }
             ex.json(200, devices.list(product, ex.query("version"), ex.query("q")));
         });
-        router.get("/api/v1/devices/{mac}", ex -> {
+        router.get("/api/v1/devices/{mac}", Role.VIEWER, ex -> {
             String mac = mac(ex.param("mac"));
             Device d = devices.find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac
                     + " (devices register on their first check-in)"));
@@ -157,29 +159,33 @@ public final class ManagementApi {
                     u.nextAttemptAt())).toList();
             ex.json(200, new DeviceView(d, ups));
         });
-        router.put("/api/v1/devices/{mac}/tags", ex -> {
+        router.put("/api/v1/devices/{mac}/tags", Role.OPERATOR, ex -> {
             TagsRequest t = ex.bodyJson(TagsRequest.class);
             if (t.tags() == null) {
                 throw Rejection.badRequest("body must be {\"tags\": [\"canary\", ...]}");
             }
+            ex.audit("tags", String.valueOf(t.tags()));
             ex.json(200, devices.setTags(mac(ex.param("mac")), t.tags()));
         });
-        router.put("/api/v1/devices/{mac}/pin", ex -> {
+        router.put("/api/v1/devices/{mac}/pin", Role.OPERATOR, ex -> {
             PinRequest pr = ex.bodyJson(PinRequest.class);
             if (pr.version() == null || pr.version().isBlank()) {
                 throw Rejection.badRequest("body must be {\"version\": \"<release version>\"}");
             }
+            ex.audit("version", pr.version());
             ex.json(200, devices.pin(mac(ex.param("mac")), pr.version()));
         });
-        router.delete("/api/v1/devices/{mac}/pin", ex -> ex.json(200, devices.unpin(mac(ex.param("mac")))));
+        router.delete("/api/v1/devices/{mac}/pin", Role.OPERATOR, ex -> ex.json(200, devices.unpin(mac(ex.param("mac")))));
         registerSecurity(router);
     }
 
     /** Signing policy and trusted keys, enrollment (allowlists, device tokens). */
     private void registerSecurity(Router router) {
-        router.put("/api/v1/products/{product}/policy", ex -> {
+        router.put("/api/v1/products/{product}/policy", Role.ADMIN, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             PolicyRequest pr = ex.bodyJson(PolicyRequest.class);
+            ex.audit("signing", pr.signing());
+            ex.audit("enrollment", pr.enrollment());
             if (pr.signing() == null && pr.enrollment() == null) {
                 throw Rejection.badRequest("body must name signing (unsigned-allowed|required) and/or enrollment (open|allowlist|token)");
             }
@@ -187,41 +193,42 @@ public final class ManagementApi {
                     pr.signing() == null ? null : SigningPolicy.parse(pr.signing()),
                     pr.enrollment() == null ? null : Enrollment.parse(pr.enrollment()))));
         });
-        router.get("/api/v1/products/{product}/keys", ex -> ex.json(200,
+        router.get("/api/v1/products/{product}/keys", Role.VIEWER, ex -> ex.json(200,
                 catalog.keys(catalog.requireProduct(ex.param("product"))).stream().map(KeyView::of).toList()));
-        router.post("/api/v1/products/{product}/keys", ex -> {
+        router.post("/api/v1/products/{product}/keys", Role.ADMIN, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             List<TrustedKey> added = catalog.addKeys(p, pemBody(ex));
             ex.json(added.isEmpty() ? 200 : 201, catalog.keys(p).stream().map(KeyView::of).toList());
         });
-        router.put("/api/v1/products/{product}/keys", ex -> {
+        router.put("/api/v1/products/{product}/keys", Role.ADMIN, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             ex.json(200, catalog.replaceKeys(p, pemBody(ex)).stream().map(KeyView::of).toList());
         });
-        router.delete("/api/v1/products/{product}/keys/{key}", ex -> {
+        router.delete("/api/v1/products/{product}/keys/{key}", Role.ADMIN, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             ex.json(200, KeyView.of(catalog.removeKey(p, ex.param("key"))));
         });
-        router.get("/api/v1/products/{product}/allowlist", ex -> ex.json(200,
+        router.get("/api/v1/products/{product}/allowlist", Role.VIEWER, ex -> ex.json(200,
                 new AllowlistRequest(admission.allowlist(catalog.requireProduct(ex.param("product"))))));
-        router.put("/api/v1/products/{product}/allowlist", ex -> {
+        router.put("/api/v1/products/{product}/allowlist", Role.OPERATOR, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             ex.json(200, new AllowlistRequest(admission.setAllowlist(p, ex.bodyJson(AllowlistRequest.class).macs())));
         });
-        router.post("/api/v1/devices/{mac}/token", ex -> {
+        router.post("/api/v1/devices/{mac}/token", Role.OPERATOR, ex -> {
             String mac = mac(ex.param("mac"));
             String productName = ex.header("Content-Type") == null ? null : ex.bodyJson(TokenRequest.class).product();
             if (productName == null) {
                 productName = devices.find(mac).map(Device::product).orElseThrow(() -> Rejection.badRequest("device " + mac
                         + " has not checked in yet, so its product is unknown: send {\"product\": \"<name>\"}"));
             }
+            ex.audit("product", productName);
             ex.json(201, admission.issueToken(mac, catalog.requireProduct(productName)));
         });
-        router.get("/api/v1/devices/{mac}/token", ex -> {
+        router.get("/api/v1/devices/{mac}/token", Role.VIEWER, ex -> {
             String mac = mac(ex.param("mac"));
             ex.json(200, admission.token(mac).orElseThrow(() -> Rejection.notFound("device " + mac + " has no token")));
         });
-        router.delete("/api/v1/devices/{mac}/token", ex -> ex.json(200, admission.revokeToken(mac(ex.param("mac")))));
+        router.delete("/api/v1/devices/{mac}/token", Role.OPERATOR, ex -> ex.json(200, admission.revokeToken(mac(ex.param("mac")))));
     }
 
     /** A PEM body: {@code application/x-pem-file}, {@code application/pkix-key} or {@code text/plain}. */
@@ -313,6 +320,7 @@ public final class ManagementApi {
                     default -> images.put(ArtifactRole.parse(name), bytes(part));
                 }
             }
+            ex.audit("version", version);
             Release r = catalog.addRelease(product, version, notes, downgrade, hold, images, manifest);
             ex.json(201, ReleaseView.of(product, r));
         }

@@ -3,6 +3,7 @@ package org.updraft.server.http;
 import java.time.Instant;
 import java.util.List;
 import org.updraft.server.Rejection;
+import org.updraft.server.auth.Role;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
 import org.updraft.server.rollout.Rollout;
@@ -45,21 +46,24 @@ public final class RolloutApi {
     }
 
     void register(Router router) {
-        router.post("/api/v1/products/{product}/rollouts", ex -> {
+        router.post("/api/v1/products/{product}/rollouts", Role.OPERATOR, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             RolloutEngine.Spec spec = ex.bodyJson(RolloutEngine.Spec.class);
-            ex.json(201, view(engine.create(p, spec)));
+            Rollout r = engine.create(p, spec);
+            ex.audit("rollout", String.valueOf(r.id()));
+            ex.audit("version", spec.version());
+            ex.json(201, view(r));
         });
-        router.get("/api/v1/rollouts", ex -> {
+        router.get("/api/v1/rollouts", Role.VIEWER, ex -> {
             String product = ex.query("product");
             Product p = product == null ? null : catalog.requireProduct(product);
             ex.json(200, engine.list(p).stream().map(this::view).toList());
         });
-        router.get("/api/v1/rollouts/{id}", ex -> ex.json(200, view(engine.require(id(ex)))));
-        router.post("/api/v1/rollouts/{id}/start", ex -> ex.json(200, view(engine.start(id(ex)))));
-        router.post("/api/v1/rollouts/{id}/pause", ex -> ex.json(200, view(engine.pause(id(ex)))));
-        router.post("/api/v1/rollouts/{id}/resume", ex -> ex.json(200, view(engine.resume(id(ex)))));
-        router.post("/api/v1/rollouts/{id}/abort", ex -> {
+        router.get("/api/v1/rollouts/{id}", Role.VIEWER, ex -> ex.json(200, view(engine.require(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/start", Role.OPERATOR, ex -> ex.json(200, view(engine.start(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/pause", Role.OPERATOR, ex -> ex.json(200, view(engine.pause(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/resume", Role.OPERATOR, ex -> ex.json(200, view(engine.resume(id(ex)))));
+        router.post("/api/v1/rollouts/{id}/abort", Role.OPERATOR, ex -> {
             String reason = null;
             if (ex.header("Content-Type") != null) {
                 reason = ex.bodyJson(AbortRequest.class).reason();

@@ -2,17 +2,33 @@ package org.updraft.server.http;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.updraft.server.auth.Access;
 
 /**
- * One registered route: a method and a path template whose {@code {name}} segments capture one
- * path segment each. The OpenAPI test walks these, so every route is documented.
+ * One registered route: a method, a path template whose {@code {name}} segments capture one
+ * path segment each, and who may call it — a {@link org.updraft.server.auth.Role} (bearer token of
+ * at least that role) or {@link Access.Open}. The OpenAPI and authorization tests walk these, so
+ * every route is documented and states its access.
  */
-public record Route(String method, String template, Handler handler) {
+public record Route(String method, String template, Access access, Handler handler) {
+
+    public Route {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(access, () -> method + " " + template + " states no access: give a Role or an Access.Open");
+        Objects.requireNonNull(handler, "handler");
+    }
 
     /** Handles one matched request. Runs on a virtual thread; may block. */
     @FunctionalInterface
     public interface Handler {
         void handle(Exchange exchange) throws Exception;
+    }
+
+    /** The names of the template's {@code {name}} segments, in order. */
+    List<String> paramNames() {
+        return segments().stream().filter(t -> t.startsWith("{") && t.endsWith("}")).map(t -> t.substring(1, t.length() - 1)).toList();
     }
 
     List<String> segments() {

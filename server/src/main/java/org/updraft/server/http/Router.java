@@ -3,34 +3,36 @@ package org.updraft.server.http;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.updraft.server.auth.Access;
 
 /**
  * The route table: exact methods, templated paths, first match wins in registration order.
  * A path that matches with another method answers 405 with {@code Allow}; none matching, 404.
+ * Every route states its {@link Access}: there is no registration without one.
  */
 public final class Router {
 
     private final List<Route> routes = new ArrayList<>();
 
-    public Router add(String method, String template, Route.Handler handler) {
-        routes.add(new Route(method, template, handler));
+    public Router add(String method, String template, Access access, Route.Handler handler) {
+        routes.add(new Route(method, template, access, handler));
         return this;
     }
 
-    public Router get(String template, Route.Handler handler) {
-        return add("GET", template, handler);
+    public Router get(String template, Access access, Route.Handler handler) {
+        return add("GET", template, access, handler);
     }
 
-    public Router post(String template, Route.Handler handler) {
-        return add("POST", template, handler);
+    public Router post(String template, Access access, Route.Handler handler) {
+        return add("POST", template, access, handler);
     }
 
-    public Router put(String template, Route.Handler handler) {
-        return add("PUT", template, handler);
+    public Router put(String template, Access access, Route.Handler handler) {
+        return add("PUT", template, access, handler);
     }
 
-    public Router delete(String template, Route.Handler handler) {
-        return add("DELETE", template, handler);
+    public Router delete(String template, Access access, Route.Handler handler) {
+        return add("DELETE", template, access, handler);
     }
 
     public List<Route> routes() {

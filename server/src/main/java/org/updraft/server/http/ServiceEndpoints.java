@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
+import org.updraft.server.auth.Access;
 import org.updraft.server.catalog.Catalog;
 
 /** {@code /health}, {@code /metrics} (Prometheus text) and {@code /api/openapi.yaml}. */
@@ -36,7 +37,7 @@ public final class ServiceEndpoints {
     }
 
     void register(Router router) {
-        router.get("/health", ex -> {
+        router.get("/health", Access.PUBLIC, ex -> {
             Map<String, Object> body = new LinkedHashMap<>();
             boolean dbUp;
             try {
@@ -50,8 +51,8 @@ public final class ServiceEndpoints {
             body.put("downloadsInFlight", metrics.downloadsInFlight());
             ex.json(dbUp ? 200 : 503, body);
         });
-        router.get("/metrics", ex -> ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
+        router.get("/metrics", Access.PUBLIC, ex -> ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
                 metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        router.get("/api/openapi.yaml", ex -> ex.send(200, "application/yaml", openApi));
+        router.get("/api/openapi.yaml", Access.PUBLIC, ex -> ex.send(200, "application/yaml", openApi));
     }
 }
