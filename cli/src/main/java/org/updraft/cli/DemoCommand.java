@@ -83,6 +83,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Updraft demo server: " + base + "   (data: " + dir + ", clock ×" + (long) speed + ")");
             out.println("  API:      " + base + "/api/v1/rollouts   devices: " + base + "/api/v1/devices?product=" + scenario.product());
             out.println("  OpenAPI:  " + base + "/api/openapi.yaml   health: " + base + "/health   metrics: " + base + "/metrics");
+            out.println("  token:    " + ScaledServer.token() + "   (admin, valid while this demo runs; export UPDRAFT_TOKEN=…)");
             out.println("  releases " + "1.0.0 (on every device) and 1.1.0 (held for the rollout), product " + scenario.product()
                     + ", " + devices + " " + profile + " devices, 20 % of transfers dropped");
             out.println();
@@ -90,15 +91,16 @@ final class DemoCommand implements Callable<Integer> {
             Progress progress = SimulateFleetCommand.stdoutIsTerminal() ? Progress.live(System.out) : Progress.NONE;
             FleetReport report;
             try {
-                report = FleetSimulator.run(scenario.withServer(base), progress);
+                report = FleetSimulator.run(scenario.withServer(base).withToken(ScaledServer.token()), progress);
             } catch (ServerApi.ApiException e) {
                 throw new CommandFailure(e.getMessage());
             }
             out.println();
             out.print(report.table());
             out.println();
-            out.println("see it: curl " + base + "/api/v1/rollouts/" + report.rolloutId()
-                    + "   or   updraft rollout status " + report.rolloutId() + " --server " + base);
+            out.println("see it: curl -H 'Authorization: Bearer " + ScaledServer.token() + "' " + base + "/api/v1/rollouts/"
+                    + report.rolloutId() + "   or   updraft rollout status " + report.rolloutId() + " --server " + base + " --token "
+                    + ScaledServer.token());
             out.flush();
             if (keep) {
                 out.println("serving until Ctrl-C");

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import org.updraft.device.fleet.FleetClock;
 import org.updraft.server.ServerConfig;
 import org.updraft.server.UpdraftServer;
+import org.updraft.server.auth.ApiTokens;
 
 /**
  * An in-process Updraft server on fleet time: the simulator's {@link FleetClock} drives its
@@ -19,8 +20,16 @@ public final class ScaledServer {
     private ScaledServer() {
     }
 
+    /** This process's admin token for its in-process servers: random, never stored in clear, gone when the process ends. */
+    private static final String TOKEN = ApiTokens.newSecret();
+
+    /** The admin bearer token every server started here accepts (seeded on start). */
+    public static String token() {
+        return TOKEN;
+    }
+
     public static UpdraftServer start(String host, int port, Path dataDir, FleetClock clock, String mqttUrl) {
-        return UpdraftServer.start(new ServerConfig(host, port, dataDir, null).withClock(clock).withRolloutTick(TICK)
+        return UpdraftServer.start(new ServerConfig(host, port, dataDir, null).withClock(clock).withRolloutTick(TICK).withAdminToken(TOKEN)
                 .withNotifications(mqttUrl, null));
     }
 

@@ -95,6 +95,7 @@ final class ServerCommand implements Callable<Integer> {
         if (server.httpsPort() > 0) {
             out.println("HTTPS on port " + server.httpsPort() + " (certificate " + server.tlsSubject() + ", checked for renewal every 10 s)");
         }
+        server.bootstrapToken().ifPresent(secret -> out.print(bootstrap(secret, server.baseUri())));
         out.flush();
         server.join();
         return 0;
@@ -106,6 +107,19 @@ final class ServerCommand implements Callable<Integer> {
         return "Updraft listening on " + (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
                 + " (data: " + config.dataDir().toAbsolutePath().normalize()
                 + ", database: " + database(config) + ")";
+    }
+
+    /**
+     * The lines that show the bootstrap admin token, once: on the first start, when the database
+     * has no token yet. Only its hash is stored; lost, it cannot be shown again.
+     */
+    static String bootstrap(String secret, URI baseUri) {
+        String url = baseUri.toString().replaceAll("/$", "");
+        return "Bootstrap admin token (shown once): " + secret + "\n"
+                + "  Use it as a bearer token: export UPDRAFT_TOKEN=" + secret + " (or --token, or the header\n"
+                + "  'Authorization: Bearer …' to " + url + "/api/v1/…). Only its hash is stored: keep it now.\n"
+                + "  Then create named tokens (updraft token create NAME --role admin|operator|viewer)\n"
+                + "  and revoke this one (updraft token revoke ID; see updraft token list).\n";
     }
 
     /** The JDBC URL without H2 tuning flags and without any password. */

@@ -99,6 +99,11 @@ final class SimulateFleetCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "URL", description = "A running server (its clock is real: soak, backoff and health window take real time). Default: an in-process server on a temp dir with the scaled clock.")
     URI server;
 
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:UPDRAFT_TOKEN}",
+            showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER,
+            description = "Admin bearer token for --server (default: $UPDRAFT_TOKEN); the in-process server needs none.")
+    String token;
+
     @Option(names = "--mqtt", paramLabel = "URL", description = "MQTT broker (tcp://127.0.0.1:1883): devices subscribe to updraft/<product>/<mac>/update and pull at once.")
     String mqtt;
 
@@ -135,7 +140,8 @@ final class SimulateFleetCommand implements Callable<Integer> {
             throw new CommandFailure(e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
-        FleetReport report = simulate(scenario, server, out, spec.commandLine().getErr());
+        FleetReport report = simulate(token == null || token.isBlank() ? scenario : scenario.withToken(token.strip()), server, out,
+                spec.commandLine().getErr());
         out.print(report.table());
         out.flush();
         if (json != null) {
@@ -165,7 +171,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
         try (UpdraftServer s = ScaledServer.start("127.0.0.1", 0, dir, scenario.clock(), scenario.mqttUrl())) {
             out.println("in-process server " + s.baseUri() + " (data " + dir + ", clock ×" + (long) scenario.clock().speed() + ")");
             out.flush();
-            return run(scenario.withServer(s.baseUri()), progress);
+            return run(scenario.withServer(s.baseUri()).withToken(ScaledServer.token()), progress);
         } finally {
             delete(dir);
         }

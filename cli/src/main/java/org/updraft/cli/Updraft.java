@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
                 ReleaseCommand.class,
                 DeviceCommand.class,
                 RolloutCommand.class,
+                TokenCommand.class,
+                AuditCommand.class,
                 SimulateCommand.class,
                 DemoCommand.class,
                 PushCommand.class,

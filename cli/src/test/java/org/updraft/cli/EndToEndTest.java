@@ -23,6 +23,9 @@ import org.updraft.server.UpdraftServer;
  */
 class EndToEndTest {
 
+    /** The admin token the test server is started with (ServerConfig.withAdminToken). */
+    private static final String TOKEN = org.updraft.server.auth.ApiTokens.newSecret();
+
     private static final String MAC = "5C:CF:7F:01:02:03";
 
     @TempDir
@@ -36,10 +39,10 @@ class EndToEndTest {
     void productReleaseCheckInAndDeviceList() throws Exception {
         byte[] image = ImageBuilder.arduino().version("1.0.0").payload(1, 100_000).build();
         Path fw = Files.write(dir.resolve("fw.bin"), image);
-        try (UpdraftServer server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir.resolve("data"), null))) {
+        try (UpdraftServer server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir.resolve("data"), null).withAdminToken(TOKEN))) {
             String url = server.baseUri().toString();
 
-            Run create = Run.of("product", "create", "relay", "--chip", "esp8266", "--layout", "arduino-4m", "--server", url);
+            Run create = Run.of("product", "create", "relay", "--chip", "esp8266", "--layout", "arduino-4m", "--server", url, "--token", TOKEN);
             assertThat(create.exit()).as(create.toString()).isZero();
             assertThat(create.out()).startsWith("""
                     Created product relay
@@ -52,7 +55,7 @@ class EndToEndTest {
                       health window  5m
                       created        20""");
 
-            Run upload = Run.of("release", "upload", "relay", "1.0.0", "--firmware", fw.toString(), "--server", url);
+            Run upload = Run.of("release", "upload", "relay", "1.0.0", "--firmware", fw.toString(), "--server", url, "--token", TOKEN);
             assertThat(upload.exit()).as(upload.toString()).isZero();
             String size = String.valueOf(image.length);
             assertThat(upload.out()).isEqualTo("Released relay 1.0.0\n"
@@ -60,11 +63,11 @@ class EndToEndTest {
                     + "firmware  " + size + "  " + hex("SHA-256", image) + "  " + hex("MD5", image) + "\n");
             assertThat(upload.err()).startsWith("Uploaded ").endsWith(" bytes.\n");
 
-            Run again = Run.of("release", "upload", "relay", "1.0.0", "--firmware", fw.toString(), "--server", url);
+            Run again = Run.of("release", "upload", "relay", "1.0.0", "--firmware", fw.toString(), "--server", url, "--token", TOKEN);
             assertThat(again.exit()).isEqualTo(1);
             assertThat(again.err()).startsWith("error: ").contains("1.0.0");
 
-            Run releases = Run.of("release", "list", "relay", "--server", url);
+            Run releases = Run.of("release", "list", "relay", "--server", url, "--token", TOKEN);
             assertThat(releases.exit()).as(releases.toString()).isZero();
             assertThat(releases.out()).startsWith("VERSION  CREATED               DOWNGRADE  ARTIFACTS")
                     .contains("\n1.0.0    20").contains("  no         firmware " + size + " B");
@@ -89,26 +92,26 @@ class EndToEndTest {
             }
             server.devices().flush();
 
-            Run json = Run.of("device", "list", "--server", url, "--json");
+            Run json = Run.of("device", "list", "--server", url, "--token", TOKEN, "--json");
             assertThat(json.exit()).as(json.toString()).isZero();
             JsonNode device = ApiClient.JSON.readTree(json.out()).get(0);
             String lastSeen = Table.time(device.path("lastSeen"));
             String outcome = device.path("lastOutcome").asText();
 
-            Run list = Run.of("device", "list", "--server", url, "--product", "relay");
+            Run list = Run.of("device", "list", "--server", url, "--token", TOKEN, "--product", "relay");
             assertThat(list.exit()).as(list.toString()).isZero();
             assertThat(list.out()).isEqualTo(
                     "MAC                PRODUCT  RUNNING  LAST SEEN             ADDRESS    LAST OUTCOME\n"
                     + MAC + "  relay    0.9.0    " + lastSeen + "  127.0.0.1  " + outcome + "\n");
 
-            Run pin = Run.of("device", "pin", MAC, "1.0.0", "--server", url);
+            Run pin = Run.of("device", "pin", MAC, "1.0.0", "--server", url, "--token", TOKEN);
             assertThat(pin.exit()).as(pin.toString()).isZero();
-            Run show = Run.of("device", "show", MAC, "--server", url);
+            Run show = Run.of("device", "show", MAC, "--server", url, "--token", TOKEN);
             assertThat(show.exit()).as(show.toString()).isZero();
             assertThat(show.out()).startsWith("Device " + MAC + "\n  product          relay\n  running version  0.9.0\n")
                     .contains("\n  pinned version   1.0.0\n", "\n  chip size        4 MiB\n", "\nTimeline:\nAT  ");
 
-            Run unknown = Run.of("device", "pin", MAC, "9.9.9", "--server", url);
+            Run unknown = Run.of("device", "pin", MAC, "9.9.9", "--server", url, "--token", TOKEN);
             assertThat(unknown.exit()).isEqualTo(1);
             assertThat(unknown.err()).startsWith("error: ").contains("9.9.9");
         }

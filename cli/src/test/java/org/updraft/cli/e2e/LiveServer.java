@@ -17,10 +17,12 @@ import org.updraft.server.UpdraftServer;
 final class LiveServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final UpdraftServer server;
+    /** The admin token the server is seeded with; every management call here sends it. */
+    private final String token = org.updraft.server.auth.ApiTokens.newSecret();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     LiveServer(Path dir) {
-        server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, null));
+        server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, null).withAdminToken(token));
     }
 
     URI uri() {
@@ -70,8 +72,13 @@ final class LiveServer implements AutoCloseable {
         return JSON.readTree(r.body());
     }
 
+    String token() {
+        return token;
+    }
+
     private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
-        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpRequest authenticated = HttpRequest.newBuilder(request, (name, value) -> true).header("Authorization", "Bearer " + token).build();
+        return http.send(authenticated, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -17,6 +17,6 @@ final class FleetScenarios {
                 new Scenario.Faults(drop, 0, Scenario.Faults.TYPICAL_ESP_LINK, 0, Duration.ZERO),
                 new Scenario.Plan("canary,1,10,50,100", 0.9, 0.1, Duration.ofSeconds(60), 500, 30, Duration.ofSeconds(15),
                         Duration.ofSeconds(30), false),
-                clock, Duration.ofHours(6), 42);
+                clock, Duration.ofHours(6), 42).withToken(org.updraft.cli.ScaledServer.token());
     }
 }

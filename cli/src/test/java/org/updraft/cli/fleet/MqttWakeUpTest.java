@@ -36,7 +36,7 @@ class MqttWakeUpTest {
                     new Scenario.Fleet(2, DeviceProfile.ESP32_4M, Duration.ofHours(1), 0.5, 0),
                     Scenario.Faults.none(),
                     new Scenario.Plan("100", 0.9, 0.5, Duration.ZERO, 10, 5, Duration.ofSeconds(60), Duration.ofHours(1), false),
-                    clock, Duration.ofHours(2), 7);
+                    clock, Duration.ofHours(2), 7).withToken(ScaledServer.token());
             Thread.sleep(500); // the server's notifier connects to the broker in the background
             try (FleetSimulator.Run run = FleetSimulator.start(s)) {
                 FleetDevice listening = run.devices().get(0);

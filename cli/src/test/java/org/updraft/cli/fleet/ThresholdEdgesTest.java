@@ -44,8 +44,9 @@ class ThresholdEdgesTest {
     @BeforeEach
     void start() {
         ScaledServer.quiet();
-        server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, null).withClock(Clock.systemUTC()));
-        api = new ServerApi(server.baseUri());
+        server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, null).withClock(Clock.systemUTC())
+                .withAdminToken(ScaledServer.token()));
+        api = new ServerApi(server.baseUri(), ScaledServer.token());
     }
 
     @AfterEach
