@@ -128,12 +128,17 @@ public final class Dispatcher extends Handler.Abstract {
         return false;
     }
 
-    /** True when the token may call the route; otherwise answers 401 or 403 (audited) and returns false. */
+    /**
+     * True when the token may call the route; otherwise answers 401 or 403 (audited) and returns
+     * false. A refused request's body is never read (an unauthenticated 16 MB upload costs nothing),
+     * so such answers close the connection and say so — a client must not send its next request on it.
+     */
     private boolean admitted(Exchange ex, Route route, Role needed) {
         String action = ex.request().getMethod() + " " + route.template();
         switch (tokens.authenticate(ex.header("Authorization"))) {
             case Authentication.Refused refused -> {
                 ex.beforeAnswer(status -> record(ex, route, refused.known(), status));
+                closeIfBodyUnread(ex);
                 ex.response().getHeaders().put(HttpHeader.WWW_AUTHENTICATE, refused.presented()
                         ? "Bearer realm=\"updraft\", error=\"invalid_token\"" : "Bearer realm=\"updraft\"");
                 ex.error(401, refused.reason());
@@ -144,6 +149,7 @@ public final class Dispatcher extends Handler.Abstract {
                 ex.principal(p);
                 if (!p.role().covers(needed)) {
                     ex.beforeAnswer(status -> record(ex, route, p, status));
+                    closeIfBodyUnread(ex);
                     ex.error(403, action + " needs the " + needed + " role; token " + p.describe() + " has the " + p.role() + " role");
                     return false;
                 }
@@ -152,6 +158,12 @@ public final class Dispatcher extends Handler.Abstract {
                 }
                 return true;
             }
+        }
+    }
+
+    private static void closeIfBodyUnread(Exchange ex) {
+        if (ex.request().getLength() > 0 || ex.request().getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+            ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
         }
     }
 

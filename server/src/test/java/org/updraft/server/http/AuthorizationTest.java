@@ -170,6 +170,28 @@ class AuthorizationTest {
     }
 
     @Test
+    void aRefusedRequestsBodyIsNotReadAndItsConnectionIsClosed() throws Exception {
+        // Announces 16 MB, sends 10 bytes: the 401 comes at once, with Connection: close, and the server hangs up.
+        long t0 = System.nanoTime();
+        var r = RawHttp.exchange(server.port(), "POST /api/v1/products/relay/releases HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 16777216\r\n\r\n--b\r\nxxxx");
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.header("Connection")).isEqualTo("close");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
+    void refusedRequestsWithABodyDoNotBreakTheClientsNextRequest() {
+        for (int i = 0; i < 50; i++) {
+            assertThat(server.sendAs(null, "POST", "/api/v1/products", "{\"name\":\"x\",\"layout\":\"arduino-4m\"}").statusCode())
+                    .isEqualTo(401);
+            assertThat(server.sendAs(TOKENS.get(Role.VIEWER), "PUT", "/api/v1/devices/AA:BB:CC:DD:EE:FF/pin", "{\"version\":\"1\"}")
+                    .statusCode()).isEqualTo(403);
+            assertThat(server.get("/api/v1/products").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void openRoutesNeedNoToken() {
         assertThat(server.sendAs(null, "GET", "/health", null).statusCode()).isEqualTo(200);
         assertThat(server.sendAs(null, "GET", "/metrics", null).statusCode()).isEqualTo(200);
