@@ -80,7 +80,7 @@ class ServerRestartTest {
     /** The rollout as the server left it: read back by a fresh server before the devices can reach it. */
     private RolloutStatus fromDatabaseOnly(FleetSimulator.Run run) throws Exception {
         try (UpdraftServer probe = ScaledServer.start("127.0.0.1", 0, dir, FleetClock.scaled(1), null)) {
-            return new org.updraft.device.fleet.ServerApi(probe.baseUri()).rollout(run.rolloutId());
+            return new org.updraft.device.fleet.ServerApi(probe.baseUri(), ScaledServer.token()).rollout(run.rolloutId());
         }
     }
 }
