@@ -24,7 +24,10 @@ public final class TestServer implements AutoCloseable {
     private final Path dataDir;
     private final TestDatabase.Instance db;
     private final java.util.function.UnaryOperator<ServerConfig> customize;
-    private final String adminToken = org.updraft.server.auth.ApiTokens.newSecret();
+    /** The admin token every TestServer in this JVM is seeded with, for tests that build raw requests. Random per run. */
+    public static final String ADMIN_TOKEN = org.updraft.server.auth.ApiTokens.newSecret();
+
+    private final String adminToken = ADMIN_TOKEN;
     private UpdraftServer server;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -104,15 +107,23 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
-    /** Any method with a body of any content type and extra headers (name, value, name, value...). */
+    /**
+     * Any method with a body of any content type and extra headers (name, value, name, value...).
+     * Management paths ({@code /api/}) get the admin token unless the headers carry an Authorization.
+     */
     public HttpResponse<String> send(String method, String path, String contentType, byte[] body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
+        boolean authorization = false;
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
+            authorization |= headers[i].equalsIgnoreCase("Authorization");
+        }
+        if (!authorization && path.startsWith("/api/")) {
+            b.header("Authorization", "Bearer " + adminToken);
         }
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

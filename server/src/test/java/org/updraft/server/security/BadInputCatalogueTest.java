@@ -82,6 +82,9 @@ class BadInputCatalogueTest {
     static byte[] http(String method, String path, String contentType, byte[] body, String... headers) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        if (path.startsWith("/api/")) {
+            head.append("Authorization: Bearer ").append(TestServer.ADMIN_TOKEN).append("\r\n");   // management calls as the seeded admin
+        }
         if (contentType != null) {
             head.append("Content-Type: ").append(contentType).append("\r\n");
         }
