@@ -188,6 +188,35 @@ public final class Dispatcher extends Handler.Abstract {
             return;
         }
         ex.response().getHeaders().clear();
+        if (carriesBody(ex.request())) {
+            // The body may be unread (refused before it was parsed). Closing a socket with unread
+            // data makes the kernel send RST, and a client still uploading then loses our answer;
+            // so read what is left (bounded), and close the connection after answering. Refused
+            // authentication (401/403) and size limits (413/431) never read a body.
+            if (status != 401 && status != 403 && status != 413 && status != 431) {
+                drain(ex.request());
+            }
+            ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         ex.error(status, message);
+    }
+
+    /** Reads and discards up to 64 MiB of a request body. */
+    private static void drain(Request request) {
+        try (java.io.InputStream in = Request.asInputStream(request)) {
+            byte[] buf = new byte[16 * 1024];
+            long left = 64L << 20;
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // The client went away or the body was already consumed: nothing to drain.
+        }
+    }
+
+    private static boolean carriesBody(Request request) {
+        return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > 0
+                || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 }
