@@ -7,10 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.updraft.core.sign.VerifyingKey;
 import org.updraft.device.client.Device;
 import org.updraft.device.client.DeviceProfile;
@@ -138,26 +135,5 @@ final class DeviceRunCommand implements Callable<Integer> {
         }
         device.run(Integer.MAX_VALUE, poll, d -> Thread.sleep(d.toMillis()));
         return 0;
-    }
-
-    /** {@code 500ms}, {@code 60s}, {@code 5m}, {@code 1h}, or plain seconds. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h)?");
-
-        @Override
-        public Duration convert(String value) {
-            Matcher m = FORMAT.matcher(value.trim().toLowerCase(Locale.ROOT));
-            if (!m.matches()) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration; expected e.g. 500ms, 60s, 5m");
-            }
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "s" : m.group(2);
-            return switch (unit) {
-                case "ms" -> Duration.ofMillis(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofSeconds(n);
-            };
-        }
     }
 }

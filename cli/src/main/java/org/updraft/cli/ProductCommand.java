@@ -47,7 +47,7 @@ final class ProductCommand {
                 description = "Extra URL path devices already in the field ask for updates, e.g. /firmware/update.php.")
         String updatePath;
 
-        @Option(names = "--health-window", paramLabel = "DURATION", converter = DeviceRunCommand.DurationConverter.class,
+        @Option(names = "--health-window", paramLabel = "DURATION", converter = DurationConverter.class,
                 description = "How long a device must keep checking in on a new image before its update counts as confirmed,"
                         + " e.g. 5m (default: the server's, 5m).")
         Duration healthWindow;

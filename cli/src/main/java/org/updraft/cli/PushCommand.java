@@ -64,12 +64,12 @@ final class PushCommand implements Callable<Integer> {
         int retries;
 
         @Option(names = "--retry-delay", paramLabel = "DURATION", defaultValue = "1s",
-                converter = DeviceRunCommand.DurationConverter.class,
+                converter = DurationConverter.class,
                 description = "Pause before the first retry, doubling up to 30s (default: ${DEFAULT-VALUE}).")
         Duration retryDelay;
 
         @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
-                converter = DeviceRunCommand.DurationConverter.class,
+                converter = DurationConverter.class,
                 description = "Per-step timeout: connect, answer, device coming back (default: ${DEFAULT-VALUE}).")
         Duration timeout;
 
@@ -227,7 +227,7 @@ final class PushCommand implements Callable<Integer> {
         Path user2;
 
         @Option(names = "--reboot-wait", paramLabel = "DURATION", defaultValue = "3s",
-                converter = DeviceRunCommand.DurationConverter.class,
+                converter = DurationConverter.class,
                 description = "Wait after /flash/reboot before polling (esp-link reboots after 2 s; default: ${DEFAULT-VALUE}).")
         Duration rebootWait;
 

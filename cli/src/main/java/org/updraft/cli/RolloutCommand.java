@@ -68,7 +68,7 @@ final class RolloutCommand {
                 description = "Share of a wave failed or rolled back above which the rollout halts, 0..1 (e.g. 0.1).")
         Double failure;
 
-        @Option(names = "--soak", paramLabel = "DURATION", converter = DeviceRunCommand.DurationConverter.class,
+        @Option(names = "--soak", paramLabel = "DURATION", converter = DurationConverter.class,
                 description = "Minimum time per wave, e.g. 10m.")
         Duration soak;
 
@@ -78,7 +78,7 @@ final class RolloutCommand {
         @Option(names = "--max-attempts", paramLabel = "N", description = "Attempts per device before it counts as failed.")
         Integer maxAttempts;
 
-        @Option(names = "--backoff", paramLabel = "DURATION", converter = DeviceRunCommand.DurationConverter.class,
+        @Option(names = "--backoff", paramLabel = "DURATION", converter = DurationConverter.class,
                 description = "Wait after a failed attempt, doubling per attempt, e.g. 1m.")
         Duration backoff;
 
@@ -224,11 +224,11 @@ final class RolloutCommand {
         @Option(names = "--watch", description = "Keep refreshing until the rollout finishes.")
         boolean watch;
 
-        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", converter = DeviceRunCommand.DurationConverter.class,
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
                 description = "Time between refreshes with --watch (default ${DEFAULT-VALUE}).")
         Duration interval;
 
-        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "24h", converter = DeviceRunCommand.DurationConverter.class,
+        @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
                 description = "Stop watching (exit 1) after this long (default ${DEFAULT-VALUE}).")
         Duration timeout;
 

@@ -44,7 +44,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
             description = "nonos-512k (trial boot), arduino-4m (eboot copy), esp32-4m (IDF rollback) (default ${DEFAULT-VALUE}).")
     String profile;
 
-    @Option(names = "--poll", paramLabel = "DURATION", defaultValue = "60s", converter = FleetDurationConverter.class,
+    @Option(names = "--poll", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
             description = "Fleet time between check-ins, ±20 %% jitter (default ${DEFAULT-VALUE}).")
     Duration poll;
 
@@ -60,7 +60,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
     @Option(names = "--offline", paramLabel = "P", defaultValue = "0", description = "Probability per poll that a device goes offline (default ${DEFAULT-VALUE}).")
     double offline;
 
-    @Option(names = "--offline-for", paramLabel = "DURATION", defaultValue = "30m", converter = FleetDurationConverter.class,
+    @Option(names = "--offline-for", paramLabel = "DURATION", defaultValue = "30m", converter = DurationConverter.class,
             description = "Mean length of an offline spell (default ${DEFAULT-VALUE}).")
     Duration offlineFor;
 
@@ -79,7 +79,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
     @Option(names = "--failure", paramLabel = "SHARE", defaultValue = "0.1", description = "Failure threshold above which the rollout halts (default ${DEFAULT-VALUE}).")
     double failure;
 
-    @Option(names = "--soak", paramLabel = "DURATION", defaultValue = "10m", converter = FleetDurationConverter.class, description = "Minimum time per wave (default ${DEFAULT-VALUE}).")
+    @Option(names = "--soak", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class, description = "Minimum time per wave (default ${DEFAULT-VALUE}).")
     Duration soak;
 
     @Option(names = "--max-concurrent", paramLabel = "N", defaultValue = "50", description = "Downloads in flight at once (default ${DEFAULT-VALUE}).")
@@ -88,11 +88,11 @@ final class SimulateFleetCommand implements Callable<Integer> {
     @Option(names = "--max-attempts", paramLabel = "N", defaultValue = "10", description = "Attempts per device before it is failed (default ${DEFAULT-VALUE}).")
     int maxAttempts;
 
-    @Option(names = "--backoff", paramLabel = "DURATION", defaultValue = "1m", converter = FleetDurationConverter.class,
+    @Option(names = "--backoff", paramLabel = "DURATION", defaultValue = "1m", converter = DurationConverter.class,
             description = "Wait after a failed attempt, doubling per attempt (default ${DEFAULT-VALUE}).")
     Duration backoff;
 
-    @Option(names = "--health-window", paramLabel = "DURATION", defaultValue = "5m", converter = FleetDurationConverter.class,
+    @Option(names = "--health-window", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
             description = "The product's health window before an installed device is confirmed (default ${DEFAULT-VALUE}).")
     Duration healthWindow;
 
@@ -110,7 +110,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
     @Option(names = "--speed", paramLabel = "X", defaultValue = "600", description = "Fleet seconds per real second (default ${DEFAULT-VALUE}).")
     double speed;
 
-    @Option(names = "--limit", paramLabel = "DURATION", defaultValue = "24h", converter = FleetDurationConverter.class,
+    @Option(names = "--limit", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
             description = "Fleet time after which the run stops, settled or not (default ${DEFAULT-VALUE}).")
     Duration limit;
 

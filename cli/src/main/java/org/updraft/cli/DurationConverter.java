@@ -5,8 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/** "500ms", "60s", "5m", "1h", or a plain number of seconds. */
-final class FleetDurationConverter implements CommandLine.ITypeConverter<Duration> {
+/** The one duration syntax of every command: "500ms", "60s", "5m", "1h", or a plain number of seconds. */
+final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern FORM = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
 
     @Override
