@@ -101,8 +101,10 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
 
     private static void write(Handle h, List<Decision> batch) {
         Map<String, Decision> latest = new LinkedHashMap<>();
+        Map<String, java.time.Instant> earliest = new java.util.HashMap<>();
         for (Decision d : batch) {
             latest.put(d.checkIn().mac(), d);
+            earliest.merge(d.checkIn().mac(), d.checkIn().at(), (a, b) -> a.isBefore(b) ? a : b);
         }
         List<Decision> devices = new ArrayList<>(latest.values());
         PreparedBatch update = h.prepareBatch("""
@@ -120,11 +122,12 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                 INSERT INTO device (mac, product_id, chip_id, chip_size, free_space, sketch_size, sdk_version, running_version,
                     running_md5, running_sha256, address, first_seen, last_seen, last_outcome, last_reason)
                 VALUES (:mac, :product, :chipId, :chipSize, :freeSpace, :sketchSize, :sdk, :runningVersion, :md5, :sha,
-                    :address, :at, :at, :outcome, :reason)""");
+                    :address, :first, :at, :outcome, :reason)""");
         boolean anyNew = false;
         for (int i = 0; i < devices.size(); i++) {
             if (counts[i] == 0) {
-                bindDevice(insert, devices.get(i)).add();
+                // A device new in this batch was first seen at its earliest check-in in it, not its latest.
+                bindDevice(insert, devices.get(i)).bind("first", Sql.utc(earliest.get(devices.get(i).checkIn().mac()))).add();
                 anyNew = true;
             }
         }
