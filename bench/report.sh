@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Renders the results of one bin/bench run (results.tsv, jmh.csv) as the table between the
+# "results" markers of BENCHMARKS.md, with the machine it ran on. Usage: report.sh WORKDIR RESULTS.tsv IMAGE_BYTES
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work=$1 results=$2 size=$3
+md="$root/BENCHMARKS.md"
+get() { # bench system key -> value or "–"
+  awk -F'\t' -v b="$1" -v s="$2" -v k="$3" '$1==b && $2==s {for(i=3;i<=NF;i++){split($i,kv,"="); if(kv[1]==k){print kv[2]; f=1}}} END{if(!f)print "–"}' "$results"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if(a+0>0 && b+0>0) printf "%.2f", a/b; else print "–"}'; }
+ok() { awk -v c="$1" 'BEGIN{print (c ? "yes" : "**no**")}'; }
+num() { awk -v v="$1" 'BEGIN{if(v=="–"||v=="")print 0; else print v+0}'; }
+
+jmh() { # benchmark-suffix [param] -> score
+  [ -f "$work/jmh.csv" ] || { echo "–"; return; }
+  awk -F',' -v b="$1" -v p="${2:-}" '{gsub(/"/,"")} index($1,b) && (p=="" || $NF==p) {print $5; exit}' "$work/jmh.csv"
+}
+
+n_rps=$(get checkin nginx rps); h_rps=$(get checkin updraft-h2 rps); p_rps=$(get checkin updraft-pg rps)
+h_p99=$(get checkin updraft-h2 p99); p_p99=$(get checkin updraft-pg p99)
+n_mbs=$(get download nginx mbs); u_mbs=$(get download updraft-h2 mbs)
+parse_us=$(jmh parseArduino1MB); decide_ns=$(jmh decide)
+parse_gbs=$(awk -v us="$parse_us" -v n="$size" 'BEGIN{if(us+0>0) printf "%.2f", n/(us*1e-6)/1e9; else print "–"}')
+slow_u=$(get slow updraft-h2 serverRssPeakKB); slow_n=$(get slow nginx serverRssPeakKB)
+
+{
+  echo "<!-- results:begin (written by bin/bench; edit outside the markers) -->"
+  echo "Run: \`bin/bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(( $(nproc) )) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), $("$("$root/bin/jdk")/bin/java" -version 2>&1 | head -1), load average at the end $(cut -d' ' -f1-3 /proc/loadavg). Check-in and download runs: wrk, ${BENCH_SECONDS:-15} s measured after ${BENCH_WARM:-10} s of warm-up, load generator on the same 2 cores."
+  echo
+  echo "| # | Benchmark | Target | Updraft | Reference (same run) | Ratio | Met |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "| 1 | Check-in, H2: req/s · p50/p99 ms · CPU cores · RSS MB | ≥ 10,000/s, p99 < 10 ms, ≥ 0.5× nginx | $h_rps · $(get checkin updraft-h2 p50)/$h_p99 · $(get checkin updraft-h2 cores) · $(get checkin updraft-h2 rss) (writer drained $(get checkin updraft-h2 drain) ms after) | nginx static 304: $n_rps · $(get checkin nginx p50)/$(get checkin nginx p99) · $(get checkin nginx cores) · $(get checkin nginx rss) | $(ratio "$h_rps" "$n_rps") | $(ok "$(num "$h_rps") >= 10000 && $(num "$h_p99") < 10 && $(num "$h_rps") >= 0.5 * $(num "$n_rps")") |"
+  echo "| 1 | Check-in, PostgreSQL: same | same | $p_rps · $(get checkin updraft-pg p50)/$p_p99 · $(get checkin updraft-pg cores) · $(get checkin updraft-pg rss) (drained $(get checkin updraft-pg drain) ms after) | nginx (above) | $(ratio "$p_rps" "$n_rps") | $(ok "$(num "$p_rps") >= 10000 && $(num "$p_p99") < 10 && $(num "$p_rps") >= 0.5 * $(num "$n_rps")") |"
+  echo "| 2 | Download, 100 concurrent × 1 MB: MB/s · p99 ms · CPU · RSS MB | ≥ 0.8× nginx | $u_mbs · $(get download updraft-h2 p99) · $(get download updraft-h2 cores) · $(get download updraft-h2 rss) | nginx sendfile: $n_mbs · $(get download nginx p99) · $(get download nginx cores) · $(get download nginx rss) | $(ratio "$u_mbs" "$n_mbs") | $(ok "$(num "$u_mbs") >= 0.8 * $(num "$n_mbs")") |"
+  echo "| 2 | 1,000 slow clients at 60 KB/s for 12 s: server peak RSS MB · KB/s per client · errors | bounded memory | $((slow_u / 1024)) · $(get slow updraft-h2 perClientKBs) · $(get slow updraft-h2 errors) | nginx: $(( $(num "$slow_n") / 1024 )) · $(get slow nginx perClientKBs) · $(get slow nginx errors) | – | $(ok "$(num "$slow_u") > 0 && $(num "$slow_u") < 307200") |"
+  echo "| 3 | Fleet: 10,000 emulated devices, 4-wave rollout: wall s · CPU cores · peak RSS MB | < 60 s, RSS < 300 MB | $(get fleet updraft wall) · $(get fleet updraft cores) · $(get fleet updraft rss) (all on the new release: $(get fleet updraft complete)) | – | – | $(ok "$(num "$(get fleet updraft wall)") > 0 && $(num "$(get fleet updraft wall)") < 60 && $(num "$(get fleet updraft rss)") < 300 && $(num "$(get fleet updraft complete)") == 1") |"
+  echo "| 4 | Startup: process start → first answered check-in, ms | < 1,500 | $(get startup updraft-h2 ms) | – | – | $(ok "$(num "$(get startup updraft-h2 ms)") > 0 && $(num "$(get startup updraft-h2 ms)") < 1500") |"
+  echo "| 4 | Idle RSS MB · jar MB | < 150 | $(get startup-idle updraft-h2 rss) · $(get startup-idle updraft-h2 jar) | – | – | $(ok "$(num "$(get startup-idle updraft-h2 rss)") > 0 && $(num "$(get startup-idle updraft-h2 rss)") < 150") |"
+  echo "| 5 | JMH FirmwareImage.parse, $size-byte Arduino ESP8266 image: µs/op → GB/s | ≥ 1 GB/s | $parse_us µs → $parse_gbs GB/s | – | – | $(ok "$(num "$parse_gbs") >= 1") |"
+  echo "| 5 | JMH CheckIn.parse + UpdatePolicy.decide (10,000 devices, 304): ns/op | – | $decide_ns | – | – | – |"
+  echo "| 5 | JMH ByteRange.parse ns/op: \`bytes=65536-\` · \`bytes=0-4095\` · \`bytes=-1024\` | – | $(jmh parse bytes=65536-) · $(jmh parse bytes=0-4095) · $(jmh parse bytes=-1024) | – | – | – |"
+  echo "<!-- results:end -->"
+} >"$work/results.md"
+
+if [ -f "$md" ] && grep -q 'results:begin' "$md"; then
+  awk -v f="$work/results.md" '/results:begin/{while((getline l < f)>0) print l; skip=1; next} /results:end/{skip=0; next} !skip' "$md" >"$md.tmp" && mv "$md.tmp" "$md"
+else
+  cat "$work/results.md"
+fi
+cat "$work/results.md"
