@@ -9,7 +9,7 @@ get() { # bench system key -> value or "–"
   awk -F'\t' -v b="$1" -v s="$2" -v k="$3" '$1==b && $2==s {for(i=3;i<=NF;i++){split($i,kv,"="); if(kv[1]==k){print kv[2]; f=1}}} END{if(!f)print "–"}' "$results"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if(a+0>0 && b+0>0) printf "%.2f", a/b; else print "–"}'; }
-ok() { awk -v c="$1" 'BEGIN{print (c ? "yes" : "**no**")}'; }
+ok() { awk "BEGIN{print (($1) ? \"yes\" : \"**no**\")}"; }
 num() { awk -v v="$1" 'BEGIN{if(v=="–"||v=="")print 0; else print v+0}'; }
 
 jmh() { # benchmark-suffix [param] -> score
@@ -26,15 +26,15 @@ slow_u=$(get slow updraft-h2 serverRssPeakKB); slow_n=$(get slow nginx serverRss
 
 {
   echo "<!-- results:begin (written by bin/bench; edit outside the markers) -->"
-  echo "Run: \`bin/bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(( $(nproc) )) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), $("$("$root/bin/jdk")/bin/java" -version 2>&1 | head -1), load average at the end $(cut -d' ' -f1-3 /proc/loadavg). Check-in and download runs: wrk, ${BENCH_SECONDS:-15} s measured after ${BENCH_WARM:-10} s of warm-up, load generator on the same 2 cores."
+  echo "Run: \`bin/bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(( $(nproc) )) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), $("$("$root/bin/jdk")/bin/java" -version 2>&1 | head -1), load average at the end $(cut -d' ' -f1-3 /proc/loadavg). Check-in and download runs: wrk, ${BENCH_SECONDS:-15} s measured after ${BENCH_WARM:-30} s of warm-up (nginx 5 s), load generator on the same 2 cores."
   echo
   echo "| # | Benchmark | Target | Updraft | Reference (same run) | Ratio | Met |"
   echo "|---|---|---|---|---|---|---|"
-  echo "| 1 | Check-in, H2: req/s · p50/p99 ms · CPU cores · RSS MB | ≥ 10,000/s, p99 < 10 ms, ≥ 0.5× nginx | $h_rps · $(get checkin updraft-h2 p50)/$h_p99 · $(get checkin updraft-h2 cores) · $(get checkin updraft-h2 rss) (writer drained $(get checkin updraft-h2 drain) ms after) | nginx static 304: $n_rps · $(get checkin nginx p50)/$(get checkin nginx p99) · $(get checkin nginx cores) · $(get checkin nginx rss) | $(ratio "$h_rps" "$n_rps") | $(ok "$(num "$h_rps") >= 10000 && $(num "$h_p99") < 10 && $(num "$h_rps") >= 0.5 * $(num "$n_rps")") |"
-  echo "| 1 | Check-in, PostgreSQL: same | same | $p_rps · $(get checkin updraft-pg p50)/$p_p99 · $(get checkin updraft-pg cores) · $(get checkin updraft-pg rss) (drained $(get checkin updraft-pg drain) ms after) | nginx (above) | $(ratio "$p_rps" "$n_rps") | $(ok "$(num "$p_rps") >= 10000 && $(num "$p_p99") < 10 && $(num "$p_rps") >= 0.5 * $(num "$n_rps")") |"
-  echo "| 2 | Download, 100 concurrent × 1 MB: MB/s · p99 ms · CPU · RSS MB | ≥ 0.8× nginx | $u_mbs · $(get download updraft-h2 p99) · $(get download updraft-h2 cores) · $(get download updraft-h2 rss) | nginx sendfile: $n_mbs · $(get download nginx p99) · $(get download nginx cores) · $(get download nginx rss) | $(ratio "$u_mbs" "$n_mbs") | $(ok "$(num "$u_mbs") >= 0.8 * $(num "$n_mbs")") |"
-  echo "| 2 | 1,000 slow clients at 60 KB/s for 12 s: server peak RSS MB · KB/s per client · errors | bounded memory | $((slow_u / 1024)) · $(get slow updraft-h2 perClientKBs) · $(get slow updraft-h2 errors) | nginx: $(( $(num "$slow_n") / 1024 )) · $(get slow nginx perClientKBs) · $(get slow nginx errors) | – | $(ok "$(num "$slow_u") > 0 && $(num "$slow_u") < 307200") |"
-  echo "| 3 | Fleet: 10,000 emulated devices, 4-wave rollout: wall s · CPU cores · peak RSS MB | < 60 s, RSS < 300 MB | $(get fleet updraft wall) · $(get fleet updraft cores) · $(get fleet updraft rss) (all on the new release: $(get fleet updraft complete)) | – | – | $(ok "$(num "$(get fleet updraft wall)") > 0 && $(num "$(get fleet updraft wall)") < 60 && $(num "$(get fleet updraft rss)") < 300 && $(num "$(get fleet updraft complete)") == 1") |"
+  echo "| 1 | Check-in, H2: req/s · p50/p99 ms · CPU cores · RSS MB | ≥ 10,000/s, p99 < 10 ms, ≥ 0.5× nginx | $h_rps · $(get checkin updraft-h2 p50)/$h_p99 · $(get checkin updraft-h2 cores) · $(get checkin updraft-h2 rss) (writer drained $(get checkin updraft-h2 drain) ms after; $(get checkin updraft-h2 cpuus) µs CPU per check-in) | nginx static 304: $n_rps · $(get checkin nginx p50)/$(get checkin nginx p99) · $(get checkin nginx cores) · $(get checkin nginx rss) ($(get checkin nginx cpuus) µs CPU per request) | $(ratio "$h_rps" "$n_rps") | $(ok "$(num "$h_rps") >= 10000 && $(num "$h_p99") < 10 && $(num "$h_rps") >= 0.5 * $(num "$n_rps")") |"
+  echo "| 1 | Check-in, PostgreSQL: same | same | $p_rps · $(get checkin updraft-pg p50)/$p_p99 · $(get checkin updraft-pg cores) · $(get checkin updraft-pg rss) (drained $(get checkin updraft-pg drain) ms after; $(get checkin updraft-pg cpuus) µs CPU per check-in, PostgreSQL's own not counted) | nginx (above) | $(ratio "$p_rps" "$n_rps") | $(ok "$(num "$p_rps") >= 10000 && $(num "$p_p99") < 10 && $(num "$p_rps") >= 0.5 * $(num "$n_rps")") |"
+  echo "| 2 | Download, 100 concurrent × 1 MB: MB/s · p99 ms · CPU · RSS MB | ≥ 0.8× nginx | $u_mbs · $(get download updraft-h2 p99) · $(get download updraft-h2 cores) · $(get download updraft-h2 rss) | nginx sendfile: $n_mbs · $(get download nginx p99) · $(get download nginx cores) · $(get download nginx rss) | $(ratio "$u_mbs" "$n_mbs") | $(ok "$(num "$u_mbs") > 0 && $(num "$u_mbs") >= 0.8 * $(num "$n_mbs")") |"
+  echo "| 2 | 1,000 slow clients at 60 KB/s for 12 s: server peak RSS MB · KB/s per client · errors | bounded memory | $(awk -v v="$(num "$slow_u")" 'BEGIN{printf "%d", v/1024}') · $(get slow updraft-h2 perClientKBs) · $(get slow updraft-h2 errors) | nginx: $(awk -v v="$(num "$slow_n")" 'BEGIN{printf "%d", v/1024}') · $(get slow nginx perClientKBs) · $(get slow nginx errors) | – | $(ok "$(num "$slow_u") > 0 && $(num "$slow_u") < 307200") |"
+  echo "| 3 | Fleet: 10,000 emulated devices, 4-wave rollout against one server: rollout wall s · server CPU cores · server peak RSS MB | < 60 s, RSS < 300 MB | $(get fleet updraft wall) · $(get fleet updraft cores) · $(get fleet updraft rss) (every device on the new release: $(get fleet updraft complete); simulator JVM $(get fleet updraft total) s in all, $(get fleet updraft simrss) MB) | – | – | $(ok "$(num "$(get fleet updraft wall)") > 0 && $(num "$(get fleet updraft wall)") < 60 && $(num "$(get fleet updraft rss)") < 300 && $(num "$(get fleet updraft complete)") == 1") |"
   echo "| 4 | Startup: process start → first answered check-in, ms | < 1,500 | $(get startup updraft-h2 ms) | – | – | $(ok "$(num "$(get startup updraft-h2 ms)") > 0 && $(num "$(get startup updraft-h2 ms)") < 1500") |"
   echo "| 4 | Idle RSS MB · jar MB | < 150 | $(get startup-idle updraft-h2 rss) · $(get startup-idle updraft-h2 jar) | – | – | $(ok "$(num "$(get startup-idle updraft-h2 rss)") > 0 && $(num "$(get startup-idle updraft-h2 rss)") < 150") |"
   echo "| 5 | JMH FirmwareImage.parse, $size-byte Arduino ESP8266 image: µs/op → GB/s | ≥ 1 GB/s | $parse_us µs → $parse_gbs GB/s | – | – | $(ok "$(num "$parse_gbs") >= 1") |"
@@ -43,7 +43,7 @@ slow_u=$(get slow updraft-h2 serverRssPeakKB); slow_n=$(get slow nginx serverRss
   echo "<!-- results:end -->"
 } >"$work/results.md"
 
-if [ -f "$md" ] && grep -q 'results:begin' "$md"; then
+if [ -f "$md" ] && grep -q 'results:begin' "$md" && grep -q 'results:end' "$md" && grep -q 'results:end' "$work/results.md"; then
   awk -v f="$work/results.md" '/results:begin/{while((getline l < f)>0) print l; skip=1; next} /results:end/{skip=0; next} !skip' "$md" >"$md.tmp" && mv "$md.tmp" "$md"
 else
   cat "$work/results.md"
