@@ -45,6 +45,7 @@ public final class SlowClients {
         byte[] req = ("GET " + path + " HTTP/1.0\r\nHost: " + host + ":" + port
                 + "\r\nUser-Agent: ESP8266-http-Update\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
+        long startRss = pid == null ? 0 : rssKb(pid);
         Selector sel = Selector.open();
         List<Conn> conns = new ArrayList<>(n);
         int errors = 0;
@@ -109,12 +110,21 @@ public final class SlowClients {
             }
         }
         sel.close();
-        System.out.printf("connected=%d connectSeconds=%.2f bytes=%d perClientKBs=%.1f completed=%d errors=%d serverRssPeakKB=%d%n",
+        System.out.printf("connected=%d connectSeconds=%.2f bytes=%d perClientKBs=%.1f completed=%d errors=%d serverRssPeakKB=%d serverRssStartKB=%d%n",
                 conns.size(), (connectedAt - start) / 1e9, total, total / 1000.0 / secs / Math.max(1, conns.size()),
-                completed, errors, peakRss);
+                completed, errors, peakRss, startRss);
     }
 
-    static long rssKb(String pid) {
+    /** VmRSS of one pid, or the sum over a comma-separated list (nginx master + workers). */
+    static long rssKb(String pids) {
+        long sum = 0;
+        for (String pid : pids.split(",")) {
+            sum += rssKbOf(pid.trim());
+        }
+        return sum;
+    }
+
+    private static long rssKbOf(String pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
                 if (line.startsWith("VmRSS:")) {
