@@ -132,39 +132,41 @@ public final class RolloutEngine implements AutoCloseable {
         return rollouts.values().stream().anyMatch(r -> r.releaseId() == release.id() && r.state() != RolloutState.COMPLETED);
     }
 
+    /**
+     * Every wave's stats in one pass over the members (evaluated at every final transition of a
+     * member, so one pass per evaluation rather than one per wave).
+     */
     public List<WaveStats> stats(Rollout r) {
-        Map<String, Integer> m = members.getOrDefault(r.id(), Map.of());
-        List<WaveStats> out = new ArrayList<>();
-        for (int i = 0; i < r.waves().size(); i++) {
-            out.add(waveStats(r, i, m));
-        }
-        return out;
-    }
-
-    private WaveStats waveStats(Rollout r, int wave, Map<String, Integer> m) {
-        int total = 0;
-        int[] counts = new int[UpdateState.values().length];
-        int pending = 0;
-        long attempts = 0;
-        for (var e : m.entrySet()) {
-            if (e.getValue() != wave) {
+        int waves = r.waves().size();
+        int[] total = new int[waves];
+        int[] pending = new int[waves];
+        long[] attempts = new long[waves];
+        int[][] counts = new int[waves][UpdateState.values().length];
+        for (var e : members.getOrDefault(r.id(), Map.of()).entrySet()) {
+            int wave = e.getValue();
+            if (wave < 0) {
                 continue;
             }
-            total++;
+            total[wave]++;
             Optional<DeviceUpdate> u = tracker.get(e.getKey(), r.releaseId());
             if (u.isEmpty()) {
-                pending++;
+                pending[wave]++;
             } else {
-                counts[u.get().state().ordinal()]++;
-                attempts += u.get().attempts();
+                counts[wave][u.get().state().ordinal()]++;
+                attempts[wave] += u.get().attempts();
             }
         }
-        int started = total - pending;
-        return new WaveStats(wave, r.waves().get(wave).label(), total, pending, counts[UpdateState.OFFERED.ordinal()],
-                counts[UpdateState.DOWNLOADING.ordinal()], counts[UpdateState.DOWNLOADED.ordinal()],
-                counts[UpdateState.INSTALLED.ordinal()], counts[UpdateState.CONFIRMED.ordinal()],
-                counts[UpdateState.FAILED.ordinal()], counts[UpdateState.ROLLED_BACK.ordinal()],
-                started == 0 ? 0 : (double) attempts / started);
+        List<WaveStats> out = new ArrayList<>(waves);
+        for (int w = 0; w < waves; w++) {
+            int[] c = counts[w];
+            int started = total[w] - pending[w];
+            out.add(new WaveStats(w, r.waves().get(w).label(), total[w], pending[w], c[UpdateState.OFFERED.ordinal()],
+                    c[UpdateState.DOWNLOADING.ordinal()], c[UpdateState.DOWNLOADED.ordinal()],
+                    c[UpdateState.INSTALLED.ordinal()], c[UpdateState.CONFIRMED.ordinal()],
+                    c[UpdateState.FAILED.ordinal()], c[UpdateState.ROLLED_BACK.ordinal()],
+                    started == 0 ? 0 : (double) attempts[w] / started));
+        }
+        return out;
     }
 
     // ---- the check-in path --------------------------------------------------------------------
@@ -307,20 +309,18 @@ public final class RolloutEngine implements AutoCloseable {
             }
         }
         Instant now = now();
-        Rollout draft = new Rollout(0, product.id(), release.id(), RolloutState.DRAFT, null, Set.copyOf(tags), from, waves,
-                policy, 0, null, now, null);
-        VersionRange fromFinal = from;
+        String fromText = from == null ? null : from.text();
         long id = jdbi.withHandle(h -> h.createUpdate("""
                         INSERT INTO rollout (product_id, release_id, state, target_tags, from_versions, waves, success_threshold,
                             failure_threshold, soak_seconds, max_concurrent, max_attempts, backoff_seconds, current_wave, created_at)
                         VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :at)""")
                 .bind("p", product.id()).bind("r", release.id()).bind("state", RolloutState.DRAFT.id())
-                .bind("tags", String.join(",", tags)).bind("from", fromFinal == null ? null : fromFinal.text())
+                .bind("tags", String.join(",", tags)).bind("from", fromText)
                 .bind("waves", Wave.format(waves)).bind("st", policy.successThreshold()).bind("ft", policy.failureThreshold())
                 .bind("soak", policy.soak().toSeconds()).bind("conc", policy.maxConcurrent()).bind("att", policy.maxAttempts())
                 .bind("back", policy.backoff().toSeconds()).bind("at", Sql.utc(now))
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
-        Rollout r = new Rollout(id, draft.productId(), draft.releaseId(), draft.state(), null, draft.targetTags(), from, waves,
+        Rollout r = new Rollout(id, product.id(), release.id(), RolloutState.DRAFT, null, Set.copyOf(tags), from, waves,
                 policy, 0, null, now, null);
         rollouts.put(id, r);
         return r;
@@ -411,10 +411,10 @@ public final class RolloutEngine implements AutoCloseable {
         if (r.state() != RolloutState.RUNNING) {
             return;
         }
-        Map<String, Integer> m = members.getOrDefault(r.id(), Map.of());
+        List<WaveStats> all = stats(r);
         // Any wave offered so far may halt the rollout (late failures of earlier waves count too).
         for (int i = 0; i <= r.currentWave(); i++) {
-            WaveStats s = waveStats(r, i, m);
+            WaveStats s = all.get(i);
             if (s.failureRate() > r.policy().failureThreshold()) {
                 String why = String.format(java.util.Locale.ROOT, "wave %d (%s): %d of %d devices failed or rolled back (%.1f%% > %.1f%%)",
                         i + 1, s.label(), s.failed() + s.rolledBack(), s.members(), 100 * s.failureRate(),
@@ -425,7 +425,7 @@ public final class RolloutEngine implements AutoCloseable {
                 return;
             }
         }
-        WaveStats current = waveStats(r, r.currentWave(), m);
+        WaveStats current = all.get(r.currentWave());
         Instant now = now();
         boolean soaked = !now.isBefore(r.waveStartedAt().plus(r.policy().soak()));
         if (soaked && current.successRate() >= r.policy().successThreshold()) {
