@@ -45,6 +45,21 @@ public final class Version implements Comparable<Version> {
     }
 
     /**
+     * The version, or empty when {@code text} is null or not a version — for versions reported by
+     * devices, which are compared when they parse and ignored when they do not.
+     */
+    public static java.util.Optional<Version> tryParse(String text) {
+        if (text == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(parse(text));
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
      * Parses a version.
      *
      * @throws IllegalArgumentException naming what is wrong: empty, surrounding whitespace, control

@@ -79,4 +79,12 @@ class VersionTest {
     void longestAcceptedIs64Characters() {
         assertThat(Version.parse("1".repeat(64)).normalized()).hasSize(64);
     }
+
+    @Test
+    void tryParseIsEmptyForNullAndForWhatParseRefuses() {
+        assertThat(Version.tryParse("v1.2")).hasValue(Version.parse("1.2.0"));
+        assertThat(Version.tryParse(null)).isEmpty();
+        assertThat(Version.tryParse("")).isEmpty();
+        assertThat(Version.tryParse("1.0\u0007")).isEmpty();
+    }
 }

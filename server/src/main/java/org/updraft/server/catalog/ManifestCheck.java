@@ -71,11 +71,7 @@ final class ManifestCheck {
     }
 
     private static boolean sameVersion(String manifestVersion, Version version) {
-        try {
-            return Version.parse(manifestVersion).compareTo(version) == 0;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return Version.tryParse(manifestVersion).filter(v -> v.compareTo(version) == 0).isPresent();
     }
 
     private static Rejection reject(String why) {

@@ -160,14 +160,7 @@ public final class UpdatePolicy {
 
     /** The release whose version the device reports (x-*-version or ?version=), if the product has it. */
     private Optional<Release> reportedRelease(CheckIn in, Product product) {
-        if (in.version() == null) {
-            return Optional.empty();
-        }
-        try {
-            return catalog.release(product, Version.parse(in.version()));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        return Version.tryParse(in.version()).flatMap(v -> catalog.release(product, v));
     }
 
     private Optional<Release> runningRelease(CheckIn in, Product product) {
@@ -184,19 +177,11 @@ public final class UpdatePolicy {
     }
 
     private static boolean sameVersion(String reported, Version target) {
-        try {
-            return Version.parse(reported).compareTo(target) == 0;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return Version.tryParse(reported).filter(v -> v.compareTo(target) == 0).isPresent();
     }
 
     private static boolean newer(String reported, Version target) {
-        try {
-            return Version.parse(reported).compareTo(target) > 0;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return Version.tryParse(reported).filter(v -> v.compareTo(target) > 0).isPresent();
     }
 
     private static Decision refuse(CheckIn in, Product product, Outcome outcome, String running, Release target, String reason) {

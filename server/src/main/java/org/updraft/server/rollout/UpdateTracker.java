@@ -201,14 +201,7 @@ public final class UpdateTracker implements AutoCloseable {
     }
 
     private static boolean sameVersion(String running, Version release) {
-        if (running == null) {
-            return false;
-        }
-        try {
-            return Version.parse(running).compareTo(release) == 0;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return Version.tryParse(running).filter(v -> v.compareTo(release) == 0).isPresent();
     }
 
     /** Waits until every transition so far is in the database. */

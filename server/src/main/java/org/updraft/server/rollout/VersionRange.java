@@ -43,16 +43,7 @@ public record VersionRange(String text, List<Bound> bounds) {
 
     /** Whether the reported version is in the range; an unknown or unparsable version is not. */
     public boolean contains(String version) {
-        if (version == null) {
-            return false;
-        }
-        Version v;
-        try {
-            v = Version.parse(version);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        return bounds.stream().allMatch(b -> b.test(v));
+        return Version.tryParse(version).filter(v -> bounds.stream().allMatch(b -> b.test(v))).isPresent();
     }
 
     @Override
