@@ -163,7 +163,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                     timeline.setString(3, in.endpoint().id());
                     timeline.setString(4, d.outcome().id());
                     timeline.setInt(5, d.status());
-                    timeline.setString(6, clip(d.reason()));
+                    timeline.setString(6, Sql.clip(d.reason()));
                     timeline.setString(7, d.runningVersion());
                     timeline.setString(8, d.target() == null ? null : d.target().version().toString());
                     timeline.setString(9, in.address());
@@ -191,13 +191,10 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         st.setString(10, c.address());
         st.setObject(11, Sql.utc(c.at()));
         st.setString(12, d.outcome().id());
-        st.setString(13, clip(d.reason()));
+        st.setString(13, Sql.clip(d.reason()));
         st.setString(14, c.mac());
     }
 
-    private static String clip(String s) {
-        return s == null || s.length() <= 300 ? s : s.substring(0, 297) + "...";
-    }
 
     /** Devices, optionally filtered by product name, running version, or a MAC/address substring. */
     public List<Device> list(String product, String version, String q) {

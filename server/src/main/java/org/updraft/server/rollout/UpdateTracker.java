@@ -241,15 +241,12 @@ public final class UpdateTracker implements AutoCloseable {
 
     private static PreparedBatch bind(PreparedBatch b, DeviceUpdate u) {
         return b.bind("mac", u.mac()).bind("release", u.releaseId()).bind("rollout", u.rolloutId())
-                .bind("state", u.state().id()).bind("attempts", u.attempts()).bind("error", clip(u.lastError()))
+                .bind("state", u.state().id()).bind("attempts", u.attempts()).bind("error", Sql.clip(u.lastError()))
                 .bind("offered", Sql.utc(u.offeredAt())).bind("downloaded", Sql.utc(u.downloadedAt()))
                 .bind("installed", Sql.utc(u.installedAt())).bind("finished", Sql.utc(u.finishedAt()))
                 .bind("next", Sql.utc(u.nextAttemptAt())).bind("updated", Sql.utc(u.updatedAt()));
     }
 
-    private static String clip(String s) {
-        return s == null || s.length() <= 300 ? s : s.substring(0, 297) + "...";
-    }
 
     @Override
     public void close() {

@@ -29,4 +29,9 @@ public final class Sql {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : v;
     }
+
+    /** Text for a VARCHAR(300) reason/error column: at most 300 characters, "..." marking a cut. */
+    public static String clip(String s) {
+        return s == null || s.length() <= 300 ? s : s.substring(0, 297) + "...";
+    }
 }
