@@ -239,6 +239,17 @@ class RolloutTest {
     }
 
     @Test
+    void pinnedDevicesAreNotPartOfARollout() throws Exception {
+        fleet(3, 0);
+        assertThat(server.send("PUT", "/api/v1/devices/" + mac(2) + "/pin", "{\"version\":\"1.0.0\"}").statusCode()).isEqualTo(200);
+        long id = rollout("{\"version\":\"2.0.0\",\"waves\":\"100\",\"soakSeconds\":0}");
+        JsonNode started = post(id, "start");
+        assertThat(started.get("progress").get(0).get("members").asInt()).isEqualTo(2);
+        assertThat(checkIn(2, "1.0.0").status()).isEqualTo(304);
+        assertThat(checkIn(0, "1.0.0").status()).isEqualTo(200);
+    }
+
+    @Test
     void twoRolloutsMayNotTargetTheSameDevices() throws Exception {
         fleet(2, 1);
         long a = rollout("{\"version\":\"2.0.0\",\"waves\":\"100\",\"targetTags\":[\"canary\"]}");
