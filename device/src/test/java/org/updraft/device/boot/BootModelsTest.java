@@ -57,6 +57,21 @@ class BootModelsTest {
     }
 
     @Test
+    void chipsRunningTheSameImageShareOneCopyOfItAndADifferentImageGetsItsOwn() throws Exception {
+        NonosBoot boot = new NonosBoot(FlashMap.NONOS_512K, TrialBoot.OFF);
+        Board first = Board.provisioned(boot, nonos(1, 7));
+        Board second = Board.provisioned(boot, nonos(1, 7));
+        assertThat(image(second.state())).isSameAs(image(first.state())).isEqualTo(nonos(1, 7));
+
+        update(second, nonos(2, 8));
+        second.reset();
+        assertThat(image(second.state())).isEqualTo(nonos(2, 8)).isNotSameAs(image(first.state()));
+        assertThat(image(first.state())).as("the first chip still runs its own image").isEqualTo(nonos(1, 7));
+        assertThat(BootedImages.intern(((BootResult.Booted) second.state()).sha256(), nonos(2, 8)))
+                .isSameAs(image(second.state()));
+    }
+
+    @Test
     void nonosParametersSurviveATornFlagBecauseTheNewerCopyWins() {
         NorFlash flash = NorFlash.erased(0x80000);
         int base = FlashMap.NONOS_512K.systemParameters();
