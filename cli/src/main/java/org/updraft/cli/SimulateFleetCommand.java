@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  * on the same scaled clock as the devices.
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run N emulated devices (virtual threads, scaled clock) through a staged rollout against a real",
+        description = {"Run N emulated devices (a thread each, scaled clock) through a staged rollout against a real",
                 "server, with dropped, stalled and slow transfers and devices going offline; print a live view",
                 "(on a terminal) and a report per wave. Exit 1 if a device bricked or the run hit --limit."})
 final class SimulateFleetCommand implements Callable<Integer> {

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,6 +56,7 @@ public final class FaultyLink implements AutoCloseable {
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Thread acceptor;
+    private final ExecutorService relays = FleetThreads.cached("fleet-link-");
     private volatile boolean closed;
 
     private FaultyLink(ServerSocket listener, InetSocketAddress upstream, Scenario.Faults faults, FleetClock clock, long seed) {
@@ -62,7 +65,7 @@ public final class FaultyLink implements AutoCloseable {
         this.faults = faults;
         this.clock = clock;
         this.random = new SplittableRandom(seed);
-        this.acceptor = Thread.ofVirtual().name("fleet-link").start(this::accept);
+        this.acceptor = FleetThreads.start("fleet-link", this::accept);
     }
 
     /** A relay to {@code server}'s host and port, listening on a free loopback port. */
@@ -113,7 +116,12 @@ public final class FaultyLink implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
-            Thread.ofVirtual().name("fleet-link-conn").start(() -> relay(device));
+            try {
+                relays.execute(() -> relay(device));
+            } catch (RejectedExecutionException e) {
+                closeQuietly(device); // the link is closing
+                return;
+            }
         }
     }
 
@@ -148,15 +156,19 @@ public final class FaultyLink implements AutoCloseable {
             String mac = macOf(new String(requestHead, StandardCharsets.ISO_8859_1));
             // Whatever else the device sends (a POST body) goes up as it comes.
             CountDownLatch deviceGone = new CountDownLatch(1);
-            Thread.ofVirtual().name("fleet-link-up").start(() -> {
-                try {
-                    fromDevice.transferTo(server.getOutputStream());
-                } catch (IOException e) {
-                    // the device closed or reset: nothing more to send up
-                } finally {
-                    deviceGone.countDown();
-                }
-            });
+            try {
+                relays.execute(() -> {
+                    try {
+                        fromDevice.transferTo(server.getOutputStream());
+                    } catch (IOException e) {
+                        // the device closed or reset: nothing more to send up
+                    } finally {
+                        deviceGone.countDown();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                return; // the link is closing: both sockets close with this relay
+            }
             InputStream fromServer = new BufferedInputStream(server.getInputStream(), 16 * 1024);
             byte[] responseHead = readHead(fromServer);
             if (responseHead.length == 0) {
@@ -308,5 +320,14 @@ public final class FaultyLink implements AutoCloseable {
             // closing anyway
         }
         acceptor.interrupt();
+        relays.shutdown(); // relays under way finish or time out; their threads then end
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // gone already
+        }
     }
 }

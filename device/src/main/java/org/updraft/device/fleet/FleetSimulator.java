@@ -10,9 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import org.updraft.device.boot.Board;
 import org.updraft.device.boot.Bootloader;
 import org.updraft.device.boot.BootResult;
@@ -31,7 +29,7 @@ import org.updraft.device.flash.NorFlash;
  * <ol>
  *   <li>creates the product (with the plan's health window) and uploads the factory release and
  *       the new release, the latter with {@code hold=true} so only the rollout delivers it;</li>
- *   <li>powers on N devices (one virtual thread each; flash shared copy-on-write with the factory
+ *   <li>powers on N devices (one thread each, see {@link FleetThreads}; flash shared copy-on-write with the factory
  *       image), lets each check in once so the server knows it, tags the canaries and, with MQTT,
  *       subscribes the listening devices;</li>
  *   <li>creates and starts the rollout; the devices poll through the {@link FaultyLink};</li>
@@ -121,7 +119,7 @@ public final class FleetSimulator {
                 this.startFleet = s.clock().elapsed();
                 this.lastWave = 0;
                 for (FleetDevice d : devices) {
-                    threads.add(Thread.ofVirtual().name("fleet-device-" + d.index()).start(d::run));
+                    threads.add(FleetThreads.start("fleet-device-" + d.index(), d::run));
                 }
             } catch (IOException | InterruptedException | RuntimeException e) {
                 closeQuietly();
@@ -154,21 +152,15 @@ public final class FleetSimulator {
 
         /** Every device checks in once (the server registers devices at their first check-in). */
         private void register() throws InterruptedException, IOException {
-            Semaphore permits = new Semaphore(REGISTER_PARALLELISM);
             List<Future<UpdateOutcome>> results = new ArrayList<>();
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            try (ExecutorService pool = FleetThreads.fixed("fleet-register-", REGISTER_PARALLELISM)) {
                 for (FleetDevice d : devices) {
                     results.add(pool.submit(() -> {
-                        permits.acquire();
-                        try {
-                            UpdateOutcome o = d.attempt();
-                            for (int i = 0; i < 3 && o instanceof UpdateOutcome.Failed; i++) {
-                                o = d.attempt();
-                            }
-                            return o;
-                        } finally {
-                            permits.release();
+                        UpdateOutcome o = d.attempt();
+                        for (int i = 0; i < 3 && o instanceof UpdateOutcome.Failed; i++) {
+                            o = d.attempt();
                         }
+                        return o;
                     }));
                 }
             }

@@ -1,6 +1,6 @@
 /**
  * The fleet simulator (DESIGN §2 {@code fleet/}, issue 5 item 4): thousands of emulated devices on
- * virtual threads against a real Updraft server, over HTTP only, on a scaled clock, through a
+ * threads against a real Updraft server, over HTTP only, on a scaled clock, through a
  * loopback link that drops, stalls and throttles transfers; a live view per wave and a report.
  *
  * <p>The package never imports the server: it drives the management API like an operator and the
