@@ -34,8 +34,12 @@ class RolloutTest {
 
     @BeforeEach
     void start() {
+        start(Duration.ofMillis(20));
+    }
+
+    void start(Duration tick) {
         clock = new MutableClock(Instant.parse("2026-11-27T00:00:00Z"));
-        server = new TestServer(TestDatabase.H2, c -> c.withClock(clock).withRolloutTick(Duration.ofMillis(20)));
+        server = new TestServer(TestDatabase.H2, c -> c.withClock(clock).withRolloutTick(tick));
         var p = server.send("POST", "/api/v1/products", "{\"name\":\"relay\",\"layout\":\"arduino-4m\",\"healthWindowSeconds\":60}");
         assertThat(p.statusCode()).isEqualTo(201);
         server.uploadOk("relay", "1.0.0", Multipart.file("firmware", V1));
@@ -215,6 +219,43 @@ class RolloutTest {
         assertThat(checkIn(4, "1.0.0").status()).isEqualTo(304);
         assertThat(server.server().updates().get(mac(4), server.server().catalog().product("relay").flatMap(p ->
                 server.server().catalog().release(p, org.updraft.core.version.Version.parse("2.0.0"))).orElseThrow().id())).isEmpty();
+    }
+
+    @Test
+    void aLargeRolloutCoalescesItsEvaluationsYetActsOnTheLastTransitionWithoutWaitingForATick() throws Exception {
+        server.close();
+        start(Duration.ofHours(1)); // no tick during the test: only transitions evaluate
+        int n = RolloutEngine.EXACT_MEMBERS + 1;
+        java.util.function.IntFunction<String> mac = i -> String.format("AB:00:00:00:%02X:%02X", i >> 8, i & 0xFF);
+        for (int i = 0; i < n; i++) {
+            var r = RawHttp.exchange(server.port(), "GET /u/relay?mac=" + mac.apply(i) + "&version=1.0.0 HTTP/1.0\r\nHost: x\r\n\r\n");
+            assertThat(r.status()).isEqualTo(304);
+        }
+        long id = rollout("{\"version\":\"2.0.0\",\"waves\":\"100\",\"failureThreshold\":0.0005,\"soakSeconds\":0}");
+        post(id, "start");
+        // Two devices take the release and report a rollback back to back (well within one coalescing window):
+        // 1 of 2,001 is not above 0.05 %, 2 are — the second report's evaluation is the deferred one.
+        for (int i = 0; i < 2; i++) {
+            var r = RawHttp.exchange(server.port(), "GET /u/relay?mac=" + mac.apply(i) + "&version=1.0.0 HTTP/1.0\r\nHost: x\r\n\r\n");
+            assertThat(r.status()).as(r.header("X-Updraft-Reason")).isEqualTo(200);
+        }
+        for (int i = 0; i < 2; i++) {
+            var report = server.send("POST", "/u/relay/report", "{\"mac\":\"" + mac.apply(i) + "\",\"status\":\"rolled_back\",\"version\":\"2.0.0\"}");
+            assertThat(report.body()).isEqualTo("{\"state\":\"rolled_back\"}");
+        }
+        awaitRollout(id, "halted");
+        assertThat(status(id).get("reason").asText()).isEqualTo("wave 1 (100%): 2 of 2001 devices failed or rolled back (0.1% > 0.05%)");
+    }
+
+    @Test
+    void haltReasonsShowSharesWithThreeSignificantDigits() {
+        assertThat(RolloutEngine.percent(0.5)).isEqualTo("50.0");
+        assertThat(RolloutEngine.percent(0.25)).isEqualTo("25.0");
+        assertThat(RolloutEngine.percent(1.0)).isEqualTo("100.0");
+        assertThat(RolloutEngine.percent(0.0)).isEqualTo("0.0");
+        assertThat(RolloutEngine.percent(2.0 / 2001)).isEqualTo("0.1");
+        assertThat(RolloutEngine.percent(0.0005)).isEqualTo("0.05");
+        assertThat(RolloutEngine.percent(1.0 / 3)).isEqualTo("33.3");
     }
 
     @Test
