@@ -79,6 +79,7 @@ public final class UpdraftServer implements AutoCloseable {
             this.catalog = new Catalog(database.jdbi(), store, clock);
             this.devices = new DeviceRegistry(database.jdbi(), catalog);
             this.metrics = new Metrics();
+            metrics.checkInWriter(devices::writerStats);
             this.updates = new UpdateTracker(database.jdbi(), catalog);
             this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick());
             List<Notifier> notifiers = new ArrayList<>();

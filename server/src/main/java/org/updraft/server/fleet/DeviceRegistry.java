@@ -1,6 +1,7 @@
 package org.updraft.server.fleet;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,31 +15,44 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 import org.updraft.server.Rejection;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Release;
-import org.updraft.server.store.BatchWriter;
 import org.updraft.server.store.Sql;
 
 /**
  * Devices and their timelines. Devices register themselves on their first identified check-in.
  *
- * <p>Hot path (DESIGN §7): {@link #record} only enqueues to a {@link BatchWriter}. Per batch, one
- * transaction: one batched UPDATE of the devices seen (the last check-in
- * of each wins), one batched INSERT for the devices the UPDATE did not find, one batched INSERT of
- * the timeline rows. So a thousand polls cost three statements, not a thousand transactions.
- * Readers of the management API call {@link #flush()} first, so they see every check-in that was
- * answered before their request.
+ * <p>Hot path (DESIGN §7): {@link #record} only hands the decision to a {@link CheckInWriter}
+ * (bounded: one pending device row per device, a bounded number of timeline rows; see there).
+ * Per batch, one transaction: one batched UPDATE of the devices seen (the last check-in of each
+ * wins; {@code check_ins} grows by how many it stands for), one batched INSERT for the devices the
+ * UPDATE did not find, one batched INSERT of the timeline rows. So a thousand polls cost three
+ * statements, not a thousand transactions. Readers of the management API call {@link #flush()}
+ * first, so they see every check-in that was answered before their request.
  *
  * <p>Pins are few and read on every check-in; they are kept in memory (loaded at start) and
  * written through.
  */
 public final class DeviceRegistry implements Pins, AutoCloseable {
 
+    /** What waits for the database now, and the check-in writer's counters since start. */
+    public record WriterStats(int pendingDevices, int pendingTimeline, long coalesced, long shed, long waited,
+                              long lostDevices, long lostTimeline) {
+    }
+
     private static final int TIMELINE_LIMIT = 100;
+    /**
+     * Device rows that may wait for the database: at ~0.5 KB per pending check-in (the decision
+     * and its headers) 50,000 are ~25 MB, twice that with the batch being written; beyond it a
+     * check-in of one more device waits (a device's latest state is never dropped).
+     */
+    static final int MAX_PENDING_DEVICES = 50_000;
+    /** Timeline rows that may wait; beyond it they are shed and counted in /metrics. */
+    static final int MAX_PENDING_TIMELINE = 20_000;
 
     private final Jdbi jdbi;
     private final Catalog catalog;
     private final Map<String, Long> pins = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> tags = new ConcurrentHashMap<>();
-    private final BatchWriter<Decision> writer;
+    private final CheckInWriter writer;
 
     public DeviceRegistry(Jdbi jdbi, Catalog catalog) {
         this.jdbi = jdbi;
@@ -48,7 +62,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         jdbi.useHandle(h -> h.createQuery("SELECT mac, tag FROM device_tag")
                 .map((rs, ctx) -> tags.computeIfAbsent(rs.getString("mac"), k -> new TreeSet<>()).add(rs.getString("tag"))).list());
         tags.replaceAll((k, v) -> Set.copyOf(v));
-        this.writer = new BatchWriter<>("checkin", jdbi, DeviceRegistry::write);
+        this.writer = new CheckInWriter(jdbi, DeviceRegistry::write, MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE);
     }
 
     @Override
@@ -86,12 +100,12 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         return find(mac).orElseThrow();
     }
 
-    /** Queues the decision for the device table and timeline; identified check-ins of known products only. */
+    /** Hands the decision to the writer (device row and timeline row); identified check-ins of known products that register only. */
     public void record(Decision d) {
         if (d.checkIn().mac() == null || d.product() == null || !d.outcome().registers()) {
             return;
         }
-        writer.add(d);
+        writer.record(d, true);
     }
 
     /** Blocks until every decision recorded before this call is in the database (at most 10 s). */
@@ -99,85 +113,90 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         writer.flush();
     }
 
+    /** The writer's queue and its counters (coalesced, shed, waited, lost), for /metrics. */
+    public WriterStats writerStats() {
+        return writer.stats();
+    }
+
     private static final String UPDATE_DEVICE = """
             UPDATE device SET product_id = ?, chip_id = COALESCE(?, chip_id),
                 chip_size = COALESCE(?, chip_size), free_space = COALESCE(?, free_space),
                 sketch_size = COALESCE(?, sketch_size), sdk_version = COALESCE(?, sdk_version),
                 running_version = ?, running_md5 = ?, running_sha256 = ?, address = ?,
-                last_seen = ?, last_outcome = ?, last_reason = ?
+                last_seen = ?, last_outcome = ?, last_reason = ?, check_ins = check_ins + ?
             WHERE mac = ?""";
     private static final String INSERT_DEVICE = """
             INSERT INTO device (product_id, chip_id, chip_size, free_space, sketch_size, sdk_version, running_version,
-                running_md5, running_sha256, address, last_seen, last_outcome, last_reason, mac, first_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                running_md5, running_sha256, address, last_seen, last_outcome, last_reason, check_ins, mac, first_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
     private static final String INSERT_TIMELINE = """
             INSERT INTO check_in (mac, at, endpoint, outcome, status, reason, running_version, target_version, address)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     /**
-     * Plain JDBC on the handle's connection (inside the BatchWriter's transaction), not JDBI's
-     * named binding: under a check-in load the writer thread is the largest CPU user of the server
+     * Plain JDBC on the handle's connection (inside the writer's transaction), not JDBI's named
+     * binding: under a check-in load the writer thread is the largest CPU user of the server
      * (JFR, BENCHMARKS.md), and about a quarter of it went to JDBI resolving an argument factory
-     * for every bound value of every row (14 per device, 9 per timeline row, ~20k rows/s).
+     * for every bound value of every row (15 per device, 9 per timeline row).
      */
-    private static void write(Handle h, List<Decision> batch) {
-        Map<String, Decision> latest = new LinkedHashMap<>();
-        Map<String, java.time.Instant> earliest = new java.util.HashMap<>();
-        for (Decision d : batch) {
-            latest.put(d.checkIn().mac(), d);
-            earliest.merge(d.checkIn().mac(), d.checkIn().at(), (a, b) -> a.isBefore(b) ? a : b);
-        }
-        List<Decision> devices = new ArrayList<>(latest.values());
+    static void write(Handle h, Collection<CheckInWriter.DeviceRow> devices, List<Decision> timelineRows) {
         java.sql.Connection c = h.getConnection();
         try {
-            int[] counts;
-            try (java.sql.PreparedStatement update = c.prepareStatement(UPDATE_DEVICE)) {
-                for (Decision d : devices) {
-                    bindDevice(update, d);
-                    update.addBatch();
-                }
-                counts = update.executeBatch();
-            }
-            List<Decision> fresh = new ArrayList<>();
-            for (int i = 0; i < devices.size(); i++) {
-                if (counts[i] == 0) {
-                    fresh.add(devices.get(i));
-                }
-            }
-            if (!fresh.isEmpty()) {
-                try (java.sql.PreparedStatement insert = c.prepareStatement(INSERT_DEVICE)) {
-                    for (Decision d : fresh) {
-                        bindDevice(insert, d);
-                        // A device new in this batch was first seen at its earliest check-in in it, not its latest.
-                        insert.setObject(15, Sql.utc(earliest.get(d.checkIn().mac())));
-                        insert.addBatch();
+            if (!devices.isEmpty()) {
+                List<CheckInWriter.DeviceRow> rows = new ArrayList<>(devices);
+                int[] counts;
+                try (java.sql.PreparedStatement update = c.prepareStatement(UPDATE_DEVICE)) {
+                    for (CheckInWriter.DeviceRow row : rows) {
+                        bindDevice(update, row);
+                        update.addBatch();
                     }
-                    insert.executeBatch();
+                    counts = update.executeBatch();
+                }
+                List<CheckInWriter.DeviceRow> fresh = new ArrayList<>();
+                for (int i = 0; i < rows.size(); i++) {
+                    if (counts[i] == 0) {
+                        fresh.add(rows.get(i));
+                    }
+                }
+                if (!fresh.isEmpty()) {
+                    try (java.sql.PreparedStatement insert = c.prepareStatement(INSERT_DEVICE)) {
+                        for (CheckInWriter.DeviceRow row : fresh) {
+                            bindDevice(insert, row);
+                            // A new device was first seen at its earliest pending check-in, not its latest.
+                            insert.setObject(16, Sql.utc(row.firstAt()));
+                            insert.addBatch();
+                        }
+                        insert.executeBatch();
+                    }
                 }
             }
-            try (java.sql.PreparedStatement timeline = c.prepareStatement(INSERT_TIMELINE)) {
-                for (Decision d : batch) {
-                    CheckIn in = d.checkIn();
-                    timeline.setString(1, in.mac());
-                    timeline.setObject(2, Sql.utc(in.at()));
-                    timeline.setString(3, in.endpoint().id());
-                    timeline.setString(4, d.outcome().id());
-                    timeline.setInt(5, d.status());
-                    timeline.setString(6, Sql.clip(d.reason()));
-                    timeline.setString(7, d.runningVersion());
-                    timeline.setString(8, d.target() == null ? null : d.target().version().toString());
-                    timeline.setString(9, in.address());
-                    timeline.addBatch();
+            if (!timelineRows.isEmpty()) {
+                try (java.sql.PreparedStatement timeline = c.prepareStatement(INSERT_TIMELINE)) {
+                    for (Decision d : timelineRows) {
+                        CheckIn in = d.checkIn();
+                        timeline.setString(1, in.mac());
+                        timeline.setObject(2, Sql.utc(in.at()));
+                        timeline.setString(3, in.endpoint().id());
+                        timeline.setString(4, d.outcome().id());
+                        timeline.setInt(5, d.status());
+                        timeline.setString(6, Sql.clip(d.reason()));
+                        timeline.setString(7, d.runningVersion());
+                        timeline.setString(8, d.target() == null ? null : d.target().version().toString());
+                        timeline.setString(9, in.address());
+                        timeline.addBatch();
+                    }
+                    timeline.executeBatch();
                 }
-                timeline.executeBatch();
             }
         } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("writing " + batch.size() + " check-ins: " + e.getMessage(), e);
+            throw new IllegalStateException("writing " + devices.size() + " device rows and " + timelineRows.size()
+                    + " timeline rows: " + e.getMessage(), e);
         }
     }
 
-    /** Parameters 1-14 of UPDATE_DEVICE and INSERT_DEVICE (the same order in both). */
-    private static void bindDevice(java.sql.PreparedStatement st, Decision d) throws java.sql.SQLException {
+    /** Parameters 1-15 of UPDATE_DEVICE and INSERT_DEVICE (the same order in both). */
+    private static void bindDevice(java.sql.PreparedStatement st, CheckInWriter.DeviceRow row) throws java.sql.SQLException {
+        Decision d = row.latest();
         CheckIn c = d.checkIn();
         st.setLong(1, d.product().id());
         st.setString(2, c.chipId());
@@ -192,7 +211,8 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         st.setObject(11, Sql.utc(c.at()));
         st.setString(12, d.outcome().id());
         st.setString(13, Sql.clip(d.reason()));
-        st.setString(14, c.mac());
+        st.setLong(14, row.checkIns());
+        st.setString(15, c.mac());
     }
 
 
@@ -272,7 +292,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                 rs.getString("sdk_version"), rs.getString("running_version"), rs.getString("running_md5"),
                 rs.getString("running_sha256"), rs.getString("address"), Sql.instant(rs, "first_seen"),
                 Sql.instant(rs, "last_seen"), rs.getString("pinned_version"), rs.getString("last_outcome"),
-                rs.getString("last_reason"), List.copyOf(tags(rs.getString("mac"))), timeline);
+                rs.getString("last_reason"), rs.getLong("check_ins"), List.copyOf(tags(rs.getString("mac"))), timeline);
     }
 
     @Override

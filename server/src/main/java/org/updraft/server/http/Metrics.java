@@ -1,6 +1,7 @@
 package org.updraft.server.http;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -9,13 +10,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.Outcome;
 
 /**
  * What {@code /metrics} exports (Prometheus text format): check-ins by outcome
  * ({@code updraft_checkins_total{outcome=...}}), image bytes delivered
  * ({@code updraft_bytes_served_total}, counted when a response completes), downloads in flight
- * ({@code updraft_downloads_in_flight}), plus JVM memory and threads.
+ * ({@code updraft_downloads_in_flight}), the check-in writer's queue and what it coalesced, shed,
+ * waited for and lost ({@code updraft_checkin_writer_*}, see {@link #checkInWriter}), plus JVM
+ * memory and threads.
  */
 public final class Metrics {
 
@@ -23,6 +29,7 @@ public final class Metrics {
     private final Map<Outcome, Counter> checkIns = new EnumMap<>(Outcome.class);
     private final Counter bytesServed;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private Supplier<DeviceRegistry.WriterStats> writerStats;
 
     public Metrics() {
         for (Outcome o : Outcome.values()) {
@@ -35,6 +42,47 @@ public final class Metrics {
                 .description("Image responses being written").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
+    }
+
+    /**
+     * The check-in writer (DeviceRegistry): {@code updraft_checkin_writer_pending{rows}} (device and
+     * timeline rows waiting for the database), {@code _coalesced_total} (device-row updates
+     * superseded by a later check-in of the same device before they were written),
+     * {@code _shed_total} (timeline rows dropped because the queue was full), {@code _waited_total}
+     * (check-ins that waited for room for one more device row) and {@code _lost_total{rows}} (rows
+     * not written after the writer's retries).
+     */
+    public void checkInWriter(Supplier<DeviceRegistry.WriterStats> stats) {
+        // Micrometer holds the measured object weakly; this field keeps the supplier alive.
+        this.writerStats = stats;
+        gauge("updraft.checkin.writer.pending", "device", "Check-in rows waiting for the database", stats,
+                s -> s.pendingDevices());
+        gauge("updraft.checkin.writer.pending", "timeline", "Check-in rows waiting for the database", stats,
+                s -> s.pendingTimeline());
+        counter("updraft.checkin.writer.coalesced", null, "Device-row updates superseded by a later check-in of the "
+                + "same device before they were written", stats, s -> s.coalesced());
+        counter("updraft.checkin.writer.shed", null, "Timeline rows dropped because the writer's queue was full",
+                stats, s -> s.shed());
+        counter("updraft.checkin.writer.waited", null, "Check-ins that waited for room in the writer's device-row queue",
+                stats, s -> s.waited());
+        counter("updraft.checkin.writer.lost", "device", "Check-in rows not written after the writer's retries", stats,
+                s -> s.lostDevices());
+        counter("updraft.checkin.writer.lost", "timeline", "Check-in rows not written after the writer's retries", stats,
+                s -> s.lostTimeline());
+    }
+
+    private void gauge(String name, String rows, String help, Supplier<DeviceRegistry.WriterStats> stats,
+                       ToDoubleFunction<DeviceRegistry.WriterStats> value) {
+        Gauge.builder(name, stats, s -> value.applyAsDouble(s.get())).description(help).tag("rows", rows).register(registry);
+    }
+
+    private void counter(String name, String rows, String help, Supplier<DeviceRegistry.WriterStats> stats,
+                         ToDoubleFunction<DeviceRegistry.WriterStats> value) {
+        var b = FunctionCounter.builder(name, stats, s -> value.applyAsDouble(s.get())).description(help);
+        if (rows != null) {
+            b.tag("rows", rows);
+        }
+        b.register(registry);
     }
 
     public void checkIn(Outcome outcome) {

@@ -1,0 +1,3 @@
+-- The device row counts its check-ins (the check-in writer keeps one pending row per device, which
+-- stands for every check-in it superseded). Devices registered before this migration start at 0.
+ALTER TABLE device ADD COLUMN check_ins BIGINT DEFAULT 0 NOT NULL;
