@@ -5,7 +5,8 @@ import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.Release;
 
 /**
- * The one answer to one check-in: logged, counted in metrics and kept in the device's timeline.
+ * The one answer to one check-in: logged, counted in metrics, stored on the device row and, when it
+ * differs from the device's previous decision, in the device's timeline.
  *
  * @param product        the product, or null when the path named none
  * @param runningVersion what the device runs, as far as Updraft can tell (null when unknown)

@@ -28,6 +28,12 @@ import org.updraft.server.store.Sql;
  * statements, not a thousand transactions. Readers of the management API call {@link #flush()}
  * first, so they see every check-in that was answered before their request.
  *
+ * <p>The timeline keeps a row only when a decision differs from the device's previous check-in
+ * in what {@link #timelineKey} covers (endpoint, outcome, reason, running version, target
+ * release, address): a device polling on an unchanged release updates its row (last seen, check-in
+ * count) and adds none. The previous check-in is known from memory (a 64-bit key per device
+ * since the server started), so the first check-in of each device after a start adds a row.
+ *
  * <p>Pins are few and read on every check-in; they are kept in memory (loaded at start) and
  * written through.
  */
@@ -52,6 +58,8 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
     private final Catalog catalog;
     private final Map<String, Long> pins = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> tags = new ConcurrentHashMap<>();
+    /** mac → {@link #timelineKey} of the device's previous check-in since start. */
+    private final Map<String, Long> lastTimelineKey = new ConcurrentHashMap<>();
     private final CheckInWriter writer;
 
     public DeviceRegistry(Jdbi jdbi, Catalog catalog) {
@@ -100,12 +108,24 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         return find(mac).orElseThrow();
     }
 
-    /** Hands the decision to the writer (device row and timeline row); identified check-ins of known products that register only. */
+    /**
+     * Hands the decision to the writer: the device row always, a timeline row when it differs from
+     * the device's previous check-in. Identified check-ins of known products that register only.
+     */
     public void record(Decision d) {
-        if (d.checkIn().mac() == null || d.product() == null || !d.outcome().registers()) {
+        String mac = d.checkIn().mac();
+        if (mac == null || d.product() == null || !d.outcome().registers()) {
             return;
         }
-        writer.record(d, true);
+        long key = timelineKey(d);
+        Long previous = lastTimelineKey.get(mac);
+        // get, then put only on a change: the steady state allocates nothing here. Two concurrent
+        // check-ins of one device may both see the old key; that costs one extra timeline row.
+        boolean changed = previous == null || previous != key;
+        if (changed) {
+            lastTimelineKey.put(mac, key);
+        }
+        writer.record(d, changed);
     }
 
     /** Blocks until every decision recorded before this call is in the database (at most 10 s). */
@@ -116,6 +136,35 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
     /** The writer's queue and its counters (coalesced, shed, waited, lost), for /metrics. */
     public WriterStats writerStats() {
         return writer.stats();
+    }
+
+    /**
+     * 64-bit FNV-1a over what the timeline shows of a decision: endpoint, outcome, reason, running
+     * version, target release and address. Equal keys mean "nothing to add to the timeline"; a
+     * collision (odds 2^-64 per check-in) would leave one change out of it, never out of the device row.
+     */
+    static long timelineKey(Decision d) {
+        long h = 0xcbf29ce484222325L;
+        h = mix(h, d.checkIn().endpoint().ordinal());
+        h = mix(h, d.outcome().ordinal());
+        h = mix(h, d.target() == null ? -1 : d.target().id());
+        h = mix(h, d.reason());
+        h = mix(h, d.runningVersion());
+        return mix(h, d.checkIn().address());
+    }
+
+    private static long mix(long h, long v) {
+        return (h ^ v) * 0x100000001b3L;
+    }
+
+    private static long mix(long h, String s) {
+        if (s == null) {
+            return mix(h, -1L);
+        }
+        for (int i = 0; i < s.length(); i++) {
+            h = (h ^ s.charAt(i)) * 0x100000001b3L;
+        }
+        return mix(h, s.length()); // the length ends the field: ("ab", "c") and ("a", "bc") differ
     }
 
     private static final String UPDATE_DEVICE = """

@@ -28,7 +28,7 @@ import org.updraft.server.rollout.UpdateTracker;
 
 /**
  * The device-facing pull endpoints (DESIGN §3). Each request becomes one {@link CheckIn}, one
- * {@link Decision} (logged, counted, kept in the timeline) and one answer:
+ * {@link Decision} (logged, counted, recorded on the device and, when it changed, in its timeline) and one answer:
  *
  * <ul>
  *   <li>200 + the exact image, {@code Content-Length}, {@code x-MD5} (32 lower-case hex, what

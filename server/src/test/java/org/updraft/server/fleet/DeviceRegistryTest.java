@@ -15,7 +15,7 @@ import org.updraft.server.catalog.Product;
 
 /**
  * The batched device writer on both databases: many check-ins, few rows, nothing lost; the device
- * row counts every check-in.
+ * row counts every check-in, the timeline keeps the changes.
  */
 class DeviceRegistryTest {
 
@@ -23,7 +23,7 @@ class DeviceRegistryTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
-    void aThousandCheckInsOfTwoHundredDevicesBecomeTwoHundredDevicesAndAThousandTimelineRows(TestDatabase db) throws Exception {
+    void aThousandCheckInsOfTwoHundredDevicesBecomeTwoHundredDevicesAndATimelineRowPerChange(TestDatabase db) throws Exception {
         try (TestServer server = new TestServer(db)) {
             server.product("relay", "arduino-4m");
             server.uploadOk("relay", "2.0.0", Multipart.file("firmware", ImageBuilder.arduino().payload(61, 5_000).build()));
@@ -45,18 +45,53 @@ class DeviceRegistryTest {
             Device first = devices.find("AA:BB:CC:00:00:00").orElseThrow();
             assertThat(first.firstSeen()).isEqualTo(T0);
             assertThat(first.lastSeen()).isEqualTo(T0.plusSeconds(800));
-            assertThat(first.timeline()).hasSize(5);
-            assertThat(first.timeline().get(0).outcome()).isEqualTo("up-to-date");
-            assertThat(first.timeline().get(4).outcome()).isEqualTo("update");
+            // Four identical "update" decisions are one row; the move to 2.0.0 is the second.
+            assertThat(first.timeline()).extracting(e -> e.at() + " " + e.outcome() + " " + e.reason())
+                    .containsExactly(T0.plusSeconds(800) + " up-to-date reports version 2.0.0", T0 + " update 1.0.0 -> 2.0.0");
             long rows = server.server().database().jdbi()
                     .withHandle(h -> h.createQuery("SELECT COUNT(*) FROM check_in").mapTo(Long.class).one());
-            assertThat(rows).isEqualTo(1000);
+            assertThat(rows).isEqualTo(400);
 
             String metrics = server.get("/metrics").body();
             assertThat(metrics).contains("updraft_checkin_writer_pending{rows=\"device\"} 0.0",
                     "updraft_checkin_writer_pending{rows=\"timeline\"} 0.0", "updraft_checkin_writer_shed_total 0.0",
                     "updraft_checkin_writer_waited_total 0.0", "updraft_checkin_writer_lost_total{rows=\"device\"} 0.0",
                     "updraft_checkin_writer_lost_total{rows=\"timeline\"} 0.0", "updraft_checkin_writer_coalesced_total ");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void theTimelineKeepsADecisionWhenEndpointOutcomeReasonVersionsOrAddressChange(TestDatabase db) throws Exception {
+        try (TestServer server = new TestServer(db)) {
+            server.product("relay", "arduino-4m");
+            server.uploadOk("relay", "2.0.0", Multipart.file("firmware", ImageBuilder.arduino().payload(61, 5_000).build()));
+            DeviceRegistry devices = server.server().devices();
+            UpdatePolicy policy = policy(server);
+            Optional<Product> product = server.server().catalog().product("relay");
+            String mac = "AA:BB:CC:00:00:01";
+            int second = 0;
+            for (var c : new String[][] {
+                    {"1.0.0", "10.0.0.1"}, {"1.0.0", "10.0.0.1"}, // update, then the same: one row
+                    {"1.0.0", "10.0.0.2"},                        // another address: a row
+                    {"2.0.0", "10.0.0.2"}, {"2.0.0", "10.0.0.2"}, // up to date: a row, then none
+                    {"1.0.0", "10.0.0.2"}}) {                     // back on 1.0.0: a row
+                devices.record(policy.decide(checkIn(Endpoint.HTTP_UPDATE, mac, c[0], c[1], second++), product));
+            }
+            devices.record(policy.decide(checkIn(Endpoint.VERSION, mac, "1.0.0", "10.0.0.2", second++), product));
+            devices.record(policy.decide(checkIn(Endpoint.VERSION, mac, "1.0.0", "10.0.0.2", second++), product));
+
+            Device d = devices.find(mac).orElseThrow();
+            assertThat(d.checkIns()).isEqualTo(8);
+            assertThat(d.lastSeen()).isEqualTo(T0.plusSeconds(7));
+            assertThat(d.timeline()).extracting(e -> e.at().getEpochSecond() - T0.getEpochSecond() + " " + e.endpoint() + " "
+                            + e.outcome() + " " + e.runningVersion() + " " + e.address())
+                    .containsExactly(
+                            "6 version version 1.0.0 10.0.0.2",
+                            "5 http-update update 1.0.0 10.0.0.2",
+                            "3 http-update up-to-date 2.0.0 10.0.0.2",
+                            "2 http-update update 1.0.0 10.0.0.2",
+                            "0 http-update update 1.0.0 10.0.0.1");
         }
     }
 
