@@ -123,7 +123,7 @@ public final class UpdraftServer implements AutoCloseable {
             connector.setHost(config.host());
             connector.setPort(config.port());
             connector.setIdleTimeout(limits.idleTimeout().toMillis());
-            connector.addBean(new HeaderDeadline(connector.getScheduler(), limits.headerTimeout()));
+            connector.addBean(new HeaderDeadline(connector, limits.headerTimeout()));
             connector.setAcceptQueueSize(1024);
             // A fixed 64 KiB send buffer per connection (instead of Linux autotuning up to 4 MiB):
             // 1,000 slow ESP8266 downloads hold 64 MiB of kernel memory, not gigabytes, and a
@@ -143,7 +143,7 @@ public final class UpdraftServer implements AutoCloseable {
                 tlsConnector.setHost(config.host());
                 tlsConnector.setPort(config.tls().port());
                 tlsConnector.setIdleTimeout(limits.idleTimeout().toMillis());
-                tlsConnector.addBean(new HeaderDeadline(tlsConnector.getScheduler(), limits.headerTimeout()));
+                tlsConnector.addBean(new HeaderDeadline(tlsConnector, limits.headerTimeout()));
                 tlsConnector.setAcceptedSendBufferSize(64 * 1024);
                 jetty.addConnector(tlsConnector);
             } else {
