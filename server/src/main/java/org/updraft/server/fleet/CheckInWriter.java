@@ -45,8 +45,11 @@ final class CheckInWriter implements AutoCloseable {
         void write(Handle handle, Collection<DeviceRow> devices, List<Decision> timeline);
     }
 
-    /** A pending device row: the latest decision, the earliest check-in time, and how many check-ins it stands for. */
-    record DeviceRow(Decision latest, Instant firstAt, long checkIns) {
+    /**
+     * A pending device row: the latest decision, the earliest check-in time, how many check-ins it
+     * stands for, and whether any of them changed the row beyond last_seen and the count.
+     */
+    record DeviceRow(Decision latest, Instant firstAt, long checkIns, boolean changed) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckInWriter.class);
@@ -91,10 +94,11 @@ final class CheckInWriter implements AutoCloseable {
     }
 
     /**
-     * Hands over one check-in of an identified device: its device row, and a timeline row when
+     * Hands over one check-in of an identified device: its device row ({@code changed}: more than
+     * last_seen and the count differ from the device's previous check-in), and a timeline row when
      * {@code timelineRow}. Blocks only while {@code maxDevices} other devices wait for the database.
      */
-    void record(Decision d, boolean timelineRow) {
+    void record(Decision d, boolean timelineRow, boolean changed) {
         String mac = d.checkIn().mac();
         Instant at = d.checkIn().at();
         lock.lock();
@@ -113,12 +117,12 @@ final class CheckInWriter implements AutoCloseable {
                 if (closed) {
                     throw new IllegalStateException("check-in writer is closed");
                 }
-                devices.put(mac, new DeviceRow(d, at, 1));
+                devices.put(mac, new DeviceRow(d, at, 1, changed));
             } else {
                 coalesced++;
                 // put() on a present key keeps its place in the map: the row stays in first-pending order.
                 devices.put(mac, new DeviceRow(d, at.isBefore(previous.firstAt()) ? at : previous.firstAt(),
-                        previous.checkIns() + 1));
+                        previous.checkIns() + 1, changed || previous.changed()));
             }
             if (timelineRow) {
                 if (timeline.size() < maxTimeline) {

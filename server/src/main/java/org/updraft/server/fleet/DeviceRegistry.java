@@ -23,8 +23,9 @@ import org.updraft.server.store.Sql;
  * <p>Hot path (DESIGN §7): {@link #record} only hands the decision to a {@link CheckInWriter}
  * (bounded: one pending device row per device, a bounded number of timeline rows; see there).
  * Per batch, one transaction: one batched UPDATE of the devices seen (the last check-in of each
- * wins; {@code check_ins} grows by how many it stands for), one batched INSERT for the devices the
- * UPDATE did not find, one batched INSERT of the timeline rows. So a thousand polls cost three
+ * wins; {@code check_ins} grows by how many it stands for; a device whose row changed only in
+ * last_seen and the count gets a three-column UPDATE), one batched INSERT for the devices the
+ * UPDATEs did not find, one batched INSERT of the timeline rows. So a thousand polls cost three
  * statements, not a thousand transactions. Readers of the management API call {@link #flush()}
  * first, so they see every check-in that was answered before their request.
  *
@@ -58,8 +59,12 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
     private final Catalog catalog;
     private final Map<String, Long> pins = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> tags = new ConcurrentHashMap<>();
-    /** mac → {@link #timelineKey} of the device's previous check-in since start. */
-    private final Map<String, Long> lastTimelineKey = new ConcurrentHashMap<>();
+    /** mac → the keys of the device's previous check-in since start. */
+    private final Map<String, Keys> lastKeys = new ConcurrentHashMap<>();
+
+    /** {@link #timelineKey} and {@link #deviceKey} of one check-in. */
+    private record Keys(long timeline, long device) {
+    }
     private final CheckInWriter writer;
 
     public DeviceRegistry(Jdbi jdbi, Catalog catalog) {
@@ -117,15 +122,17 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         if (mac == null || d.product() == null || !d.outcome().registers()) {
             return;
         }
-        long key = timelineKey(d);
-        Long previous = lastTimelineKey.get(mac);
+        long timeline = timelineKey(d);
+        long device = deviceKey(d);
+        Keys previous = lastKeys.get(mac);
         // get, then put only on a change: the steady state allocates nothing here. Two concurrent
-        // check-ins of one device may both see the old key; that costs one extra timeline row.
-        boolean changed = previous == null || previous != key;
-        if (changed) {
-            lastTimelineKey.put(mac, key);
+        // check-ins of one device may both see the old keys; that costs one extra row, nothing more.
+        boolean timelineChanged = previous == null || previous.timeline() != timeline;
+        boolean deviceChanged = previous == null || previous.device() != device;
+        if (timelineChanged || deviceChanged) {
+            lastKeys.put(mac, new Keys(timeline, device));
         }
-        writer.record(d, changed);
+        writer.record(d, timelineChanged, deviceChanged);
     }
 
     /** Blocks until every decision recorded before this call is in the database (at most 10 s). */
@@ -153,6 +160,28 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         return mix(h, d.checkIn().address());
     }
 
+    /**
+     * The same over what the device row holds besides last_seen and check_ins (product, chip, sizes,
+     * SDK, running version and image hashes, address, last outcome and reason): equal keys mean the
+     * writer only has to move last_seen and the count.
+     */
+    static long deviceKey(Decision d) {
+        CheckIn c = d.checkIn();
+        long h = 0xcbf29ce484222325L;
+        h = mix(h, d.product().id());
+        h = mix(h, c.chipId());
+        h = mix(h, c.chipSize() == null ? -1 : c.chipSize());
+        h = mix(h, c.freeSpace() == null ? -1 : c.freeSpace());
+        h = mix(h, c.sketchSize() == null ? -1 : c.sketchSize());
+        h = mix(h, c.sdkVersion());
+        h = mix(h, d.runningVersion());
+        h = mix(h, c.sketchMd5());
+        h = mix(h, c.sketchSha256());
+        h = mix(h, c.address());
+        h = mix(h, d.outcome().ordinal());
+        return mix(h, d.reason());
+    }
+
     private static long mix(long h, long v) {
         return (h ^ v) * 0x100000001b3L;
     }
@@ -178,6 +207,8 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
             INSERT INTO device (product_id, chip_id, chip_size, free_space, sketch_size, sdk_version, running_version,
                 running_md5, running_sha256, address, last_seen, last_outcome, last_reason, check_ins, mac, first_seen)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+    /** A device whose row changed only in last_seen and the count (the steady state of a polling fleet). */
+    private static final String TOUCH_DEVICE = "UPDATE device SET last_seen = ?, check_ins = check_ins + ? WHERE mac = ?";
     private static final String INSERT_TIMELINE = """
             INSERT INTO check_in (mac, at, endpoint, outcome, status, reason, running_version, target_version, address)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
@@ -192,19 +223,34 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         java.sql.Connection c = h.getConnection();
         try {
             if (!devices.isEmpty()) {
-                List<CheckInWriter.DeviceRow> rows = new ArrayList<>(devices);
-                int[] counts;
-                try (java.sql.PreparedStatement update = c.prepareStatement(UPDATE_DEVICE)) {
-                    for (CheckInWriter.DeviceRow row : rows) {
-                        bindDevice(update, row);
-                        update.addBatch();
-                    }
-                    counts = update.executeBatch();
+                List<CheckInWriter.DeviceRow> changed = new ArrayList<>();
+                List<CheckInWriter.DeviceRow> touched = new ArrayList<>();
+                for (CheckInWriter.DeviceRow row : devices) {
+                    (row.changed() ? changed : touched).add(row);
                 }
                 List<CheckInWriter.DeviceRow> fresh = new ArrayList<>();
-                for (int i = 0; i < rows.size(); i++) {
-                    if (counts[i] == 0) {
-                        fresh.add(rows.get(i));
+                if (!changed.isEmpty()) {
+                    try (java.sql.PreparedStatement update = c.prepareStatement(UPDATE_DEVICE)) {
+                        for (CheckInWriter.DeviceRow row : changed) {
+                            bindDevice(update, row);
+                            update.addBatch();
+                        }
+                        missing(update.executeBatch(), changed, fresh);
+                    }
+                }
+                if (!touched.isEmpty()) {
+                    // Three values instead of fifteen. Measured (per-thread CPU from /proc, H2, 10,000
+                    // devices polling, loaded box): the writer thread's CPU per check-in went from
+                    // 43-59 µs to 29 µs.
+                    try (java.sql.PreparedStatement touch = c.prepareStatement(TOUCH_DEVICE)) {
+                        for (CheckInWriter.DeviceRow row : touched) {
+                            touch.setObject(1, Sql.utc(row.latest().checkIn().at()));
+                            touch.setLong(2, row.checkIns());
+                            touch.setString(3, row.latest().checkIn().mac());
+                            touch.addBatch();
+                        }
+                        // No row (an earlier write was lost): the full insert below restores it.
+                        missing(touch.executeBatch(), touched, fresh);
                     }
                 }
                 if (!fresh.isEmpty()) {
@@ -240,6 +286,15 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("writing " + devices.size() + " device rows and " + timelineRows.size()
                     + " timeline rows: " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds to {@code missing} the rows whose UPDATE found no device. */
+    private static void missing(int[] counts, List<CheckInWriter.DeviceRow> rows, List<CheckInWriter.DeviceRow> missing) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (counts[i] == 0) {
+                missing.add(rows.get(i));
+            }
         }
     }
 

@@ -43,19 +43,19 @@ class CheckInWriterTest {
                 DeviceRegistry.write(h, devices, timeline);
             };
             try (CheckInWriter writer = new CheckInWriter(jdbi, slowDatabase, 3, 4)) {
-                writer.record(decision(relay, A, 0), true);
+                writer.record(decision(relay, A, 0), true, true);
                 assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue(); // the writer holds A@0 and waits for the database
 
-                writer.record(decision(relay, A, 1), true);
-                writer.record(decision(relay, A, 2), false);  // supersedes A@1's device row
-                writer.record(decision(relay, B, 3), true);
-                writer.record(decision(relay, C, 4), true);
-                writer.record(decision(relay, B, 5), true);   // supersedes B@3's
-                writer.record(decision(relay, A, 6), true);   // supersedes A@2's; its timeline row is the fifth: shed
+                writer.record(decision(relay, A, 1), true, true);
+                writer.record(decision(relay, A, 2), false, true);  // supersedes A@1's device row
+                writer.record(decision(relay, B, 3), true, true);
+                writer.record(decision(relay, C, 4), true, true);
+                writer.record(decision(relay, B, 5), true, true);   // supersedes B@3's
+                writer.record(decision(relay, A, 6), true, true);   // supersedes A@2's; its timeline row is the fifth: shed
                 assertThat(writer.stats()).isEqualTo(new DeviceRegistry.WriterStats(3, 4, 3, 1, 0, 0, 0));
 
                 // A fourth device while three wait: its check-in waits for room, it is not dropped.
-                Thread fourth = Thread.ofPlatform().start(() -> writer.record(decision(relay, D, 7), true));
+                Thread fourth = Thread.ofPlatform().start(() -> writer.record(decision(relay, D, 7), true, true));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (writer.stats().waited() == 0 && System.nanoTime() < deadline) {
                     Thread.sleep(1);
@@ -95,10 +95,10 @@ class CheckInWriterTest {
                 throw new IllegalStateException("database says no");
             };
             try (CheckInWriter writer = new CheckInWriter(server.server().database().jdbi(), refusing, 10, 10)) {
-                writer.record(decision(relay, A, 0), true);
+                writer.record(decision(relay, A, 0), true, true);
                 assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue();
-                writer.record(decision(relay, B, 1), true);
-                writer.record(decision(relay, C, 2), false);
+                writer.record(decision(relay, B, 1), true, true);
+                writer.record(decision(relay, C, 2), false, true);
                 release.countDown();
                 writer.flush(); // 2 batches × 4 backoffs of 100-800 ms
                 assertThat(writer.stats()).isEqualTo(new DeviceRegistry.WriterStats(0, 0, 0, 0, 0, 3, 2));

@@ -95,6 +95,32 @@ class DeviceRegistryTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aChangeOnlyTheDeviceRowShowsUpdatesTheRowAndAddsNoTimelineRow(TestDatabase db) throws Exception {
+        try (TestServer server = new TestServer(db)) {
+            server.product("relay", "arduino-4m");
+            DeviceRegistry devices = server.server().devices();
+            UpdatePolicy policy = policy(server);
+            Optional<Product> product = server.server().catalog().product("relay");
+            String mac = "18:FE:34:00:00:01";
+            long[] freeSpace = {2_093_056, 2_093_056, 1_000_000, 1_000_000};
+            for (int i = 0; i < freeSpace.length; i++) {
+                Map<String, String> headers = Map.of("x-ESP8266-STA-MAC", mac, "x-ESP8266-free-space", "" + freeSpace[i],
+                        "x-ESP8266-version", "1.0.0");
+                devices.record(policy.decide(CheckIn.parse(Endpoint.HTTP_UPDATE, "/u/relay", 0, headers::get, q -> null,
+                        "10.0.0.1", T0.plusSeconds(i)), product));
+                devices.flush(); // one batch per check-in: the second and fourth only move last_seen and the count
+            }
+            Device d = devices.find(mac).orElseThrow();
+            assertThat(d.freeSpace()).isEqualTo(1_000_000);
+            assertThat(d.checkIns()).isEqualTo(4);
+            assertThat(d.firstSeen()).isEqualTo(T0);
+            assertThat(d.lastSeen()).isEqualTo(T0.plusSeconds(3));
+            assertThat(d.timeline()).extracting(e -> e.outcome()).containsExactly("no-release");
+        }
+    }
+
     private static UpdatePolicy policy(TestServer server) {
         return new UpdatePolicy(server.server().catalog(), server.server().devices(), server.server().rollouts(),
                 server.server().updates());
