@@ -26,6 +26,11 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
                       long resumeFrom) {
 
     private static final int MAX_TEXT = 64;
+    /**
+     * device.chip_id is VARCHAR(16) (ESP.getChipId() is at most 10 decimal digits): a longer value
+     * would fail the check-in writer's whole batch, every other device's rows with it.
+     */
+    private static final int MAX_CHIP_ID = 16;
 
     /**
      * Reads a check-in from request headers and query parameters.
@@ -62,7 +67,7 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
         String md5 = h == null ? null : header.apply(h.sketchMd5);
         String sha = h == null ? null : header.apply(h.sketchSha256);
         return new CheckIn(endpoint, productPath, family, normalisedMac,
-                h == null ? null : text(header.apply(h.chipId), h.chipId),
+                h == null ? null : text(header.apply(h.chipId), h.chipId, MAX_CHIP_ID),
                 h == null ? null : number(header.apply(h.chipSize), h.chipSize),
                 h == null ? null : number(header.apply(h.freeSpace), h.freeSpace),
                 h == null ? null : number(header.apply(h.sketchSize), h.sketchSize),
@@ -145,11 +150,15 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
     }
 
     private static String text(String v, String name) {
+        return text(v, name, MAX_TEXT);
+    }
+
+    private static String text(String v, String name, int max) {
         if (v == null) {
             return null;
         }
-        if (v.length() > MAX_TEXT) {
-            throw new IllegalArgumentException("bad " + name + ": " + v.length() + " characters, at most " + MAX_TEXT + " expected");
+        if (v.length() > max) {
+            throw new IllegalArgumentException("bad " + name + ": " + v.length() + " characters, at most " + max + " expected");
         }
         for (int i = 0; i < v.length(); i++) {
             if (Character.isISOControl(v.charAt(i))) {

@@ -26,14 +26,15 @@ import org.updraft.server.store.Sql;
  * wins; {@code check_ins} grows by how many it stands for; a device whose row changed only in
  * last_seen and the count gets a three-column UPDATE), one batched INSERT for the devices the
  * UPDATEs did not find, one batched INSERT of the timeline rows. So a thousand polls cost three
- * statements, not a thousand transactions. Readers of the management API call {@link #flush()}
+ * statements or four, not a thousand transactions. Readers of the management API call {@link #flush()}
  * first, so they see every check-in that was answered before their request.
  *
  * <p>The timeline keeps a row only when a decision differs from the device's previous check-in
  * in what {@link #timelineKey} covers (endpoint, outcome, reason, running version, target
  * release, address): a device polling on an unchanged release updates its row (last seen, check-in
- * count) and adds none. The previous check-in is known from memory (a 64-bit key per device
- * since the server started), so the first check-in of each device after a start adds a row.
+ * count) and adds none. The previous check-in is known from memory (two 64-bit keys per device
+ * seen since the server started, ~100 bytes with the map entry and the MAC), so the first
+ * check-in of each device after a start adds a row and writes the full device row.
  *
  * <p>Pins are few and read on every check-in; they are kept in memory (loaded at start) and
  * written through.

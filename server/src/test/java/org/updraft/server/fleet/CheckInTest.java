@@ -74,5 +74,9 @@ class CheckInTest {
                 .hasMessage("bad mac parameter: 'zz' is not a MAC address; expected six hex pairs like DE:BA:7A:B1:E0:42");
         assertThatThrownBy(() -> parse(Map.of(), Map.of("version", "x".repeat(65))))
                 .hasMessage("bad version: 65 characters, at most 64 expected");
+        assertThatThrownBy(() -> parse(Map.of("x-ESP8266-STA-MAC", "DE:BA:7A:B1:E0:42", "x-ESP8266-Chip-ID", "1".repeat(17)), Map.of()))
+                .hasMessage("bad x-ESP8266-Chip-ID: 17 characters, at most 16 expected");
+        assertThat(parse(Map.of("x-ESP8266-STA-MAC", "DE:BA:7A:B1:E0:42", "x-ESP8266-Chip-ID", "1".repeat(16)), Map.of()).chipId())
+                .isEqualTo("1".repeat(16));
     }
 }
