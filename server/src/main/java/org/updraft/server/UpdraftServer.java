@@ -105,6 +105,7 @@ public final class UpdraftServer implements AutoCloseable {
                     new ServiceEndpoints(database.jdbi(), database.description(), catalog, metrics),
                     tokens, audit, clock, rates);
 
+            skipJettyMBeanServer();
             QueuedThreadPool pool = new QueuedThreadPool(64, 4);
             pool.setName("updraft-http");
             // Handlers are BLOCKING (JDBC, file I/O); Jetty runs them on virtual threads, so
@@ -175,6 +176,21 @@ public final class UpdraftServer implements AutoCloseable {
             LOG.info("Created the bootstrap admin token #{} (the secret is shown once, not logged)", issued.token().id());
             return issued.secret();
         }).orElse(null);
+    }
+
+    /**
+     * Jetty's MemoryUtils (first used by QueuedThreadPool) asks the platform MBean server whether
+     * oops are compressed, to pad its queues to a cache line. Creating that server (JMX, every
+     * platform MBean, JFR's diagnostic commands) took 120-150 ms of a ~1.5 s start; nothing else
+     * in Updraft needs it. The property is Jetty's own answer to that question: 64-byte lines hold
+     * 16 compressed (4-byte) references, which is what the JVM uses for heaps under 32 GB; when
+     * it is wrong (-XX:-UseCompressedOops) only the padding is.
+     */
+    private static void skipJettyMBeanServer() {
+        String property = "org.eclipse.jetty.util.referencesPerCacheLine";
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Runtime.getRuntime().maxMemory() < (32L << 30) ? "16" : "8");
+        }
     }
 
     /** Starts a server; throws with the reason (port in use, database unreachable, ...) when it cannot. */
