@@ -39,11 +39,13 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("cannot open database " + redact(jdbcUrl) + ": " + rootMessage(e), e);
         }
         try {
-            Flyway.configure()
-                    .dataSource(ds)
-                    .locations("classpath:db/migration")
-                    .load()
-                    .migrate();
+            if (!MigrationCheck.isCurrent(ds)) {
+                Flyway.configure()
+                        .dataSource(ds)
+                        .locations("classpath:" + MigrationCheck.LOCATION)
+                        .load()
+                        .migrate();
+            }
         } catch (RuntimeException e) {
             ds.close();
             throw new IllegalStateException("cannot migrate database " + redact(jdbcUrl) + ": " + rootMessage(e), e);
