@@ -116,6 +116,7 @@ final class DeviceCommand {
                         .row("pinned version", Table.text(d.path("pinnedVersion")))
                         .row("tags", tags(d))
                         .row("last seen", Table.time(d.path("lastSeen")))
+                        .row("check-ins", Table.text(d.path("checkIns")))
                         .row("address", Table.text(d.path("address")))
                         .row("chip id", Table.text(d.path("chipId")))
                         .row("chip size", Table.size(d.path("chipSize")))

@@ -13,7 +13,7 @@ class DeviceTagTest {
     private static String device(String tags, String updates) {
         return """
                 {"mac":"5C:CF:7F:01:02:03","product":"relay","runningVersion":"2.0.0","runningSha256":null,\
-                "runningMd5":"0123456789abcdef0123456789abcdef","lastSeen":"2026-11-27T01:50:00Z","address":"10.0.0.7",\
+                "runningMd5":"0123456789abcdef0123456789abcdef","lastSeen":"2026-11-27T01:50:00Z","checkIns":4321,"address":"10.0.0.7",\
                 "chipId":"0x1a2b3c","chipSize":4194304,"freeSpace":2801664,"sdkVersion":"2.2.2-dev(38a443e)",\
                 "pinnedVersion":null,"lastOutcome":"UP_TO_DATE","lastReason":null,"tags":""" + tags
                 + ",\"timeline\":[],\"updates\":" + updates + "}";
@@ -102,6 +102,7 @@ class DeviceTagTest {
                       pinned version   -
                       tags             bench-2, canary
                       last seen        2026-11-27 01:50:00Z
+                      check-ins        4321
                       address          10.0.0.7
                       chip id          0x1a2b3c
                       chip size        4 MiB

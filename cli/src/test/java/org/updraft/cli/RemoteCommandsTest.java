@@ -195,6 +195,7 @@ class RemoteCommandsTest {
                       pinned version   -
                       tags             -
                       last seen        2026-11-27 01:50:00Z
+                      check-ins        -
                       address          10.0.0.7
                       chip id          0x1a2b3c
                       chip size        4 MiB
