@@ -158,9 +158,34 @@ final class SimulateFleetCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A warning when {@code devices} may need more file descriptors than {@code limit} (-1: unknown):
+     * each device holds a socket while it checks in and the link two more, so a fleet that polls in
+     * step can need three per device. Below that, accepts fail with "Too many open files" and the
+     * rollout crawls (the 10,000-device benchmark ran into exactly this at a limit of 4,096).
+     */
+    static String descriptorsShort(int devices, long limit) {
+        long needed = 3L * devices + 256;
+        if (limit < 0 || limit >= needed) {
+            return null;
+        }
+        return "warning: " + devices + " devices may need up to " + needed + " open files, but this process may open " + limit
+                + "; raise it (ulimit -n " + needed + ") or expect refused connections";
+    }
+
+    private static long maxDescriptors() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+    }
+
     /** Runs {@code scenario} against {@code server}, or an in-process scaled server on a temp dir when null. */
     static FleetReport simulate(Scenario scenario, URI server, PrintWriter out, PrintWriter err) throws Exception {
         Progress progress = stdoutIsTerminal() ? Progress.live(System.out) : Progress.NONE;
+        String shortOfFiles = descriptorsShort(scenario.fleet().devices(), maxDescriptors());
+        if (shortOfFiles != null) {
+            err.println(shortOfFiles);
+            err.flush();
+        }
         if (server != null) {
             err.println("note: the server at " + server + " runs on its own (real) clock: soak, backoff and health window take real time");
             err.flush();
