@@ -57,7 +57,11 @@ class RolloutTest {
     }
 
     RawHttp.Response checkIn(int device, String version) throws Exception {
-        return RawHttp.exchange(server.port(), "GET /u/relay?mac=" + mac(device) + "&version=" + version + " HTTP/1.0\r\nHost: x\r\n\r\n");
+        return checkIn(mac(device), version);
+    }
+
+    RawHttp.Response checkIn(String mac, String version) throws Exception {
+        return RawHttp.exchange(server.port(), "GET /u/relay?mac=" + mac + "&version=" + version + " HTTP/1.0\r\nHost: x\r\n\r\n");
     }
 
     /** Devices 0..n-1 check in on v1 once (so they are known); the first {@code canaries} are tagged canary. */
@@ -228,15 +232,14 @@ class RolloutTest {
         int n = RolloutEngine.EXACT_MEMBERS + 1;
         java.util.function.IntFunction<String> mac = i -> String.format("AB:00:00:00:%02X:%02X", i >> 8, i & 0xFF);
         for (int i = 0; i < n; i++) {
-            var r = RawHttp.exchange(server.port(), "GET /u/relay?mac=" + mac.apply(i) + "&version=1.0.0 HTTP/1.0\r\nHost: x\r\n\r\n");
-            assertThat(r.status()).isEqualTo(304);
+            assertThat(checkIn(mac.apply(i), "1.0.0").status()).isEqualTo(304);
         }
         long id = rollout("{\"version\":\"2.0.0\",\"waves\":\"100\",\"failureThreshold\":0.0005,\"soakSeconds\":0}");
         post(id, "start");
         // Two devices take the release and report a rollback back to back (well within one coalescing window):
         // 1 of 2,001 is not above 0.05 %, 2 are — the second report's evaluation is the deferred one.
         for (int i = 0; i < 2; i++) {
-            var r = RawHttp.exchange(server.port(), "GET /u/relay?mac=" + mac.apply(i) + "&version=1.0.0 HTTP/1.0\r\nHost: x\r\n\r\n");
+            var r = checkIn(mac.apply(i), "1.0.0");
             assertThat(r.status()).as(r.header("X-Updraft-Reason")).isEqualTo(200);
         }
         for (int i = 0; i < 2; i++) {
