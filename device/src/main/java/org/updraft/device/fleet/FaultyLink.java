@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -55,7 +56,7 @@ public final class FaultyLink implements AutoCloseable {
     private final AtomicLong stalls = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong acceptFailures = new AtomicLong();
+    private final AtomicBoolean acceptFailureReported = new AtomicBoolean();
     private final Thread acceptor;
     private final ExecutorService relays = FleetThreads.cached("fleet-link-");
     private volatile boolean closed;
@@ -140,10 +141,10 @@ public final class FaultyLink implements AutoCloseable {
         }
     }
 
-    /** Counts the failure, says so on stderr the first time, and backs off a little so a persistent cause does not spin. */
+    /** Says so on stderr the first time, and backs off a little so a persistent cause does not spin. */
     private void acceptFailed(Throwable e) {
-        if (acceptFailures.getAndIncrement() == 0) {
-            System.err.println("fleet link: accept failed, retrying (further failures counted, not printed): " + e);
+        if (acceptFailureReported.compareAndSet(false, true)) {
+            System.err.println("fleet link: accept failed, retrying (further failures not printed): " + e);
         }
         try {
             Thread.sleep(10);
@@ -151,11 +152,6 @@ public final class FaultyLink implements AutoCloseable {
             Thread.currentThread().interrupt();
             closed = true;
         }
-    }
-
-    /** Accepts or hand-overs that failed (the link kept going). */
-    public long acceptFailures() {
-        return acceptFailures.get();
     }
 
     private sealed interface Fate {
