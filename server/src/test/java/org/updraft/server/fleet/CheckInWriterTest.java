@@ -106,6 +106,33 @@ class CheckInWriterTest {
         }
     }
 
+    @Test
+    void checkInsArrivingWhileTheWriterLingersShareOneTransactionAndFlushOrCloseEndTheLinger() throws Exception {
+        try (TestServer server = new TestServer(TestDatabase.H2)) {
+            server.product("relay", "arduino-4m");
+            Product relay = server.server().catalog().product("relay").orElseThrow();
+            Jdbi jdbi = server.server().database().jdbi();
+            List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CheckInWriter.Rows counting = (h, devices, timeline) -> {
+                batches.add(devices.size());
+                DeviceRegistry.write(h, devices, timeline);
+            };
+            // A linger far longer than flush()'s own 10 s deadline: flush() only returns if it ends the linger.
+            try (CheckInWriter writer = new CheckInWriter(jdbi, counting, 10, 10, TimeUnit.SECONDS.toNanos(60))) {
+                writer.record(decision(relay, A, 0), true, true);
+                writer.record(decision(relay, B, 1), true, true);
+                writer.record(decision(relay, C, 2), true, true);
+                writer.flush();
+                assertThat(batches).containsExactly(3);
+
+                writer.record(decision(relay, D, 3), true, true);
+            } // close() writes D without waiting out the linger (it joins the writer for at most 15 s)
+            assertThat(batches).containsExactly(3, 1);
+            long rows = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM device").mapTo(Long.class).one());
+            assertThat(rows).isEqualTo(4L);
+        }
+    }
+
     private static Decision decision(Product product, String mac, int second) {
         CheckIn in = CheckIn.parse(Endpoint.HTTP_UPDATE, "/u/relay", 0, h -> null,
                 Map.of("mac", mac, "version", "1.0.0")::get, "10.0.0.1", T0.plusSeconds(second));
