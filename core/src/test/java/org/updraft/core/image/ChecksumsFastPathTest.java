@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The word-at-a-time XOR and the slicing-by-8 CRC agree with the byte-at-a-time definitions. */
+/** The word-at-a-time XOR and the slicing-by-16 CRC (and its by-8 and bytewise tails) agree with the byte-at-a-time definitions. */
 class ChecksumsFastPathTest {
 
     private static int xorReference(byte[] b, int off, int len, int acc) {
