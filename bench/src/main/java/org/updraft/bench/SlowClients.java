@@ -16,8 +16,10 @@ import java.util.List;
 /**
  * N slow downloaders held open at once, each reading at most RATE bytes/s (an ESP8266 on a weak
  * link), from one NIO thread. Bounded: runs SECONDS then closes everything. While it runs it
- * samples the server's RSS (VmRSS of PID) and prints one summary line:
- * {@code connected=… bytes=… perClientKBs=… completed=… errors=… serverRssPeakKB=…}.
+ * samples the server's RSS (VmRSS of PID) and the machine's TCP buffer memory (the {@code mem}
+ * pages of {@code /proc/net/sockstat}: what the kernel holds in socket buffers, which no RSS shows)
+ * and prints one summary line:
+ * {@code connected=… bytes=… perClientKBs=… completed=… errors=… serverRssPeakKB=… tcpKernelPeakKB=…}.
  *
  * <p>{@code SlowClients HOST PORT PATH N RATE SECONDS SERVER_PID}
  */
@@ -46,6 +48,7 @@ public final class SlowClients {
                 + "\r\nUser-Agent: ESP8266-http-Update\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
         long startRss = pid == null ? 0 : rssKb(pid);
+        long startTcp = tcpKernelKb();
         Selector sel = Selector.open();
         List<Conn> conns = new ArrayList<>(n);
         int errors = 0;
@@ -67,6 +70,7 @@ public final class SlowClients {
         ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
         long deadline = connectedAt + seconds * 1_000_000_000L;
         long peakRss = 0;
+        long peakTcp = 0;
         int completed = 0;
         long tick = 20; // ms
         while (System.nanoTime() < deadline) {
@@ -98,6 +102,7 @@ public final class SlowClients {
             if (pid != null) {
                 peakRss = Math.max(peakRss, rssKb(pid));
             }
+            peakTcp = Math.max(peakTcp, tcpKernelKb());
             Thread.sleep(tick);
         }
         double secs = (System.nanoTime() - connectedAt) / 1e9;
@@ -110,9 +115,30 @@ public final class SlowClients {
             }
         }
         sel.close();
-        System.out.printf("connected=%d connectSeconds=%.2f bytes=%d perClientKBs=%.1f completed=%d errors=%d serverRssPeakKB=%d serverRssStartKB=%d%n",
+        System.out.printf("connected=%d connectSeconds=%.2f bytes=%d perClientKBs=%.1f completed=%d errors=%d serverRssPeakKB=%d serverRssStartKB=%d tcpKernelPeakKB=%d tcpKernelStartKB=%d%n",
                 conns.size(), (connectedAt - start) / 1e9, total, total / 1000.0 / secs / Math.max(1, conns.size()),
-                completed, errors, peakRss, startRss);
+                completed, errors, peakRss, startRss, peakTcp, startTcp);
+    }
+
+    /**
+     * The machine's TCP socket-buffer memory: the {@code mem} field (pages) of the {@code TCP:} line of
+     * {@code /proc/net/sockstat}, in KB; 0 where there is none. Every process's sockets, these clients' too.
+     */
+    static long tcpKernelKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/net/sockstat"))) {
+                if (line.startsWith("TCP:")) {
+                    String[] f = line.trim().split("\\s+");
+                    for (int i = 1; i + 1 < f.length; i++) {
+                        if (f[i].equals("mem")) {
+                            return Long.parseLong(f[i + 1]) * 4; // 4 KiB pages (x86-64)
+                        }
+                    }
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+        }
+        return 0;
     }
 
     /** VmRSS of one pid, or the sum over a comma-separated list (nginx master + workers). */
