@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.updraft.device.boot.Board;
 import org.updraft.device.boot.BootResult;
 import org.updraft.device.boot.Updater;
@@ -50,7 +51,7 @@ public final class FleetDevice {
     private final Board board;
     private final Firmware firmware;
     private final Scenario scenario;
-    private final URI link;
+    private final URI server;
     private final Set<String> tags;
     private final SplittableRandom random;
     private final Semaphore wake = new Semaphore(0);
@@ -62,19 +63,25 @@ public final class FleetDevice {
     private final AtomicInteger rollbacks = new AtomicInteger();
     private final AtomicInteger offlineSpells = new AtomicInteger();
     private final AtomicInteger notifications = new AtomicInteger();
+    private final AtomicInteger transfers = new AtomicInteger();
+    private final AtomicLong imageBytes = new AtomicLong();
     private volatile String pendingVersion;
     private volatile String bricked;
     private volatile long firstWritingNanos = -1;
     private volatile long lastNotifiedNanos = -1;
 
-    FleetDevice(int index, Identity identity, Board board, Firmware firmware, Scenario scenario, URI link, Set<String> tags,
+    /**
+     * @param server where the device sends its requests: the {@link FaultyLink} in front of the
+     *               server when the run injects link faults, else the server itself
+     */
+    FleetDevice(int index, Identity identity, Board board, Firmware firmware, Scenario scenario, URI server, Set<String> tags,
                 long seed) {
         this.index = index;
         this.identity = identity;
         this.board = board;
         this.firmware = firmware;
         this.scenario = scenario;
-        this.link = link;
+        this.server = server;
         this.tags = Set.copyOf(tags);
         this.random = new SplittableRandom(seed);
     }
@@ -133,6 +140,16 @@ public final class FleetDevice {
 
     public int notifications() {
         return notifications.get();
+    }
+
+    /** Image downloads that began to be written to flash, as the device counts them. */
+    public int transfers() {
+        return transfers.get();
+    }
+
+    /** Bytes of the images this device received whole (a download that broke off adds nothing). */
+    public long imageBytes() {
+        return imageBytes.get();
     }
 
     /** {@link System#nanoTime()} when the first image download began to be written, or -1. */
@@ -248,12 +265,13 @@ public final class FleetDevice {
         FleetClock clock = scenario.clock();
         Duration read = max(clock.real(HttpUpdateClient.DEFAULT_TIMEOUT), MIN_READ_TIMEOUT);
         TransferListener listener = (status, length, slot) -> {
+            transfers.incrementAndGet();
             if (firstWritingNanos < 0) {
                 firstWritingNanos = System.nanoTime();
             }
         };
         UpdateOutcome outcome = switch (scenario.fleet().profile()) {
-            case NONOS_512K -> NonosUpgradeClient.updraft(board, link, scenario.product(), identity, version)
+            case NONOS_512K -> NonosUpgradeClient.updraft(board, server, scenario.product(), identity, version)
                     .timeouts(max(clock.real(Duration.ofSeconds(10)), MIN_READ_TIMEOUT),
                             max(clock.real(Duration.ofSeconds(120)), Duration.ofSeconds(20)))
                     .listener(listener).upgrade();
@@ -270,28 +288,29 @@ public final class FleetDevice {
                 }
             }
             case UpdateOutcome.Failed f -> failures.incrementAndGet();
-            case UpdateOutcome.Updated u -> { }
+            case UpdateOutcome.Updated u -> imageBytes.addAndGet(u.staged().length());
         }
         return outcome;
     }
 
     private URI updateUrl() {
-        return URI.create(link + "/u/" + scenario.product());
+        return URI.create(server + "/u/" + scenario.product());
     }
 
     /**
      * {@code POST /u/{product}/report} as firmware sends it (HTTP/1.0, one request per connection),
-     * over the same link as its check-ins; a few tries, since the link is flaky.
+     * the same way as its check-ins (through the link, if there is one); a few tries, since the link may be flaky.
      */
     private void report(String status, String version, String detail) {
         String body = "{\"mac\":\"" + mac() + "\",\"status\":\"" + status + "\",\"version\":\"" + version
                 + "\",\"detail\":\"" + detail.replace("\"", "'") + "\"}";
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String head = "POST /u/" + scenario.product() + "/report HTTP/1.0\r\nHost: " + link.getHost() + ":" + link.getPort()
+        int port = server.getPort() > 0 ? server.getPort() : 80;
+        String head = "POST /u/" + scenario.product() + "/report HTTP/1.0\r\nHost: " + server.getHost() + ":" + port
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n";
         for (int attempt = 0; attempt < 5; attempt++) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(link.getHost(), link.getPort()), 5_000);
+                s.connect(new InetSocketAddress(server.getHost(), port), 5_000);
                 s.setSoTimeout(10_000);
                 OutputStream out = s.getOutputStream();
                 out.write(head.getBytes(StandardCharsets.ISO_8859_1));

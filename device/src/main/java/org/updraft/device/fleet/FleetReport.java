@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What a fleet run did, per wave (from the server's progress, with attempts counted on the link)
+ * What a fleet run did, per wave (from the server's progress, with attempts counted on the link, or
+ * by the devices when the run has no link)
  * and for the whole fleet (from the emulated chips themselves).
  *
  * @param fleetSeconds fleet time from the rollout's start until the run settled or stopped
@@ -38,6 +39,11 @@ public record FleetReport(String product, String profile, int devices, String re
                          int crashes, double meanAttempts, int maxAttempts, int offlineSpells, int mqttWakeups) {
     }
 
+    /**
+     * Image transfers as the link saw them. A run without link faults has no link: then
+     * {@code transfers} are the downloads the devices began writing and {@code bytes} the images
+     * they received whole.
+     */
     public record Network(long transfers, long drops, long stalls, long bytes) {
     }
 

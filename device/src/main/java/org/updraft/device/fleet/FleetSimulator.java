@@ -1,6 +1,7 @@
 package org.updraft.device.fleet;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +33,8 @@ import org.updraft.device.flash.NorFlash;
  *   <li>powers on N devices (one thread each, see {@link FleetThreads}; flash shared copy-on-write with the factory
  *       image), lets each check in once so the server knows it, tags the canaries and, with MQTT,
  *       subscribes the listening devices;</li>
- *   <li>creates and starts the rollout; the devices poll through the {@link FaultyLink};</li>
+ *   <li>creates and starts the rollout; the devices poll through the {@link FaultyLink} when the
+ *       scenario drops, stalls or paces transfers, else straight at the server;</li>
  *   <li>{@link Run#await()} watches the rollout until it has settled — completed and every member
  *       confirmed, failed or rolled back; or halted/aborted with nothing in flight — or until the
  *       limit, then stops the devices and reports.</li>
@@ -72,6 +74,7 @@ public final class FleetSimulator {
         private final Scenario scenario;
         private final ServerApi api;
         private final Firmware firmware;
+        /** Null when the scenario has no link faults ({@link Scenario.Faults#needLink()}): devices connect to the server. */
         private final FaultyLink link;
         private final List<FleetDevice> devices = new ArrayList<>();
         private final List<UpdateSubscription> subscriptions = new ArrayList<>();
@@ -94,7 +97,7 @@ public final class FleetSimulator {
             api.createProduct(s.product(), layout, plan.healthWindow().toSeconds());
             api.uploadRelease(s.product(), firmware.oldVersion(), false, firmware.parts().get(firmware.oldVersion()));
             api.uploadRelease(s.product(), firmware.newVersion(), true, firmware.parts().get(firmware.newVersion()));
-            this.link = FaultyLink.open(s.server(), s.faults(), s.clock(), s.seed());
+            this.link = s.faults().needLink() ? FaultyLink.open(s.server(), s.faults(), s.clock(), s.seed()) : null;
             try {
                 boot();
                 register();
@@ -137,6 +140,8 @@ public final class FleetSimulator {
             String oui = profile == DeviceProfile.ESP32_4M ? "24:0A:C4" : "5C:CF:7F";
             int canaries = scenario.fleet().canaries();
             String canaryTag = firstTagWave(scenario.plan().waves());
+            // With no faults to inject, a relay would only double the sockets and the kernel's copies of every check-in.
+            URI server = link != null ? link.uri() : URI.create(scenario.server().toString().replaceAll("/+$", ""));
             for (int i = 0; i < scenario.fleet().devices(); i++) {
                 String mac = String.format("%s:%02X:%02X:%02X", oui, salt, (i >> 8) & 0xFF, i & 0xFF);
                 Board board = new Board(bootloader, factory.copy());
@@ -145,7 +150,7 @@ public final class FleetSimulator {
                     throw new IllegalStateException("the factory image does not boot on " + profile.id() + ": " + board.state());
                 }
                 Set<String> tags = i < canaries && canaryTag != null ? Set.of(canaryTag) : Set.of();
-                devices.add(new FleetDevice(i, Identity.of(mac, profile.sdkVersion()), board, firmware, scenario, link.uri(), tags,
+                devices.add(new FleetDevice(i, Identity.of(mac, profile.sdkVersion()), board, firmware, scenario, server, tags,
                         random.nextLong()));
             }
         }
@@ -220,8 +225,26 @@ public final class FleetSimulator {
             return api;
         }
 
+        /** The link in front of the server; only runs with link faults have one ({@link Scenario.Faults#needLink()}). */
         public FaultyLink link() {
+            if (link == null) {
+                throw new IllegalStateException("this run has no link: without drops, stalls or a link speed the devices connect "
+                        + "to the server directly");
+            }
             return link;
+        }
+
+        /** Image transfers to {@code d}: counted on the link when there is one, else by the device. */
+        private int transfers(FleetDevice d) {
+            return link != null ? link.transfers(d.mac()) : d.transfers();
+        }
+
+        private FleetReport.Network network() {
+            if (link != null) {
+                return new FleetReport.Network(link.transfers(), link.drops(), link.stalls(), link.bytes());
+            }
+            return new FleetReport.Network(devices.stream().mapToLong(FleetDevice::transfers).sum(), 0, 0,
+                    devices.stream().mapToLong(FleetDevice::imageBytes).sum());
         }
 
         public Scenario scenario() {
@@ -334,7 +357,7 @@ public final class FleetSimulator {
                     Thread.sleep(200);
                 }
             }
-            // Attempts per device, counted on the link, grouped by wave when the grouping agrees with the server.
+            // Attempts per device, grouped by wave when the grouping agrees with the server.
             int waves = s.progress().size();
             int[] members = new int[waves];
             long[] attemptSum = new long[waves];
@@ -344,7 +367,7 @@ public final class FleetSimulator {
             int allAttempted = 0;
             int allMax = 0;
             for (FleetDevice d : devices) {
-                int a = link.transfers(d.mac());
+                int a = transfers(d);
                 int w = Membership.wave(rolloutId, d.mac(), d.tags(), s.waves());
                 if (w >= 0) {
                     members[w]++;
@@ -393,18 +416,22 @@ public final class FleetSimulator {
             return new FleetReport(scenario.product(), scenario.fleet().profile().id(), devices.size(), firmware.newVersion(),
                     rolloutId, s.state(), s.reason(), settled, Math.round(fleetSeconds * 10) / 10.0,
                     Math.round(realSeconds * 100) / 100.0, scenario.clock().speed(), List.copyOf(rows), fleet,
-                    new FleetReport.Network(link.transfers(), link.drops(), link.stalls(), link.bytes()));
+                    network());
         }
 
         private void closeQuietly() {
             subscriptions.forEach(UpdateSubscription::close);
-            link.close();
+            if (link != null) {
+                link.close();
+            }
         }
 
         @Override
         public void close() throws InterruptedException {
             stop();
-            link.close();
+            if (link != null) {
+                link.close();
+            }
         }
     }
 }

@@ -91,6 +91,15 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
         public static Faults none() {
             return new Faults(0, 0, 0, 0, Duration.ZERO);
         }
+
+        /**
+         * True when transfers are dropped, stalled or paced: only then do the devices need the
+         * {@link FaultyLink} between them and the server. Without, they connect to the server
+         * itself (offline spells are the devices' own doing and need no link).
+         */
+        public boolean needLink() {
+            return drop > 0 || stall > 0 || linkBytesPerSecond > 0;
+        }
     }
 
     /**
