@@ -107,6 +107,11 @@ final class SimulateFleetCommand implements Callable<Integer> {
     @Option(names = "--mqtt", paramLabel = "URL", description = "MQTT broker (tcp://127.0.0.1:1883): devices subscribe to updraft/<product>/<mac>/update and pull at once.")
     String mqtt;
 
+    @Option(names = "--mqtt-shared", description = {"With --mqtt: one broker connection for the whole fleet (a subscription to "
+            + "updraft/<product>/+/update whose messages go to the device the topic names) instead of one per device.",
+            "The server publishes one message per device either way; what this leaves out is the broker's side of thousands of connections."})
+    boolean mqttShared;
+
     @Option(names = "--speed", paramLabel = "X", defaultValue = "600", description = "Fleet seconds per real second (default ${DEFAULT-VALUE}).")
     double speed;
 
@@ -130,9 +135,12 @@ final class SimulateFleetCommand implements Callable<Integer> {
         try {
             DeviceProfile p = DeviceProfile.of(profile);
             int c = canaries != null ? canaries : Math.max(1, Math.min(20, devices / 100));
+            if (mqttShared && mqtt == null) {
+                throw new IllegalArgumentException("--mqtt-shared needs --mqtt URL (the broker the devices listen on)");
+            }
             String name = product != null ? product : "fleet-" + p.id() + "-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
             scenario = new Scenario(URI.create("http://127.0.0.1"), mqtt, name,
-                    new Scenario.Fleet(devices, p, poll, mqtt == null ? 0 : 1, Math.min(c, devices)),
+                    new Scenario.Fleet(devices, p, poll, mqtt == null ? 0 : 1, Math.min(c, devices), mqttShared),
                     new Scenario.Faults(drop, stall, link, offline, offlineFor),
                     new Scenario.Plan(waves, success, failure, soak, maxConcurrent, maxAttempts, backoff, healthWindow, badRelease),
                     clock, limit, seed);

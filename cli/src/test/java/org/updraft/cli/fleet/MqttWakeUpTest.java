@@ -64,4 +64,32 @@ class MqttWakeUpTest {
             }
         }
     }
+
+    @Test
+    @Timeout(60)
+    void devicesSharingOneBrokerConnectionEachPullWithinOneSecondOfTheRolloutStart() throws Exception {
+        ScaledServer.quiet();
+        FleetClock clock = FleetClock.scaled(1);
+        try (UpdraftServer server = ScaledServer.start("127.0.0.1", 0, dir, clock, BROKER)) {
+            Scenario s = new Scenario(server.baseUri(), BROKER, "sharing",
+                    new Scenario.Fleet(3, DeviceProfile.ESP32_4M, Duration.ofHours(1), 1, 0, true),
+                    Scenario.Faults.none(),
+                    new Scenario.Plan("100", 0.9, 0.5, Duration.ZERO, 10, 5, Duration.ofSeconds(60), Duration.ofHours(1), false),
+                    clock, Duration.ofHours(2), 7).withToken(ScaledServer.token());
+            Thread.sleep(500); // the server's notifier connects to the broker in the background
+            try (FleetSimulator.Run run = FleetSimulator.start(s)) {
+                long until = run.startNanos() + Duration.ofSeconds(5).toNanos();
+                while (run.devices().stream().anyMatch(d -> d.firstWritingNanos() < 0) && System.nanoTime() < until) {
+                    Thread.sleep(5);
+                }
+                for (FleetDevice d : run.devices()) {
+                    assertThat(d.notifications()).as(d.mac() + ": its own message, and only its own").isEqualTo(1);
+                    assertThat(d.firstWritingNanos()).as(d.mac() + " pulled").isPositive();
+                    assertThat(Duration.ofNanos(d.firstWritingNanos() - run.startNanos()))
+                            .as(d.mac() + ": from the rollout start to the first image byte").isLessThan(Duration.ofSeconds(1));
+                }
+                run.stop();
+            }
+        }
+    }
 }

@@ -193,6 +193,12 @@ public final class FleetSimulator {
                 return;
             }
             int listening = (int) Math.round(scenario.fleet().mqttShare() * devices.size());
+            if (scenario.fleet().mqttShared()) {
+                Map<String, Runnable> byMac = new LinkedHashMap<>();
+                devices.subList(0, listening).forEach(d -> byMac.put(d.mac(), d::notified));
+                subscriptions.add(UpdateSubscription.fleet(scenario.mqttUrl(), scenario.product(), byMac));
+                return;
+            }
             for (int i = 0; i < listening; i++) {
                 FleetDevice d = devices.get(i);
                 subscriptions.add(UpdateSubscription.subscribe(scenario.mqttUrl(), scenario.product(), d.mac(), d::notified));

@@ -43,8 +43,10 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
      * @param poll       fleet time between check-ins (each device adds up to ±20 % jitter)
      * @param mqttShare  share of devices that subscribe to their update topic (with {@code mqttUrl})
      * @param canaries   devices tagged with the first tag wave (e.g. "canary") before the rollout starts
+     * @param mqttShared the listening devices share one broker connection (a wildcard subscription whose messages
+     *                   go to the device the topic names) instead of one connection each: for fleets of thousands
      */
-    public record Fleet(int devices, DeviceProfile profile, Duration poll, double mqttShare, int canaries) {
+    public record Fleet(int devices, DeviceProfile profile, Duration poll, double mqttShare, int canaries, boolean mqttShared) {
         public Fleet {
             if (devices < 1 || devices > MAX_DEVICES) {
                 throw new IllegalArgumentException("devices must be within 1.." + MAX_DEVICES + ", was " + devices);
@@ -59,6 +61,11 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
             if (canaries < 0 || canaries > devices) {
                 throw new IllegalArgumentException("canaries must be within 0.." + devices + ", was " + canaries);
             }
+        }
+
+        /** A fleet whose listening devices connect to the broker each. */
+        public Fleet(int devices, DeviceProfile profile, Duration poll, double mqttShare, int canaries) {
+            this(devices, profile, poll, mqttShare, canaries, false);
         }
     }
 
