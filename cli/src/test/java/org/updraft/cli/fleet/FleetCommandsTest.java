@@ -50,6 +50,13 @@ class FleetCommandsTest {
     }
 
     @Test
+    void simulateFleetRefusesMqttSharedWithoutABroker() {
+        String[] run = run("simulate", "fleet", "--mqtt-shared");
+        assertThat(run[0]).isEqualTo("1");
+        assertThat(run[2]).isEqualTo("error: --mqtt-shared needs --mqtt URL (the broker the devices listen on)\n");
+    }
+
+    @Test
     @Timeout(60)
     void demoRunsAStagedRolloutOnFiftyDevicesAndPrintsTheAddressAndTheReport() {
         String[] run = run("demo", "--port", "0", "--speed", "600");
