@@ -33,8 +33,9 @@ import org.updraft.device.flash.NorFlash;
  *   <li>powers on N devices (one thread each, see {@link FleetThreads}; flash shared copy-on-write with the factory
  *       image), lets each check in once so the server knows it, tags the canaries and, with MQTT,
  *       subscribes the listening devices;</li>
- *   <li>creates and starts the rollout; the devices poll through the {@link FaultyLink} when the
- *       scenario drops, stalls or paces transfers, else straight at the server;</li>
+ *   <li>starts the devices' poll loops, then creates and starts the rollout; the devices poll
+ *       through the {@link FaultyLink} when the scenario drops, stalls or paces transfers, else
+ *       straight at the server;</li>
  *   <li>{@link Run#await()} watches the rollout until it has settled — completed and every member
  *       confirmed, failed or rolled back; or halted/aborted with nothing in flight — or until the
  *       limit, then stops the devices and reports.</li>
@@ -103,6 +104,13 @@ public final class FleetSimulator {
                 register();
                 tagCanaries();
                 subscribe();
+                // The devices are out there before the rollout starts: their poll loops run (each waiting a
+                // random part of a poll interval first) when it starts, so that starting thousands of threads
+                // (seconds, on a busy machine) neither counts as rollout time nor holds back the devices of the
+                // first wave that a wake-up reaches while their threads are not started yet.
+                for (FleetDevice d : devices) {
+                    threads.add(FleetThreads.start("fleet-device-" + d.index(), d::run));
+                }
                 Map<String, Object> spec = new LinkedHashMap<>();
                 spec.put("version", firmware.newVersion());
                 spec.put("waves", plan.waves());
@@ -121,9 +129,6 @@ public final class FleetSimulator {
                 this.startNanos = System.nanoTime();
                 this.startFleet = s.clock().elapsed();
                 this.lastWave = 0;
-                for (FleetDevice d : devices) {
-                    threads.add(FleetThreads.start("fleet-device-" + d.index(), d::run));
-                }
             } catch (IOException | InterruptedException | RuntimeException e) {
                 closeQuietly();
                 throw e;
@@ -426,6 +431,7 @@ public final class FleetSimulator {
         }
 
         private void closeQuietly() {
+            devices.forEach(FleetDevice::stop);
             subscriptions.forEach(UpdateSubscription::close);
             if (link != null) {
                 link.close();
