@@ -129,7 +129,10 @@ public final class UpdraftServer implements AutoCloseable {
             connector.setPort(config.port());
             connector.setIdleTimeout(limits.idleTimeout().toMillis());
             connector.addBean(new HeaderDeadline(connector, limits.headerTimeout()));
-            connector.setAcceptQueueSize(1024);
+            // The listen backlog: an MQTT wake-up or a power cut brings thousands of devices at
+            // once, and a connection the full queue drops costs its device a SYN retry 1 s later
+            // (3 s, then 7 s). Linux caps it at net.core.somaxconn (4,096 on current kernels).
+            connector.setAcceptQueueSize(4096);
             // A fixed send buffer per connection instead of Linux autotuning up to 4 MiB (64 KiB asked;
             // Linux doubles it for its bookkeeping): 1,000 slow ESP8266 downloads held 144 MB of
             // kernel socket memory with it, ~1 GB with autotuning (BENCHMARKS.md), and a transfer
@@ -150,6 +153,7 @@ public final class UpdraftServer implements AutoCloseable {
                 tlsConnector.setHost(config.host());
                 tlsConnector.setPort(config.tls().port());
                 tlsConnector.setIdleTimeout(limits.idleTimeout().toMillis());
+                tlsConnector.setAcceptQueueSize(4096);
                 tlsConnector.addBean(new HeaderDeadline(tlsConnector, limits.headerTimeout()));
                 tlsConnector.setAcceptedSendBufferSize(64 * 1024);
                 jetty.addConnector(tlsConnector);
