@@ -169,12 +169,13 @@ final class SimulateFleetCommand implements Callable<Integer> {
     /**
      * A warning when {@code devices} may need more file descriptors than {@code limit} (-1: unknown):
      * each device holds a socket while it checks in and, when there is a {@code link}, the link two
-     * more, so a fleet that polls in step can need three per device (one without a link). Below
+     * more, so a fleet that polls in step can need three per device (one without a link); a device
+     * with its own broker connection ({@code brokerEach}: MQTT wake-ups not shared) holds one more. Below
      * that, accepts fail with "Too many open files" and the rollout crawls (the 10,000-device
      * benchmark ran into exactly this at a limit of 4,096).
      */
-    static String descriptorsShort(int devices, boolean link, long limit) {
-        long needed = (link ? 3L : 1L) * devices + 256;
+    static String descriptorsShort(int devices, boolean link, boolean brokerEach, long limit) {
+        long needed = (1L + (link ? 2 : 0) + (brokerEach ? 1 : 0)) * devices + 256;
         if (limit < 0 || limit >= needed) {
             return null;
         }
@@ -190,7 +191,8 @@ final class SimulateFleetCommand implements Callable<Integer> {
     /** Runs {@code scenario} against {@code server}, or an in-process scaled server on a temp dir when null. */
     static FleetReport simulate(Scenario scenario, URI server, PrintWriter out, PrintWriter err) throws Exception {
         Progress progress = stdoutIsTerminal() ? Progress.live(System.out) : Progress.NONE;
-        String shortOfFiles = descriptorsShort(scenario.fleet().devices(), scenario.faults().needLink(), maxDescriptors());
+        boolean brokerEach = scenario.mqttUrl() != null && scenario.fleet().mqttShare() > 0 && !scenario.fleet().mqttShared();
+        String shortOfFiles = descriptorsShort(scenario.fleet().devices(), scenario.faults().needLink(), brokerEach, maxDescriptors());
         if (shortOfFiles != null) {
             err.println(shortOfFiles);
             err.flush();
