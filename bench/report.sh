@@ -26,7 +26,7 @@ slow_u=$(get slow updraft-h2 serverRssPeakKB); slow_n=$(get slow nginx serverRss
 
 {
   echo "<!-- results:begin (written by bin/bench; edit outside the markers) -->"
-  echo "Run: \`bin/bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(( $(nproc) )) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), $("$("$root/bin/jdk")/bin/java" -version 2>&1 | head -1), load average at the end $(cut -d' ' -f1-3 /proc/loadavg). Check-in and download runs: wrk, ${BENCH_SECONDS:-15} s measured after ${BENCH_WARM:-30} s of warm-up (nginx 5 s), load generator on the same 2 cores."
+  echo "Run: \`bin/bench\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(( $(nproc) )) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), Linux $(uname -r), $("$("$root/bin/jdk")/bin/java" -version 2>&1 | head -1), load average at the end $(cut -d' ' -f1-3 /proc/loadavg). Check-in and download runs: wrk, ${BENCH_SECONDS:-15} s measured after ${BENCH_WARM:-30} s of warm-up (nginx ${NGINX_WARM:-5} s), load generator on the same 2 cores."
   echo
   echo "| # | Benchmark | Target | Updraft | Reference (same run) | Ratio | Met |"
   echo "|---|---|---|---|---|---|---|"
