@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Executors;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -120,26 +121,7 @@ public final class UpdraftServer implements AutoCloseable {
             http.setResponseHeaderSize(8 * 1024);
             http.setMinRequestDataRate(limits.minUploadBytesPerSecond());
             http.setIdleTimeout(limits.idleTimeout().toMillis());
-            // No acceptor thread: the selector accepts (Jetty's "acceptors = 0"). Device check-ins are
-            // one request per connection, so with an acceptor every connection crossed threads
-            // twice more (accept, then hand the channel to the selector and wake it): 116-120 µs
-            // of server CPU per check-in with one acceptor, 86-89 µs without (BENCHMARKS.md).
-            this.connector = new ServerConnector(jetty, 0, 1, new HttpConnectionFactory(http));
-            connector.setHost(config.host());
-            connector.setPort(config.port());
-            connector.setIdleTimeout(limits.idleTimeout().toMillis());
-            connector.addBean(new HeaderDeadline(connector, limits.headerTimeout()));
-            // The listen backlog: an MQTT wake-up or a power cut brings thousands of devices at
-            // once, and a connection the full queue drops costs its device a SYN retry 1 s later
-            // (3 s, then 7 s). Linux caps it at net.core.somaxconn (4,096 on current kernels).
-            connector.setAcceptQueueSize(4096);
-            // A fixed send buffer per connection instead of Linux autotuning up to 4 MiB (64 KiB asked;
-            // Linux doubles it for its bookkeeping): 1,000 slow ESP8266 downloads held 144 MB of
-            // kernel socket memory with it, ~1 GB with autotuning (BENCHMARKS.md), and a transfer
-            // counts as complete only when at most that buffer is still unacknowledged. The price is
-            // CPU on fast links, a write cycle per buffer: ~13 % per 1 MB download against 256 KiB.
-            connector.setAcceptedSendBufferSize(64 * 1024);
-            jetty.addConnector(connector);
+            this.connector = listener(jetty, config.host(), config.port(), limits, new HttpConnectionFactory(http));
             if (config.tls() != null) {
                 // HTTPS beside plain HTTP: same handler, same limits; SecureRequestCustomizer marks
                 // requests as secure. ESP8266 fleets stay on HTTP + signed images (see README).
@@ -148,15 +130,8 @@ public final class UpdraftServer implements AutoCloseable {
                 SecureRequestCustomizer secure = new SecureRequestCustomizer();
                 secure.setSniHostCheck(false);
                 https.addCustomizer(secure);
-                this.tlsConnector = new ServerConnector(jetty, 0, 1,
+                this.tlsConnector = listener(jetty, config.host(), config.tls().port(), limits,
                         new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(https));
-                tlsConnector.setHost(config.host());
-                tlsConnector.setPort(config.tls().port());
-                tlsConnector.setIdleTimeout(limits.idleTimeout().toMillis());
-                tlsConnector.setAcceptQueueSize(4096);
-                tlsConnector.addBean(new HeaderDeadline(tlsConnector, limits.headerTimeout()));
-                tlsConnector.setAcceptedSendBufferSize(64 * 1024);
-                jetty.addConnector(tlsConnector);
             } else {
                 this.tls = null;
                 this.tlsConnector = null;
@@ -186,6 +161,31 @@ public final class UpdraftServer implements AutoCloseable {
             LOG.info("Created the bootstrap admin token #{} (the secret is shown once, not logged)", issued.token().id());
             return issued.secret();
         }).orElse(null);
+    }
+
+    /** A listener (plain HTTP or HTTPS, the same settings for both), added to {@code jetty}. */
+    private static ServerConnector listener(Server jetty, String host, int port, Limits limits, ConnectionFactory... factories) {
+        // No acceptor thread: the selector accepts (Jetty's "acceptors = 0"). Device check-ins are
+        // one request per connection, so with an acceptor every connection crossed threads
+        // twice more (accept, then hand the channel to the selector and wake it): 116-120 µs
+        // of server CPU per check-in with one acceptor, 86-89 µs without (BENCHMARKS.md).
+        ServerConnector c = new ServerConnector(jetty, 0, 1, factories);
+        c.setHost(host);
+        c.setPort(port);
+        c.setIdleTimeout(limits.idleTimeout().toMillis());
+        c.addBean(new HeaderDeadline(c, limits.headerTimeout()));
+        // The listen backlog: an MQTT wake-up or a power cut brings thousands of devices at
+        // once, and a connection the full queue drops costs its device a SYN retry 1 s later
+        // (3 s, then 7 s). Linux caps it at net.core.somaxconn (4,096 on current kernels).
+        c.setAcceptQueueSize(4096);
+        // A fixed send buffer per connection instead of Linux autotuning up to 4 MiB (64 KiB asked;
+        // Linux doubles it for its bookkeeping): 1,000 slow ESP8266 downloads held 144 MB of
+        // kernel socket memory with it, ~1 GB with autotuning (BENCHMARKS.md), and a transfer
+        // counts as complete only when at most that buffer is still unacknowledged. The price is
+        // CPU on fast links, a write cycle per buffer: ~13 % per 1 MB download against 256 KiB.
+        c.setAcceptedSendBufferSize(64 * 1024);
+        jetty.addConnector(c);
+        return c;
     }
 
     /**
