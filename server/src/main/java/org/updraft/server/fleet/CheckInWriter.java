@@ -13,6 +13,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.server.store.RetriedTransaction;
 
 /**
  * Writes what check-ins leave in the database — the device row and, when the decision changed,
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *       which {@link #record} blocks, and never for a device already pending.</li>
  *   <li>The writer takes everything pending at once and writes it in one transaction: device rows
  *       in the order they first became pending, timeline rows in the order recorded. A failing
- *       batch is retried with backoff (5 attempts), then its rows are counted as <em>lost</em> and
+ *       batch is retried ({@link RetriedTransaction}: 5 attempts with backoff), then its rows are counted as <em>lost</em> and
  *       logged.</li>
  *   <li>{@link #flush()} returns once every check-in recorded before the call is written (or shed
  *       or lost); {@link #close()} writes what is pending and stops.</li>
@@ -263,27 +264,9 @@ final class CheckInWriter implements AutoCloseable {
     }
 
     private boolean writeWithRetry(Collection<DeviceRow> batchDevices, List<Decision> batchTimeline) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                jdbi.useTransaction(h -> rows.write(h, batchDevices, batchTimeline));
-                return true;
-            } catch (RuntimeException e) {
-                boolean last = attempt == 5 || isClosed();
-                if (last) {
-                    LOG.error("check-in writer: lost {} device rows and {} timeline rows after {} attempts: {}",
-                            batchDevices.size(), batchTimeline.size(), attempt, e.toString());
-                    return false;
-                }
-                LOG.warn("check-in writer: writing {} device rows and {} timeline rows failed (attempt {}), retrying: {}",
-                        batchDevices.size(), batchTimeline.size(), attempt, e.toString());
-                try {
-                    Thread.sleep(50L << attempt);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-        }
+        return RetriedTransaction.run(jdbi, LOG, "check-in writer",
+                () -> batchDevices.size() + " device rows and " + batchTimeline.size() + " timeline rows",
+                h -> rows.write(h, batchDevices, batchTimeline), this::isClosed);
     }
 
     private boolean isClosed() {

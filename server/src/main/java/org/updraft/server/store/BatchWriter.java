@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * enqueues (DESIGN §7: "device last-seen updates are batched, not one transaction per poll").
  *
  * <p>Invariants: items are written in the order enqueued, each batch in one transaction; a
- * failing batch is retried with backoff (5 attempts) and then logged as lost; {@link #flush()}
+ * failing batch is retried ({@link RetriedTransaction}: 5 attempts with backoff) and then logged as lost; {@link #flush()}
  * returns once everything enqueued before the call is written; {@link #close()} drains the queue
  * before it returns.
  */
@@ -108,24 +108,7 @@ public final class BatchWriter<T> implements AutoCloseable {
     }
 
     private void writeWithRetry(List<T> items) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                jdbi.useTransaction(h -> batch.write(h, items));
-                return;
-            } catch (RuntimeException e) {
-                if (attempt == 5 || closed) {
-                    LOG.error("{}: lost {} records after {} attempts: {}", name, items.size(), attempt, e.toString());
-                    return;
-                }
-                LOG.warn("{}: writing {} records failed (attempt {}), retrying: {}", name, items.size(), attempt, e.toString());
-                try {
-                    Thread.sleep(50L << attempt);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        RetriedTransaction.run(jdbi, LOG, name, () -> items.size() + " records", h -> batch.write(h, items), () -> closed);
     }
 
     /**
