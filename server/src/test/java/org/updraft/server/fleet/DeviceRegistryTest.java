@@ -25,11 +25,9 @@ class DeviceRegistryTest {
     @EnumSource(TestDatabase.class)
     void aThousandCheckInsOfTwoHundredDevicesBecomeTwoHundredDevicesAndATimelineRowPerChange(TestDatabase db) throws Exception {
         try (TestServer server = new TestServer(db)) {
-            server.product("relay", "arduino-4m");
-            server.uploadOk("relay", "2.0.0", Multipart.file("firmware", ImageBuilder.arduino().payload(61, 5_000).build()));
+            Optional<Product> product = relayWithRelease200(server);
             DeviceRegistry devices = server.server().devices();
             UpdatePolicy policy = policy(server);
-            Optional<Product> product = server.server().catalog().product("relay");
             for (int i = 0; i < 1000; i++) {
                 String mac = String.format("AA:BB:CC:00:%02X:%02X", (i % 200) / 256, (i % 200) % 256);
                 String version = i < 800 ? "1.0.0" : "2.0.0";
@@ -64,11 +62,9 @@ class DeviceRegistryTest {
     @EnumSource(TestDatabase.class)
     void theTimelineKeepsADecisionWhenEndpointOutcomeReasonVersionsOrAddressChange(TestDatabase db) throws Exception {
         try (TestServer server = new TestServer(db)) {
-            server.product("relay", "arduino-4m");
-            server.uploadOk("relay", "2.0.0", Multipart.file("firmware", ImageBuilder.arduino().payload(61, 5_000).build()));
+            Optional<Product> product = relayWithRelease200(server);
             DeviceRegistry devices = server.server().devices();
             UpdatePolicy policy = policy(server);
-            Optional<Product> product = server.server().catalog().product("relay");
             String mac = "AA:BB:CC:00:00:01";
             int second = 0;
             for (var c : new String[][] {
@@ -119,6 +115,13 @@ class DeviceRegistryTest {
             assertThat(d.lastSeen()).isEqualTo(T0.plusSeconds(3));
             assertThat(d.timeline()).extracting(e -> e.outcome()).containsExactly("no-release");
         }
+    }
+
+    /** Product "relay" (arduino-4m) with release 2.0.0. */
+    private static Optional<Product> relayWithRelease200(TestServer server) {
+        server.product("relay", "arduino-4m");
+        server.uploadOk("relay", "2.0.0", Multipart.file("firmware", ImageBuilder.arduino().payload(61, 5_000).build()));
+        return server.server().catalog().product("relay");
     }
 
     private static UpdatePolicy policy(TestServer server) {
