@@ -32,11 +32,7 @@ class MqttWakeUpTest {
         ScaledServer.quiet();
         FleetClock clock = FleetClock.scaled(1);
         try (UpdraftServer server = ScaledServer.start("127.0.0.1", 0, dir, clock, BROKER)) {
-            Scenario s = new Scenario(server.baseUri(), BROKER, "listening",
-                    new Scenario.Fleet(2, DeviceProfile.ESP32_4M, Duration.ofHours(1), 0.5, 0),
-                    Scenario.Faults.none(),
-                    new Scenario.Plan("100", 0.9, 0.5, Duration.ZERO, 10, 5, Duration.ofSeconds(60), Duration.ofHours(1), false),
-                    clock, Duration.ofHours(2), 7).withToken(ScaledServer.token());
+            Scenario s = rollout(server, "listening", new Scenario.Fleet(2, DeviceProfile.ESP32_4M, Duration.ofHours(1), 0.5, 0), clock);
             Thread.sleep(500); // the server's notifier connects to the broker in the background
             try (FleetSimulator.Run run = FleetSimulator.start(s)) {
                 FleetDevice listening = run.devices().get(0);
@@ -71,11 +67,7 @@ class MqttWakeUpTest {
         ScaledServer.quiet();
         FleetClock clock = FleetClock.scaled(1);
         try (UpdraftServer server = ScaledServer.start("127.0.0.1", 0, dir, clock, BROKER)) {
-            Scenario s = new Scenario(server.baseUri(), BROKER, "sharing",
-                    new Scenario.Fleet(3, DeviceProfile.ESP32_4M, Duration.ofHours(1), 1, 0, true),
-                    Scenario.Faults.none(),
-                    new Scenario.Plan("100", 0.9, 0.5, Duration.ZERO, 10, 5, Duration.ofSeconds(60), Duration.ofHours(1), false),
-                    clock, Duration.ofHours(2), 7).withToken(ScaledServer.token());
+            Scenario s = rollout(server, "sharing", new Scenario.Fleet(3, DeviceProfile.ESP32_4M, Duration.ofHours(1), 1, 0, true), clock);
             Thread.sleep(500); // the server's notifier connects to the broker in the background
             try (FleetSimulator.Run run = FleetSimulator.start(s)) {
                 long until = run.startNanos() + Duration.ofSeconds(5).toNanos();
@@ -90,5 +82,12 @@ class MqttWakeUpTest {
                 run.stop();
             }
         }
+    }
+
+    /** A one-wave rollout to the whole {@code fleet}, with the broker for wake-ups and no link faults. */
+    private static Scenario rollout(UpdraftServer server, String product, Scenario.Fleet fleet, FleetClock clock) {
+        return new Scenario(server.baseUri(), BROKER, product, fleet, Scenario.Faults.none(),
+                new Scenario.Plan("100", 0.9, 0.5, Duration.ZERO, 10, 5, Duration.ofSeconds(60), Duration.ofHours(1), false),
+                clock, Duration.ofHours(2), 7).withToken(ScaledServer.token());
     }
 }
