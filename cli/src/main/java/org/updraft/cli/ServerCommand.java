@@ -34,7 +34,7 @@ final class ServerCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--db", paramLabel = "JDBC-URL",
-            description = "Database, e.g. jdbc:postgresql://localhost:5432/updraft?user=u&password=p (default: H2 file in --data-dir).")
+            description = "Database, e.g. jdbc:postgresql://localhost:5432/updraft?user=u&password=p (default: the embedded SQLite file updraft.db in --data-dir).")
     String jdbcUrl;
 
     @Option(names = "--mqtt", paramLabel = "URL",
@@ -101,7 +101,7 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** "Updraft listening on http://127.0.0.1:8080 (data: /abs/updraft-data, database: jdbc:h2:file:…/updraft)". */
+    /** "Updraft listening on http://127.0.0.1:8080 (data: /abs/updraft-data, database: jdbc:sqlite:…/updraft.db)". */
     static String listening(URI baseUri, ServerConfig config) {
         String url = baseUri.toString();
         return "Updraft listening on " + (url.endsWith("/") ? url.substring(0, url.length() - 1) : url)
@@ -122,13 +122,9 @@ final class ServerCommand implements Callable<Integer> {
                 + "  and revoke this one (updraft token revoke ID; see updraft token list).\n";
     }
 
-    /** The JDBC URL without H2 tuning flags and without any password. */
+    /** The JDBC URL without any password. */
     static String database(ServerConfig config) {
-        String url = config.effectiveJdbcUrl();
-        if (config.jdbcUrl() == null && url.indexOf(';') > 0) {
-            url = url.substring(0, url.indexOf(';'));
-        }
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+        return config.effectiveJdbcUrl().replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     private String startFailure(RuntimeException e) {

@@ -18,7 +18,7 @@ import org.updraft.server.ServerConfig;
 import org.updraft.server.UpdraftServer;
 
 /**
- * The CLI against a real UpdraftServer on loopback (H2 in a temp dir): create a product, upload a real image,
+ * The CLI against a real UpdraftServer on loopback (embedded SQLite in a temp dir): create a product, upload a real image,
  * a device checks in the way ESP8266httpUpdate does, and the fleet shows up in {@code device list}.
  */
 class EndToEndTest {

@@ -18,10 +18,10 @@ class ServerCommandTest {
 
     @Test
     void startupLineNamesUrlDataDirectoryAndDatabase() {
-        ServerConfig h2 = new ServerConfig("0.0.0.0", 8080, dir, null);
-        assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:8080"), h2)).isEqualTo(
+        ServerConfig embedded = new ServerConfig("0.0.0.0", 8080, dir, null);
+        assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:8080"), embedded)).isEqualTo(
                 "Updraft listening on http://127.0.0.1:8080 (data: " + dir.toAbsolutePath().normalize()
-                        + ", database: jdbc:h2:file:" + dir.toAbsolutePath().resolve("updraft") + ")");
+                        + ", database: jdbc:sqlite:" + dir.toAbsolutePath().resolve("updraft.db") + ")");
 
         ServerConfig pg = new ServerConfig("0.0.0.0", 8080, dir, "jdbc:postgresql://db:5432/updraft?user=u&password=hunter2&ssl=true");
         assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:8080/"), pg)).isEqualTo(

@@ -4,14 +4,15 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import org.updraft.server.store.EmbeddedDatabase;
 
 /**
  * How to run one Updraft server: where to listen, where data lives, which database, whom to notify.
  *
  * @param host         interface to bind ("0.0.0.0" for all, "127.0.0.1" for loopback only)
  * @param port         TCP port; 0 picks a free one (tests)
- * @param dataDir      directory for the artifact store and, by default, the H2 database
- * @param jdbcUrl      JDBC URL of the database, or null for the embedded H2 file under {@code dataDir}
+ * @param dataDir      directory for the artifact store and, by default, the database ({@code updraft.db})
+ * @param jdbcUrl      JDBC URL of the database, or null for the embedded SQLite file under {@code dataDir}
  * @param mqttUrl      MQTT broker for update-available and rollout events (tcp://host:1883), or null for none
  * @param webhookUrl   URL that receives rollout events as JSON POSTs, or null for none
  * @param rolloutTick  how often rollouts re-check their time-based rules (soak)
@@ -52,7 +53,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC(), Limits.DEFAULTS, null, null);
     }
 
-    /** Embedded defaults: all interfaces, port 8080, ./updraft-data, H2 file database, no notifications. */
+    /** Embedded defaults: all interfaces, port 8080, ./updraft-data, embedded SQLite database, no notifications. */
     public static ServerConfig defaults() {
         return new ServerConfig("0.0.0.0", DEFAULT_PORT, Path.of("updraft-data"), null);
     }
@@ -95,17 +96,8 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
                 + ", tls=" + (tls == null ? null : "configured") + ", adminToken=" + (adminToken == null ? null : "***") + "]";
     }
 
-    /** The JDBC URL actually used: the configured one, or the H2 file in the data directory. */
+    /** The JDBC URL actually used: the configured one, or the embedded SQLite file in the data directory. */
     public String effectiveJdbcUrl() {
-        if (jdbcUrl != null) {
-            return jdbcUrl;
-        }
-        // CACHE_SIZE (KB): H2's page cache lives in the Java heap, 64 MB per GB of heap by default
-        // (~8 MB at bin/updraft's 128 MB cap). Under 10,000 check-ins/s every device-row update
-        // replaces cached pages; the replaced ones live long enough to be promoted and then fill
-        // the old generation (young pauses of 3-16 ms, full collections). With 4 MB: p99 7.6 ms
-        // instead of 10-15 ms, ~13,000 instead of 11,000-13,000 check-ins/s (BENCHMARKS.md).
-        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("updraft")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=FALSE;CACHE_SIZE=4096";
+        return jdbcUrl != null ? jdbcUrl : EmbeddedDatabase.url(dataDir);
     }
 }

@@ -1,7 +1,6 @@
 package org.updraft.server;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Executors;
@@ -43,6 +42,7 @@ import java.util.List;
 import org.updraft.server.http.Metrics;
 import org.updraft.server.http.ServiceEndpoints;
 import org.updraft.server.store.Database;
+import org.updraft.server.store.EmbeddedDatabase;
 
 /**
  * One running Updraft server: database, artifact store, catalog, device registry and the HTTP
@@ -72,7 +72,7 @@ public final class UpdraftServer implements AutoCloseable {
 
     private UpdraftServer(ServerConfig config) throws Exception {
         this.config = config;
-        Files.createDirectories(config.dataDir());
+        EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
         Clock clock = config.clock();
         this.database = Database.open(config.effectiveJdbcUrl());
         try {

@@ -11,7 +11,7 @@ import org.updraft.server.http.Json;
 
 /**
  * A server restart keeps products, releases, devices (with pins and timelines) and artifacts —
- * on the embedded H2 file database and on the machine's real PostgreSQL.
+ * on the embedded SQLite file database and on the machine's real PostgreSQL.
  */
 class RestartTest {
 

@@ -8,21 +8,21 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /**
- * The two databases every repository test runs against: the embedded H2 file database and the
+ * The two databases every repository test runs against: the embedded SQLite file database and the
  * machine's real PostgreSQL (127.0.0.1:5432, trust auth; bin/test makes sure it runs). Each
  * PostgreSQL test gets a fresh database, created from the {@code test} database and dropped
  * afterwards, so runs never see each other's rows. No skipping: an unreachable PostgreSQL fails.
  */
 public enum TestDatabase {
-    H2, POSTGRES;
+    EMBEDDED, POSTGRES;
 
     static final String PG_ADMIN_URL = System.getenv().getOrDefault("UPDRAFT_TEST_PG_URL",
             "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
-    /** A fresh database; {@link Instance#close()} drops it (PostgreSQL) — H2 lives in the temp dir. */
+    /** A fresh database; {@link Instance#close()} drops it (PostgreSQL) — the SQLite file lives in the data dir. */
     public Instance create(Path dataDir) {
         return switch (this) {
-            case H2 -> new Instance(null, null);
+            case EMBEDDED -> new Instance(null, null);
             case POSTGRES -> {
                 String name = "updraft_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
                 exec("CREATE DATABASE " + name);
@@ -31,7 +31,7 @@ public enum TestDatabase {
         };
     }
 
-    /** A database for one test; jdbcUrl null means "H2 file under the data dir". */
+    /** A database for one test; jdbcUrl null means "the embedded SQLite file under the data dir". */
     public record Instance(String jdbcUrl, String pgName) implements AutoCloseable {
         @Override
         public void close() {

@@ -48,7 +48,7 @@ public final class TestServer implements AutoCloseable {
     }
 
     public TestServer() {
-        this(TestDatabase.H2);
+        this(TestDatabase.EMBEDDED);
     }
 
     private ServerConfig config() {

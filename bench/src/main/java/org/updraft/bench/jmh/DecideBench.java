@@ -30,11 +30,12 @@ import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.rollout.RolloutEngine;
 import org.updraft.server.rollout.UpdateTracker;
 import org.updraft.server.store.Database;
+import org.updraft.server.store.EmbeddedDatabase;
 
 /**
  * The check-in decision from memory: CheckIn.parse of the full ESP8266httpUpdate header set plus
  * UpdatePolicy.decide against the real catalog, pins, rollout engine and tracker (wired to an
- * in-memory H2 that the decision never reads). 10,000 MACs rotate; the answer is 304 up-to-date.
+ * embedded SQLite file in a temporary directory that the decision never reads). 10,000 MACs rotate; the answer is 304 up-to-date.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,8 +54,8 @@ public class DecideBench {
     @Setup
     @SuppressWarnings("unchecked")
     public void setup() throws Exception {
-        db = Database.open("jdbc:h2:mem:decide" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
         Path dir = Files.createTempDirectory("updraft-jmh");
+        db = Database.open(EmbeddedDatabase.url(dir));
         Catalog catalog = new Catalog(db.jdbi(), new ArtifactStore(dir), Clock.systemUTC());
         Product p = catalog.createProduct(new Catalog.ProductSpec("bench", "esp8266", "arduino", "arduino-4m", null, null, null));
         byte[] img = Fixture.image("1.0.0");

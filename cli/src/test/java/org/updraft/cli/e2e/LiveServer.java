@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import org.updraft.server.ServerConfig;
 import org.updraft.server.UpdraftServer;
 
-/** A real UpdraftServer on a free loopback port (H2 in {@code dir}), driven through its management API. */
+/** A real UpdraftServer on a free loopback port (embedded SQLite in {@code dir}), driven through its management API. */
 final class LiveServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final UpdraftServer server;

@@ -23,8 +23,9 @@ import java.util.zip.CRC32;
 import javax.sql.DataSource;
 
 /**
- * Whether the database's Flyway schema history already records exactly the migrations in
- * {@code db/migration}, successfully applied, with the same checksums: then Flyway's migrate
+ * Whether the database's Flyway schema history already records exactly the migrations of its
+ * engine's location ({@code db/migration/sqlite} or {@code db/migration/postgresql}),
+ * successfully applied, with the same checksums: then Flyway's migrate
  * would validate and change nothing, and {@link Database#open} skips it. Flyway's validation of
  * a current schema took 130-200 ms of a ~1.2 s server start (JDK 25 with the AOT cache, under
  * chrt). Anything else — no history table, a pending, missing, failed or edited migration, a row
@@ -33,16 +34,14 @@ import javax.sql.DataSource;
  */
 final class MigrationCheck {
 
-    static final String LOCATION = "db/migration";
-
     private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__(.+)\\.sql");
 
     private MigrationCheck() {
     }
 
-    static boolean isCurrent(DataSource ds) {
+    static boolean isCurrent(DataSource ds, String location) {
         try {
-            Set<String> bundled = bundled();
+            Set<String> bundled = bundled(location);
             return bundled != null && !bundled.isEmpty() && bundled.equals(applied(ds));
         } catch (IOException | SQLException | RuntimeException e) {
             return false;
@@ -60,7 +59,7 @@ final class MigrationCheck {
                      + "FROM \"flyway_schema_history\"")) {
             while (rs.next()) {
                 if ("TABLE".equals(rs.getString(3)) && rs.getString(1) == null) {
-                    continue; // Flyway's "<< Flyway Schema History table created >>" marker (H2)
+                    continue; // Flyway's "<< Flyway Schema History table created >>" marker (some engines)
                 }
                 int checksum = rs.getInt(5);
                 if (!"SQL".equals(rs.getString(3)) || !rs.getBoolean(6) || rs.wasNull()) {
@@ -73,8 +72,8 @@ final class MigrationCheck {
     }
 
     /** The same for the migrations on the class path; null when they cannot be listed. */
-    static Set<String> bundled() throws IOException {
-        URL url = MigrationCheck.class.getClassLoader().getResource(LOCATION);
+    static Set<String> bundled(String location) throws IOException {
+        URL url = MigrationCheck.class.getClassLoader().getResource(location);
         if (url == null) {
             return null;
         }
@@ -82,8 +81,8 @@ final class MigrationCheck {
         if (url.getProtocol().equals("jar")) {
             var jar = ((JarURLConnection) url.openConnection()).getJarFile();
             jar.stream().map(e -> e.getName())
-                    .filter(n -> n.startsWith(LOCATION + "/") && n.indexOf('/', LOCATION.length() + 1) < 0 && n.length() > LOCATION.length() + 1)
-                    .forEach(n -> names.add(n.substring(LOCATION.length() + 1)));
+                    .filter(n -> n.startsWith(location + "/") && n.indexOf('/', location.length() + 1) < 0 && n.length() > location.length() + 1)
+                    .forEach(n -> names.add(n.substring(location.length() + 1)));
         } else if (url.getProtocol().equals("file")) {
             try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
                 files.forEach(f -> names.add(f.getFileName().toString()));
@@ -101,7 +100,7 @@ final class MigrationCheck {
             }
             String version = m.group(1).replace('_', '.');
             String description = m.group(2).replace('_', ' ');
-            rows.add(version + "|" + description + "|" + name + "|" + checksum(LOCATION + "/" + name));
+            rows.add(version + "|" + description + "|" + name + "|" + checksum(location + "/" + name));
         }
         return rows;
     }

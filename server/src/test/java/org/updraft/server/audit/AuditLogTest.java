@@ -16,7 +16,7 @@ import org.updraft.server.TestServer;
 import org.updraft.server.artifact.Digests;
 
 /**
- * What the audit log records, and that verification catches every edited or deleted row — on H2
+ * What the audit log records, and that verification catches every edited or deleted row — on SQLite
  * and on PostgreSQL, tampering directly in the database as an attacker with database access would.
  */
 class AuditLogTest {

@@ -12,7 +12,7 @@ import org.updraft.server.TestDatabase;
 import org.updraft.server.TestServer;
 import org.updraft.server.artifact.Digests;
 
-/** Bootstrap, creation, listing, revocation and persistence of API tokens, on H2 and PostgreSQL. */
+/** Bootstrap, creation, listing, revocation and persistence of API tokens, on SQLite and PostgreSQL. */
 class TokenTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -84,7 +84,7 @@ class CheckInWriterTest {
 
     @Test
     void aBatchTheDatabaseKeepsRefusingIsCountedAsLostAfterFiveAttempts() throws Exception {
-        try (TestServer server = new TestServer(TestDatabase.H2)) {
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED)) {
             server.product("relay", "arduino-4m");
             Product relay = server.server().catalog().product("relay").orElseThrow();
             CountDownLatch stalled = new CountDownLatch(1);
@@ -108,7 +108,7 @@ class CheckInWriterTest {
 
     @Test
     void checkInsArrivingWhileTheWriterLingersShareOneTransactionAndFlushOrCloseEndTheLinger() throws Exception {
-        try (TestServer server = new TestServer(TestDatabase.H2)) {
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED)) {
             server.product("relay", "arduino-4m");
             Product relay = server.server().catalog().product("relay").orElseThrow();
             Jdbi jdbi = server.server().database().jdbi();
@@ -140,7 +140,7 @@ class CheckInWriterTest {
     }
 
     private static long at(java.sql.ResultSet rs, int column) throws java.sql.SQLException {
-        return rs.getObject(column, java.time.OffsetDateTime.class).toInstant().getEpochSecond() - T0.getEpochSecond();
+        return org.updraft.server.store.Sql.instant(rs, rs.getMetaData().getColumnLabel(column)).getEpochSecond() - T0.getEpochSecond();
     }
 
     private static void await(CountDownLatch latch) {

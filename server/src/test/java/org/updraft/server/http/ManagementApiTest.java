@@ -118,7 +118,7 @@ class ManagementApiTest {
     void healthAndMetrics() {
         var health = server.get("/health");
         assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).startsWith("{\"status\":\"UP\",\"database\":\"jdbc:h2:file:");
+        assertThat(health.body()).startsWith("{\"status\":\"UP\",\"database\":\"jdbc:sqlite:");
         var metrics = server.get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("# TYPE updraft_checkins_total counter").contains("updraft_downloads_in_flight");

@@ -68,7 +68,7 @@ class TlsListenerTest {
         Path crt = fixture("a.crt");
         Path key = fixture("a.key");
         TlsConfig tls = TlsConfig.pem(0, crt, key).withReloadCheck(Duration.ofMillis(100));
-        try (TestServer server = new TestServer(TestDatabase.H2, c -> c.withTls(tls))) {
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED, c -> c.withTls(tls))) {
             int https = server.server().httpsPort();
             assertThat(https).isPositive().isNotEqualTo(server.port());
             HttpClient client = HttpClient.newBuilder().sslContext(trusting()).build();
@@ -99,18 +99,18 @@ class TlsListenerTest {
     @Test
     void pkcs12KeystoreWithItsPassword() throws Exception {
         TlsConfig tls = TlsConfig.pkcs12(0, fixture("a.p12"), "changeit".toCharArray());
-        try (TestServer server = new TestServer(TestDatabase.H2, c -> c.withTls(tls))) {
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED, c -> c.withTls(tls))) {
             assertThat(presented(server.server().httpsPort())).isEqualTo("CN=updraft-test-a");
         }
     }
 
     @Test
     void badCertificateConfigurationsFailWithTheReason() throws Exception {
-        assertThatThrownBy(() -> new TestServer(TestDatabase.H2, c -> c.withTls(TlsConfig.pkcs12(0, dirFixture("a.p12"), "wrong".toCharArray()))))
+        assertThatThrownBy(() -> new TestServer(TestDatabase.EMBEDDED, c -> c.withTls(TlsConfig.pkcs12(0, dirFixture("a.p12"), "wrong".toCharArray()))))
                 .hasMessageContaining("cannot ");
-        assertThatThrownBy(() -> new TestServer(TestDatabase.H2, c -> c.withTls(TlsConfig.pem(0, dirFixture("a.key"), dirFixture("a.key")))))
+        assertThatThrownBy(() -> new TestServer(TestDatabase.EMBEDDED, c -> c.withTls(TlsConfig.pem(0, dirFixture("a.key"), dirFixture("a.key")))))
                 .hasMessageContaining("holds no PEM certificate");
-        assertThatThrownBy(() -> new TestServer(TestDatabase.H2, c -> c.withTls(TlsConfig.pem(0, dirFixture("a.crt"), dirFixture("a.crt")))))
+        assertThatThrownBy(() -> new TestServer(TestDatabase.EMBEDDED, c -> c.withTls(TlsConfig.pem(0, dirFixture("a.crt"), dirFixture("a.crt")))))
                 .hasMessageContaining("holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
         assertThatThrownBy(() -> new TlsConfig(0, dirFixture("a.crt"), null, null, null, Duration.ofSeconds(1)))
                 .hasMessage("a PEM certificate needs both files: the certificate chain (--tls-cert) and its private key (--tls-key)");

@@ -36,7 +36,7 @@ class MqttNotifierTest {
         Mqtt3AsyncClient sub = MqttClient.builder().useMqttVersion3().identifier("test-" + product)
                 .serverHost("127.0.0.1").serverPort(1883).buildAsync();
         sub.connect().get(10, TimeUnit.SECONDS);
-        try (TestServer server = new TestServer(TestDatabase.H2, c -> c.withNotifications(BROKER, null)
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED, c -> c.withNotifications(BROKER, null)
                 .withRolloutTick(Duration.ofMillis(50)))) {
             sub.subscribeWith().topicFilter("updraft/" + product + "/#").qos(MqttQos.AT_LEAST_ONCE)
                     .callback(p -> received.add(new Message(p.getTopic().toString(),
@@ -71,7 +71,7 @@ class MqttNotifierTest {
 
     @Test
     void aBrokerThatIsDownDoesNotStopTheServerButAMalformedUrlDoes() {
-        try (TestServer server = new TestServer(TestDatabase.H2, c -> c.withNotifications("tcp://127.0.0.1:1", null))) {
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED, c -> c.withNotifications("tcp://127.0.0.1:1", null))) {
             assertThat(server.get("/health").statusCode()).isEqualTo(200);
         }
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> MqttNotifier.connect("http://x", null))

@@ -39,7 +39,7 @@ class RolloutTest {
 
     void start(Duration tick) {
         clock = new MutableClock(Instant.parse("2026-11-27T00:00:00Z"));
-        server = new TestServer(TestDatabase.H2, c -> c.withClock(clock).withRolloutTick(tick));
+        server = new TestServer(TestDatabase.EMBEDDED, c -> c.withClock(clock).withRolloutTick(tick));
         var p = server.send("POST", "/api/v1/products", "{\"name\":\"relay\",\"layout\":\"arduino-4m\",\"healthWindowSeconds\":60}");
         assertThat(p.statusCode()).isEqualTo(201);
         server.uploadOk("relay", "1.0.0", Multipart.file("firmware", V1));

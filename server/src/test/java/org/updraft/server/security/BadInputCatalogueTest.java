@@ -48,7 +48,7 @@ class BadInputCatalogueTest {
 
     @BeforeAll
     static void start() {
-        server = new TestServer(org.updraft.server.TestDatabase.H2,
+        server = new TestServer(org.updraft.server.TestDatabase.EMBEDDED,
                 c -> c.withLimits(Limits.DEFAULTS.with("max-image-bytes", Integer.toString(MAX_IMAGE))));
         server.product("relay", "arduino-4m");
         server.product("signed", "arduino-4m");

@@ -20,7 +20,7 @@ import org.updraft.server.TestServer;
 class LimitsTest {
 
     static TestServer server(Limits limits) {
-        return new TestServer(TestDatabase.H2, c -> c.withLimits(limits));
+        return new TestServer(TestDatabase.EMBEDDED, c -> c.withLimits(limits));
     }
 
     /**
