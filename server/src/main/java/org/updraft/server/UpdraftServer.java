@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
@@ -27,6 +26,7 @@ import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.fleet.Admission;
 import org.updraft.server.http.DeviceEndpoints;
 import org.updraft.server.http.HeaderDeadline;
+import org.updraft.server.http.HttpConnections;
 import org.updraft.server.http.ProtocolErrors;
 import org.updraft.server.http.RateLimits;
 import org.updraft.server.http.HttpApi;
@@ -121,7 +121,7 @@ public final class UpdraftServer implements AutoCloseable {
             http.setResponseHeaderSize(8 * 1024);
             http.setMinRequestDataRate(limits.minUploadBytesPerSecond());
             http.setIdleTimeout(limits.idleTimeout().toMillis());
-            this.connector = listener(jetty, config.host(), config.port(), limits, new HttpConnectionFactory(http));
+            this.connector = listener(jetty, config.host(), config.port(), limits, new HttpConnections(http));
             if (config.tls() != null) {
                 // HTTPS beside plain HTTP: same handler, same limits; SecureRequestCustomizer marks
                 // requests as secure. ESP8266 fleets stay on HTTP + signed images (see README).
@@ -131,7 +131,7 @@ public final class UpdraftServer implements AutoCloseable {
                 secure.setSniHostCheck(false);
                 https.addCustomizer(secure);
                 this.tlsConnector = listener(jetty, config.host(), config.tls().port(), limits,
-                        new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(https));
+                        new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()), new HttpConnections(https));
             } else {
                 this.tls = null;
                 this.tlsConnector = null;

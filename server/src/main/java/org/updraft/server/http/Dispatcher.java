@@ -92,23 +92,18 @@ public final class Dispatcher extends Handler.Abstract {
 
     /**
      * Limits checked before any route: path + query length (414) and the per-address rate (429 with
-     * Retry-After). A NONOS user-bin request is answered by closing the connection instead, as
-     * every refusal there (the SDK flashes any body with a Content-Length).
+     * Retry-After). A NONOS user-bin request gets a closed connection instead, as for every refusal
+     * there ({@link Exchange}).
      */
     private boolean refusedBeforeRouting(Exchange ex, String path, String method) {
         var uri = ex.request().getHttpURI();
         int length = (uri.getPath() == null ? 0 : uri.getPath().length()) + (uri.getQuery() == null ? 0 : uri.getQuery().length() + 1);
-        boolean nonos = path != null && path.startsWith("/u/") && (path.endsWith("/user1.bin") || path.endsWith("/user2.bin"));
         if (length > rates.limits().maxUriBytes()) {
             String why = "URI too long: path and query are " + length + " bytes, at most " + rates.limits().maxUriBytes()
                     + " are accepted (limit max-uri-bytes)";
             LOG.info("{} {}...: {}", method, path == null ? "?" : path.substring(0, Math.min(64, path.length())), why);
-            if (nonos) {
-                ex.abort(why);
-            } else {
-                ex.response().getHeaders().put("X-Updraft-Reason", "bad-request: " + why);
-                ex.error(414, why);
-            }
+            ex.response().getHeaders().put("X-Updraft-Reason", "bad-request: " + why);
+            ex.error(414, why);
             return true;
         }
         java.util.OptionalLong wait = rates.client(ex.request());
@@ -116,13 +111,9 @@ public final class Dispatcher extends Handler.Abstract {
             long seconds = TokenBuckets.retryAfterSeconds(wait.getAsLong());
             String why = "too many requests from " + ex.remoteAddress() + "; retry after " + seconds + " s (limit ip-rate "
                     + rates.limits().perIp().perMinute() + "/min, burst " + rates.limits().perIp().burst() + ")";
-            if (nonos) {
-                ex.abort(why);
-            } else {
-                ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
-                ex.response().getHeaders().put("X-Updraft-Reason", "rate-limited: " + why);
-                ex.error(429, why);
-            }
+            ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
+            ex.response().getHeaders().put("X-Updraft-Reason", "rate-limited: " + why);
+            ex.error(429, why);
             return true;
         }
         return false;

@@ -23,6 +23,11 @@ import org.updraft.server.auth.Principal;
  * response is ever chunked — ESP clients treat chunked as an error (-101).
  *
  * <p>Invariant: exactly one of the answer methods completes the exchange (Jetty's callback).
+ *
+ * <p>Invariant: a request for a NONOS user bin ({@link NonosTarget}) is answered with its image or
+ * not at all: every other answer ({@link #send}, {@link #empty}, so every error) closes the
+ * connection without a byte, since the SDK flashes any body announced by a Content-Length
+ * whatever the status. One place for it, so no refusal path can forget.
  */
 public final class Exchange {
 
@@ -33,6 +38,7 @@ public final class Exchange {
     private final Callback callback;
     private final Map<String, String> params;
     private final Instant at;
+    private final boolean userBin;
     private Fields query;
     private boolean done;
     private Principal principal;
@@ -45,6 +51,7 @@ public final class Exchange {
         this.callback = callback;
         this.params = params;
         this.at = at;
+        this.userBin = NonosTarget.requested(request);
     }
 
     public Request request() {
@@ -189,6 +196,10 @@ public final class Exchange {
 
     public void send(int status, String contentType, byte[] body) {
         announce(status);
+        if (userBin) {
+            abort(status + " for a NONOS user bin");
+            return;
+        }
         response.setStatus(status);
         if (contentType != null) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
@@ -200,6 +211,10 @@ public final class Exchange {
     /** Status and headers only (304, HEAD). */
     public void empty(int status) {
         announce(status);
+        if (userBin) {
+            abort(status + " for a NONOS user bin");
+            return;
+        }
         response.setStatus(status);
         if (status != 304) {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
