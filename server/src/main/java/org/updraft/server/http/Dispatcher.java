@@ -52,6 +52,7 @@ public final class Dispatcher extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        request = UploadRate.watch(request, rates.limits());
         String path = request.getHttpURI().getDecodedPath();
         String method = request.getMethod();
         List<String> allowed = new ArrayList<>(2);
@@ -183,8 +184,8 @@ public final class Dispatcher extends Handler.Abstract {
             // The body may be unread (refused before it was parsed). Closing a socket with unread
             // data makes the kernel send RST, and a client still uploading then loses our answer;
             // so read what is left (bounded), and close the connection after answering. Refused
-            // authentication (401/403) and size limits (413/431) never read a body.
-            if (status != 401 && status != 403 && status != 413 && status != 431) {
+            // authentication (401/403), size limits (413/431) and a body too slow (408) never read one.
+            if (status != 401 && status != 403 && status != 408 && status != 413 && status != 431) {
                 drain(ex.request());
             }
             ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -207,7 +208,6 @@ public final class Dispatcher extends Handler.Abstract {
     }
 
     private static boolean carriesBody(Request request) {
-        return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > 0
-                || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        return UploadRate.carriesBody(request);
     }
 }
