@@ -2,6 +2,7 @@ package org.updraft.server.fleet;
 
 import java.time.Instant;
 import java.util.Locale;
+import org.updraft.server.Rejection;
 import java.util.function.Function;
 
 /**
@@ -129,7 +130,7 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad " + name + " header: '" + Mac.abbreviate(v) + "' is not a non-negative decimal number");
+            throw new IllegalArgumentException("bad " + name + " header: '" + Rejection.echo(v) + "' is not a non-negative decimal number");
         }
     }
 
@@ -144,7 +145,7 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
             ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
         }
         if (!ok) {
-            throw new IllegalArgumentException("bad " + name + " header: '" + Mac.abbreviate(v) + "' is not " + expected);
+            throw new IllegalArgumentException("bad " + name + " header: '" + Rejection.echo(v) + "' is not " + expected);
         }
         return v.toLowerCase(Locale.ROOT);
     }

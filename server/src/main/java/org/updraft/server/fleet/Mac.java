@@ -2,6 +2,7 @@ package org.updraft.server.fleet;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.updraft.server.Rejection;
 
 /**
  * A device's station MAC address in the form the stock clients send it: upper-case hex pairs
@@ -19,7 +20,7 @@ public final class Mac {
     public static String parse(String text) {
         String t = text.trim();
         if (!ANY.matcher(t).matches()) {
-            throw new IllegalArgumentException("'" + abbreviate(t) + "' is not a MAC address; expected six hex pairs like DE:BA:7A:B1:E0:42");
+            throw new IllegalArgumentException("'" + Rejection.echo(t) + "' is not a MAC address; expected six hex pairs like DE:BA:7A:B1:E0:42");
         }
         String hex = t.replace(":", "").replace("-", "").toUpperCase(Locale.ROOT);
         StringBuilder sb = new StringBuilder(17);
@@ -30,9 +31,5 @@ public final class Mac {
             sb.append(hex, i, i + 2);
         }
         return sb.toString();
-    }
-
-    static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 }

@@ -1,6 +1,8 @@
 package org.updraft.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -150,11 +152,16 @@ public final class Exchange {
         return Request.getRemoteAddr(request);
     }
 
-    /** The JSON body as the given type; 415/400 with the parser's reason when it is not. */
+    /**
+     * The JSON body as the given type; 415/400 with the reason when it is not. The body must be a
+     * JSON object: {@code null}, an array or a scalar is refused naming the expected fields (a
+     * handler never sees a null), and a field of the wrong type is refused naming the field and
+     * what it must be — 1.5 is not a whole number ({@link Json}).
+     */
     public <T> T bodyJson(Class<T> type) {
         String ct = header("Content-Type");
         if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
-            throw new Rejection(415, "expected Content-Type: application/json, got " + (ct == null ? "none" : ct));
+            throw new Rejection(415, "expected Content-Type: application/json, got " + (ct == null ? "none" : Rejection.echo(ct)));
         }
         byte[] body;
         try (InputStream in = Request.asInputStream(request)) {
@@ -165,15 +172,27 @@ public final class Exchange {
         if (body.length > MAX_JSON_BODY) {
             throw new Rejection(413, "JSON body larger than " + MAX_JSON_BODY + " bytes");
         }
+        JsonNode tree;
         try {
-            return Json.MAPPER.readValue(body, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw Rejection.badRequest("unknown field '" + e.getPropertyName() + "'; expected fields: "
-                    + e.getKnownPropertyIds());
+            tree = Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw Rejection.badRequest("could not read the request body: " + e.getMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw Rejection.badRequest("expected a JSON object with fields " + Json.fieldsOf(type) + ", got "
+                    + (tree == null || tree.isMissingNode() ? "an empty body" : Json.describe(tree)));
+        }
+        try {
+            return Json.MAPPER.treeToValue(tree, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw Rejection.badRequest("unknown field '" + Rejection.echo(e.getPropertyName()) + "'; expected fields: "
+                    + Json.fieldsOf(type));
+        } catch (MismatchedInputException e) {
+            throw Rejection.badRequest(Json.mismatch(e, tree));
+        } catch (JsonProcessingException e) {
+            throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
         }
     }
 
