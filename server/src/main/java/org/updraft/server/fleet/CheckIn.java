@@ -27,6 +27,8 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
                       long resumeFrom) {
 
     private static final int MAX_TEXT = 64;
+    /** Characters refused in the free-text values a device reports: HTML/XML markup and quoting. */
+    static final String MARKUP = "<>\"'&";
     /**
      * device.chip_id is VARCHAR(16) (ESP.getChipId() is at most 10 decimal digits): a longer value
      * would fail the check-in writer's whole batch, every other device's rows with it.
@@ -162,8 +164,16 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
             throw new IllegalArgumentException("bad " + name + ": " + v.length() + " characters, at most " + max + " expected");
         }
         for (int i = 0; i < v.length(); i++) {
-            if (Character.isISOControl(v.charAt(i))) {
-                throw new IllegalArgumentException("bad " + name + ": contains a control character");
+            char c = v.charAt(i);
+            if (Character.isISOControl(c)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "bad %s: contains the control character U+%04X at "
+                        + "position %d; expected printable text like 1.0.0-dev+abc", name, (int) c, i));
+            }
+            // Stored and shown again (API, CLI, logs, any dashboard): markup has no place in what a
+            // stock client sends (versions like "2", "1.0.0-dev+abc", SDK versions like "2.2.2-dev(38a443e)").
+            if (MARKUP.indexOf(c) >= 0) {
+                throw new IllegalArgumentException("bad " + name + ": contains '" + c + "' at position " + i
+                        + "; expected printable text without any of " + MARKUP + ", like 1.0.0-dev+abc");
             }
         }
         return v;

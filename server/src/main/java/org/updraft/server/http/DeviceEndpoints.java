@@ -119,7 +119,7 @@ public final class DeviceEndpoints {
                 releaseId = catalog.release(product, Version.parse(r.version())).map(Release::id)
                         .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + r.version()));
             } catch (IllegalArgumentException e) {
-                throw Rejection.badRequest("version '" + r.version() + "' is not valid: " + e.getMessage());
+                throw Rejection.badRequest("version '" + Rejection.echo(r.version()) + "' is not valid: " + e.getMessage());
             }
         } else {
             releaseId = updates.ofDevice(mac).stream().findFirst().map(u -> u.releaseId())
