@@ -116,7 +116,9 @@ public final class UpdraftServer implements AutoCloseable {
             HttpConfiguration http = new HttpConfiguration();
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
-            // Limits (README "Limits"): header block and request line, body rate, idle and header timeouts.
+            // Limits (README "Limits"): header block and request line, idle and header timeouts. The body
+            // rate is enforced by the Dispatcher (UploadRate): Jetty's core server stores MinRequestDataRate
+            // but does not enforce it; it is set here only so Jetty's own view of the configuration agrees.
             http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
             http.setResponseHeaderSize(8 * 1024);
             http.setMinRequestDataRate(limits.minUploadBytesPerSecond());

@@ -100,6 +100,15 @@ class JsonBodyTest {
         assertThat(saying).isEqualTo(jsonRoutes()).contains("POST /u/{product}/report", "POST /api/v1/products");
     }
 
+    /** An empty object (every field missing) is refused or handled on every body route, never a 500. */
+    @Test
+    void anEmptyObjectIsNeverA500() throws Exception {
+        for (String route : bodyRoutes()) {
+            RawHttp.Response r = send(route, "{}");
+            assertThat(r.status()).as(route + ": " + error(r)).isNotEqualTo(500).isBetween(200, 499);
+        }
+    }
+
     @Test
     void anEmptyJsonBodyIsNamedToo() throws Exception {
         RawHttp.Response r = send("POST /api/v1/products", "");
