@@ -94,8 +94,8 @@ final class NonosTarget {
      * {@link HttpConnections}), or, on a connection that does not watch, by its parsed target.
      */
     static boolean requested(Request request) {
-        if (request.getConnectionMetaData().getConnection() instanceof HttpConnections.Watched w && w.targetsUserBin()) {
-            return true;
+        if (request.getConnectionMetaData().getConnection() instanceof HttpConnections.Watched w) {
+            return w.targetsUserBin();   // the raw line is the authority (and this runs on every check-in: no second scan)
         }
         HttpURI uri = request.getHttpURI();
         return uri != null && uri.getPath() != null && of(uri.getPath());

@@ -30,7 +30,7 @@ public final class ProtocolErrors extends ErrorHandler {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (NonosTarget.requested(request)) {
-            LOG.info("closing connection from {} without an answer: Jetty refused a malformed NONOS user-bin request",
+            LOG.debug("closing connection from {} without an answer: Jetty refused a malformed NONOS user-bin request",
                     Request.getRemoteAddr(request));
             // As Exchange.abort: close first, then complete; with the endpoint closed nothing is sent.
             request.getConnectionMetaData().getConnection().getEndPoint().close();
