@@ -156,7 +156,20 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
         return text(v, name, MAX_TEXT);
     }
 
+    /**
+     * Prose a device reports (a report's error detail): null, or at most {@code max} characters
+     * without control characters or tags ({@code <>}); quotes and '&amp;' are ordinary prose there
+     * ("couldn't connect"). Otherwise IllegalArgumentException naming the problem (never repeating the value).
+     */
+    public static String deviceProse(String v, String name, int max) {
+        return text(v, name, max, "<>");
+    }
+
     private static String text(String v, String name, int max) {
+        return text(v, name, max, MARKUP);
+    }
+
+    private static String text(String v, String name, int max, String refused) {
         if (v == null) {
             return null;
         }
@@ -171,9 +184,9 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
             }
             // Stored and shown again (API, CLI, logs, any dashboard): markup has no place in what a
             // stock client sends (versions like "2", "1.0.0-dev+abc", SDK versions like "2.2.2-dev(38a443e)").
-            if (MARKUP.indexOf(c) >= 0) {
+            if (refused.indexOf(c) >= 0) {
                 throw new IllegalArgumentException("bad " + name + ": contains '" + c + "' at position " + i
-                        + "; expected printable text without any of " + MARKUP + ", like 1.0.0-dev+abc");
+                        + "; expected printable text without any of " + refused + (refused.equals(MARKUP) ? ", like 1.0.0-dev+abc" : ""));
             }
         }
         return v;

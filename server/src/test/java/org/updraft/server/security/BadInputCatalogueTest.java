@@ -239,6 +239,12 @@ class BadInputCatalogueTest {
                 400, "field 'slotSize' must be a whole number, got the number 1.5"));
         c.add(new Case("a string for a list", json("PUT", "/api/v1/products/relay/allowlist", "{\"macs\":\"" + MAC + "\"}"), 400,
                 "field 'macs' must be an array"));
+        c.add(new Case("1 KB detail in a device report", http("POST", "/u/relay/report", "application/json",
+                text("{\"mac\":\"" + MAC + "\",\"status\":\"error\",\"detail\":\"" + "d".repeat(1_000) + "\"}")), 400,
+                "bad detail: 1000 characters, at most 200 expected"));
+        c.add(new Case("markup in a device report's detail", http("POST", "/u/relay/report", "application/json",
+                text("{\"mac\":\"" + MAC + "\",\"status\":\"error\",\"detail\":\"<img src=x>\"}")), 400,
+                "bad detail: contains '<' at position 0"));
         // MACs that are no device's.
         c.add(new Case("all-zero MAC in a check-in", device("/u/relay?mac=00:00:00:00:00:00"), 400,
                 "'00:00:00:00:00:00' is the all-zero (unset) address, not a device's MAC"));
