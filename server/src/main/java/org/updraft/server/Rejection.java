@@ -16,6 +16,29 @@ public final class Rejection extends RuntimeException {
         this.status = status;
     }
 
+    /** The most characters of a client's input that any answer repeats ({@link #echo}). */
+    public static final int MAX_ECHO = 64;
+
+    /**
+     * A client's input as an answer may repeat it: at most {@value #MAX_ECHO} characters (then
+     * "... (N characters)"), control characters as '?'. The one place that bounds what is echoed,
+     * so a 10 KB bad value costs a 10 KB request, not a 10 KB answer and log line.
+     */
+    public static String echo(String input) {
+        if (input == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(Math.min(input.length(), MAX_ECHO) + 24);
+        for (int i = 0; i < input.length() && i < MAX_ECHO; i++) {
+            char c = input.charAt(i);
+            b.append(Character.isISOControl(c) ? '?' : c);
+        }
+        if (input.length() > MAX_ECHO) {
+            b.append("... (").append(input.length()).append(" characters)");
+        }
+        return b.toString();
+    }
+
     public int status() {
         return status;
     }

@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
@@ -26,6 +25,7 @@ import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.fleet.Admission;
 import org.updraft.server.http.DeviceEndpoints;
 import org.updraft.server.http.HeaderDeadline;
+import org.updraft.server.http.HttpConnections;
 import org.updraft.server.http.ProtocolErrors;
 import org.updraft.server.http.RateLimits;
 import org.updraft.server.http.HttpApi;
@@ -116,12 +116,14 @@ public final class UpdraftServer implements AutoCloseable {
             HttpConfiguration http = new HttpConfiguration();
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
-            // Limits (README "Limits"): header block and request line, body rate, idle and header timeouts.
+            // Limits (README "Limits"): header block and request line, idle and header timeouts. The body
+            // rate is enforced by the Dispatcher (UploadRate): Jetty's core server stores MinRequestDataRate
+            // but does not enforce it; it is set here only so Jetty's own view of the configuration agrees.
             http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
             http.setResponseHeaderSize(8 * 1024);
             http.setMinRequestDataRate(limits.minUploadBytesPerSecond());
             http.setIdleTimeout(limits.idleTimeout().toMillis());
-            this.connector = listener(jetty, config.host(), config.port(), limits, new HttpConnectionFactory(http));
+            this.connector = listener(jetty, config.host(), config.port(), limits, new HttpConnections(http));
             if (config.tls() != null) {
                 // HTTPS beside plain HTTP: same handler, same limits; SecureRequestCustomizer marks
                 // requests as secure. ESP8266 fleets stay on HTTP + signed images (see README).
@@ -131,7 +133,7 @@ public final class UpdraftServer implements AutoCloseable {
                 secure.setSniHostCheck(false);
                 https.addCustomizer(secure);
                 this.tlsConnector = listener(jetty, config.host(), config.tls().port(), limits,
-                        new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(https));
+                        new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()), new HttpConnections(https));
             } else {
                 this.tls = null;
                 this.tlsConnector = null;

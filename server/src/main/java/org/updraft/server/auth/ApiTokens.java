@@ -93,7 +93,19 @@ public final class ApiTokens {
                     + ": 1-64 characters of letters, digits, '.', '_', '@', '-', starting with a letter or digit");
         }
         String secret = newSecret();
-        long id = jdbi.withHandle(h -> insert(h, name, role, hash(secret), createdBy, now));
+        // Names are unique, ignoring case and including revoked tokens: the audit log names its
+        // actors, so two tokens called "ci" would make its entries ambiguous. Checked and inserted
+        // in one transaction; this method is synchronized, the server's one writer of tokens.
+        long id = jdbi.inTransaction(h -> {
+            h.createQuery("SELECT id, name, role, created_at, created_by, revoked_at FROM api_token WHERE LOWER(name) = LOWER(:name) "
+                            + "ORDER BY id").bind("name", name).map((rs, ctx) -> row(rs)).findFirst()
+                    .ifPresent(t -> {
+                        throw Rejection.conflict("token name '" + name + "' is taken by token #" + t.id() + " '" + t.name() + "'"
+                                + (t.active() ? "" : " (revoked)") + "; names identify actors in the audit log, so each is "
+                                + "used once (letter case ignored): choose another name");
+                    });
+            return insert(h, name, role, hash(secret), createdBy, now);
+        });
         return new Issued(new TokenInfo(id, name, role.id(), now, createdBy, null), secret);
     }
 

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +41,12 @@ public final class Catalog {
 
     private static final Pattern PRODUCT_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern UPDATE_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)+");
+    /**
+     * First path segments of the server's own routes (and the UI's), which no product's updatePath
+     * may take, in any letter case: /api/v1/..., /u/{product}/..., /health, /metrics. A test checks
+     * that every registered route starts with one of them.
+     */
+    public static final List<String> RESERVED_ROOTS = List.of("/api", "/u", "/ui", "/health", "/metrics");
 
     private final Jdbi jdbi;
     private final ArtifactStore store;
@@ -116,13 +123,21 @@ public final class Catalog {
         String path = spec.updatePath();
         if (path != null) {
             if (!UPDATE_PATH.matcher(path).matches() || path.contains("/./") || path.contains("/../")
-                    || path.endsWith("/.") || path.endsWith("/..") || path.startsWith("/api/") || path.startsWith("/u/")
-                    || path.equals("/health") || path.equals("/metrics") || path.startsWith("/ui")) {
-                throw Rejection.badRequest("updatePath '" + path + "' is not valid: an absolute path of letters, digits and . _ ~ -, "
-                        + "without . or .. segments, outside /api/, /u/, /ui, /health and /metrics");
+                    || path.endsWith("/.") || path.endsWith("/..")) {
+                throw Rejection.badRequest("updatePath '" + Rejection.echo(path) + "' is not valid: an absolute path of letters, "
+                        + "digits and . _ ~ -, without . or .. segments");
             }
-            if (productsByPath.containsKey(path)) {
-                throw Rejection.conflict("updatePath " + path + " is already used by product '" + productsByPath.get(path).name() + "'");
+            String root = path.toLowerCase(Locale.ROOT).split("/", 3)[1];
+            if (RESERVED_ROOTS.contains("/" + root)) {
+                throw Rejection.badRequest("updatePath '" + Rejection.echo(path) + "' is not valid: it lies under /" + root
+                        + ", which the server's own routes use (in any letter case, paths under " + String.join(", ", RESERVED_ROOTS)
+                        + " are reserved)");
+            }
+            for (Product other : productsByPath.values()) {
+                if (other.updatePath().equalsIgnoreCase(path)) {
+                    throw Rejection.conflict("updatePath " + path + " is already used by product '" + other.name() + "'"
+                            + (other.updatePath().equals(path) ? "" : " as " + other.updatePath() + " (paths differing only in case clash)"));
+                }
             }
         }
         long window = spec.healthWindowSeconds() == null ? 300 : spec.healthWindowSeconds();
@@ -218,7 +233,7 @@ public final class Catalog {
         try {
             version = Version.parse(versionText);
         } catch (IllegalArgumentException e) {
-            throw Rejection.badRequest("version '" + versionText + "' is not valid: " + e.getMessage());
+            throw Rejection.badRequest("version '" + Rejection.echo(versionText) + "' is not valid: " + e.getMessage());
         }
         if (notes != null && notes.length() > 2000) {
             throw Rejection.badRequest("notes are " + notes.length() + " characters; at most 2000 are kept");

@@ -2,6 +2,7 @@ package org.updraft.server.fleet;
 
 import java.time.Instant;
 import java.util.Locale;
+import org.updraft.server.Rejection;
 import java.util.function.Function;
 
 /**
@@ -26,6 +27,8 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
                       long resumeFrom) {
 
     private static final int MAX_TEXT = 64;
+    /** Characters refused in the free-text values a device reports: HTML/XML markup and quoting. */
+    static final String MARKUP = "<>\"'&";
     /**
      * device.chip_id is VARCHAR(16) (ESP.getChipId() is at most 10 decimal digits): a longer value
      * would fail the check-in writer's whole batch, every other device's rows with it.
@@ -129,7 +132,7 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad " + name + " header: '" + Mac.abbreviate(v) + "' is not a non-negative decimal number");
+            throw new IllegalArgumentException("bad " + name + " header: '" + Rejection.echo(v) + "' is not a non-negative decimal number");
         }
     }
 
@@ -144,7 +147,7 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
             ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
         }
         if (!ok) {
-            throw new IllegalArgumentException("bad " + name + " header: '" + Mac.abbreviate(v) + "' is not " + expected);
+            throw new IllegalArgumentException("bad " + name + " header: '" + Rejection.echo(v) + "' is not " + expected);
         }
         return v.toLowerCase(Locale.ROOT);
     }
@@ -153,7 +156,20 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
         return text(v, name, MAX_TEXT);
     }
 
+    /**
+     * Prose a device reports (a report's error detail): null, or at most {@code max} characters
+     * without control characters or tags ({@code <>}); quotes and '&amp;' are ordinary prose there
+     * ("couldn't connect"). Otherwise IllegalArgumentException naming the problem (never repeating the value).
+     */
+    public static String deviceProse(String v, String name, int max) {
+        return text(v, name, max, "<>");
+    }
+
     private static String text(String v, String name, int max) {
+        return text(v, name, max, MARKUP);
+    }
+
+    private static String text(String v, String name, int max, String refused) {
         if (v == null) {
             return null;
         }
@@ -161,8 +177,16 @@ public record CheckIn(Endpoint endpoint, String productPath, String family, Stri
             throw new IllegalArgumentException("bad " + name + ": " + v.length() + " characters, at most " + max + " expected");
         }
         for (int i = 0; i < v.length(); i++) {
-            if (Character.isISOControl(v.charAt(i))) {
-                throw new IllegalArgumentException("bad " + name + ": contains a control character");
+            char c = v.charAt(i);
+            if (Character.isISOControl(c)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "bad %s: contains the control character U+%04X at "
+                        + "position %d; expected printable text like 1.0.0-dev+abc", name, (int) c, i));
+            }
+            // Stored and shown again (API, CLI, logs, any dashboard): markup has no place in what a
+            // stock client sends (versions like "2", "1.0.0-dev+abc", SDK versions like "2.2.2-dev(38a443e)").
+            if (refused.indexOf(c) >= 0) {
+                throw new IllegalArgumentException("bad " + name + ": contains '" + c + "' at position " + i
+                        + "; expected printable text without any of " + refused + (refused.equals(MARKUP) ? ", like 1.0.0-dev+abc" : ""));
             }
         }
         return v;

@@ -373,7 +373,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
             r = catalog.release(product, org.updraft.core.version.Version.parse(version))
                     .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + version));
         } catch (IllegalArgumentException e) {
-            throw Rejection.badRequest("version '" + version + "' is not valid: " + e.getMessage());
+            throw Rejection.badRequest("version '" + Rejection.echo(version) + "' is not valid: " + e.getMessage());
         }
         jdbi.useHandle(h -> h.createUpdate("UPDATE device SET pinned_release_id = :r WHERE mac = :mac")
                 .bind("r", r.id()).bind("mac", mac).execute());

@@ -43,6 +43,8 @@ import org.updraft.server.rollout.UpdateTracker;
 public final class DeviceEndpoints {
 
     private static final Logger LOG = LoggerFactory.getLogger("org.updraft.checkin");
+    /** Longest {@code detail} of a report: it is kept in the update's last error (300 characters with its prefix). */
+    static final int MAX_REPORT_DETAIL = 200;
 
     private final Catalog catalog;
     private final UpdatePolicy policy;
@@ -95,8 +97,11 @@ public final class DeviceEndpoints {
                     + "\"version\": optional, \"detail\": optional}");
         }
         String mac;
+        String detail;
         try {
             mac = Mac.parse(r.mac());
+            // Stored (300 characters at most with its prefix) and shown: bounded, no control characters or tags.
+            detail = CheckIn.deviceProse(r.detail(), "detail", MAX_REPORT_DETAIL);
         } catch (IllegalArgumentException e) {
             throw Rejection.badRequest(e.getMessage());
         }
@@ -119,14 +124,14 @@ public final class DeviceEndpoints {
                 releaseId = catalog.release(product, Version.parse(r.version())).map(Release::id)
                         .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + r.version()));
             } catch (IllegalArgumentException e) {
-                throw Rejection.badRequest("version '" + r.version() + "' is not valid: " + e.getMessage());
+                throw Rejection.badRequest("version '" + Rejection.echo(r.version()) + "' is not valid: " + e.getMessage());
             }
         } else {
             releaseId = updates.ofDevice(mac).stream().findFirst().map(u -> u.releaseId())
                     .orElseThrow(() -> Rejection.notFound("device " + mac + " has no update to report on"));
         }
         try {
-            var u = updates.report(mac, releaseId, r.status(), r.detail(), ex.at())
+            var u = updates.report(mac, releaseId, r.status(), detail, ex.at())
                     .orElseThrow(() -> Rejection.notFound("device " + mac + " was never offered that release"));
             LOG.info("report {} {}: {} -> {}", mac, product.name(), r.status(), u.state().id());
             ex.json(200, java.util.Map.of("state", u.state().id()));

@@ -52,6 +52,7 @@ public final class Dispatcher extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        request = UploadRate.watch(request, rates.limits());
         String path = request.getHttpURI().getDecodedPath();
         String method = request.getMethod();
         List<String> allowed = new ArrayList<>(2);
@@ -92,23 +93,18 @@ public final class Dispatcher extends Handler.Abstract {
 
     /**
      * Limits checked before any route: path + query length (414) and the per-address rate (429 with
-     * Retry-After). A NONOS user-bin request is answered by closing the connection instead, as
-     * every refusal there (the SDK flashes any body with a Content-Length).
+     * Retry-After). A NONOS user-bin request gets a closed connection instead, as for every refusal
+     * there ({@link Exchange}).
      */
     private boolean refusedBeforeRouting(Exchange ex, String path, String method) {
         var uri = ex.request().getHttpURI();
         int length = (uri.getPath() == null ? 0 : uri.getPath().length()) + (uri.getQuery() == null ? 0 : uri.getQuery().length() + 1);
-        boolean nonos = path != null && path.startsWith("/u/") && (path.endsWith("/user1.bin") || path.endsWith("/user2.bin"));
         if (length > rates.limits().maxUriBytes()) {
             String why = "URI too long: path and query are " + length + " bytes, at most " + rates.limits().maxUriBytes()
                     + " are accepted (limit max-uri-bytes)";
             LOG.info("{} {}...: {}", method, path == null ? "?" : path.substring(0, Math.min(64, path.length())), why);
-            if (nonos) {
-                ex.abort(why);
-            } else {
-                ex.response().getHeaders().put("X-Updraft-Reason", "bad-request: " + why);
-                ex.error(414, why);
-            }
+            ex.response().getHeaders().put("X-Updraft-Reason", "bad-request: " + why);
+            ex.error(414, why);
             return true;
         }
         java.util.OptionalLong wait = rates.client(ex.request());
@@ -116,13 +112,9 @@ public final class Dispatcher extends Handler.Abstract {
             long seconds = TokenBuckets.retryAfterSeconds(wait.getAsLong());
             String why = "too many requests from " + ex.remoteAddress() + "; retry after " + seconds + " s (limit ip-rate "
                     + rates.limits().perIp().perMinute() + "/min, burst " + rates.limits().perIp().burst() + ")";
-            if (nonos) {
-                ex.abort(why);
-            } else {
-                ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
-                ex.response().getHeaders().put("X-Updraft-Reason", "rate-limited: " + why);
-                ex.error(429, why);
-            }
+            ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
+            ex.response().getHeaders().put("X-Updraft-Reason", "rate-limited: " + why);
+            ex.error(429, why);
             return true;
         }
         return false;
@@ -192,8 +184,8 @@ public final class Dispatcher extends Handler.Abstract {
             // The body may be unread (refused before it was parsed). Closing a socket with unread
             // data makes the kernel send RST, and a client still uploading then loses our answer;
             // so read what is left (bounded), and close the connection after answering. Refused
-            // authentication (401/403) and size limits (413/431) never read a body.
-            if (status != 401 && status != 403 && status != 413 && status != 431) {
+            // authentication (401/403), size limits (413/431) and a body too slow (408) never read one.
+            if (status != 401 && status != 403 && status != 408 && status != 413 && status != 431) {
                 drain(ex.request());
             }
             ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -216,7 +208,6 @@ public final class Dispatcher extends Handler.Abstract {
     }
 
     private static boolean carriesBody(Request request) {
-        return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > 0
-                || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        return UploadRate.carriesBody(request);
     }
 }

@@ -1,6 +1,8 @@
 package org.updraft.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +25,11 @@ import org.updraft.server.auth.Principal;
  * response is ever chunked — ESP clients treat chunked as an error (-101).
  *
  * <p>Invariant: exactly one of the answer methods completes the exchange (Jetty's callback).
+ *
+ * <p>Invariant: a request for a NONOS user bin ({@link NonosTarget}) is answered with its image or
+ * not at all: every other answer ({@link #send}, {@link #empty}, so every error) closes the
+ * connection without a byte, since the SDK flashes any body announced by a Content-Length
+ * whatever the status. One place for it, so no refusal path can forget.
  */
 public final class Exchange {
 
@@ -33,6 +40,7 @@ public final class Exchange {
     private final Callback callback;
     private final Map<String, String> params;
     private final Instant at;
+    private final boolean userBin;
     private Fields query;
     private boolean done;
     private Principal principal;
@@ -45,6 +53,7 @@ public final class Exchange {
         this.callback = callback;
         this.params = params;
         this.at = at;
+        this.userBin = NonosTarget.requested(request);
     }
 
     public Request request() {
@@ -143,11 +152,16 @@ public final class Exchange {
         return Request.getRemoteAddr(request);
     }
 
-    /** The JSON body as the given type; 415/400 with the parser's reason when it is not. */
+    /**
+     * The JSON body as the given type; 415/400 with the reason when it is not. The body must be a
+     * JSON object: {@code null}, an array or a scalar is refused naming the expected fields (a
+     * handler never sees a null), and a field of the wrong type is refused naming the field and
+     * what it must be — 1.5 is not a whole number ({@link Json}).
+     */
     public <T> T bodyJson(Class<T> type) {
         String ct = header("Content-Type");
         if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
-            throw new Rejection(415, "expected Content-Type: application/json, got " + (ct == null ? "none" : ct));
+            throw new Rejection(415, "expected Content-Type: application/json, got " + (ct == null ? "none" : Rejection.echo(ct)));
         }
         byte[] body;
         try (InputStream in = Request.asInputStream(request)) {
@@ -158,15 +172,27 @@ public final class Exchange {
         if (body.length > MAX_JSON_BODY) {
             throw new Rejection(413, "JSON body larger than " + MAX_JSON_BODY + " bytes");
         }
+        JsonNode tree;
         try {
-            return Json.MAPPER.readValue(body, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw Rejection.badRequest("unknown field '" + e.getPropertyName() + "'; expected fields: "
-                    + e.getKnownPropertyIds());
+            tree = Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw Rejection.badRequest("could not read the request body: " + e.getMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw Rejection.badRequest("expected a JSON object with fields " + Json.fieldsOf(type) + ", got "
+                    + (tree == null || tree.isMissingNode() ? "an empty body" : Json.describe(tree)));
+        }
+        try {
+            return Json.MAPPER.treeToValue(tree, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw Rejection.badRequest("unknown field '" + Rejection.echo(e.getPropertyName()) + "'; expected fields: "
+                    + Json.fieldsOf(type));
+        } catch (MismatchedInputException e) {
+            throw Rejection.badRequest(Json.mismatch(e, tree));
+        } catch (JsonProcessingException e) {
+            throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
         }
     }
 
@@ -189,6 +215,10 @@ public final class Exchange {
 
     public void send(int status, String contentType, byte[] body) {
         announce(status);
+        if (userBin) {
+            abort(status + " for a NONOS user bin");
+            return;
+        }
         response.setStatus(status);
         if (contentType != null) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
@@ -200,6 +230,10 @@ public final class Exchange {
     /** Status and headers only (304, HEAD). */
     public void empty(int status) {
         announce(status);
+        if (userBin) {
+            abort(status + " for a NONOS user bin");
+            return;
+        }
         response.setStatus(status);
         if (status != 304) {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);

@@ -281,6 +281,9 @@ public final class ManagementApi {
         try {
             parts = MultiPartFormData.getParts(ex.request(), ex.request(), ct, config);
         } catch (RuntimeException e) {
+            if (cause(e) instanceof Rejection r) {
+                throw r;   // the body reader's own refusal (min-upload-rate: 408)
+            }
             String msg = rootMessage(e);
             if (msg != null && msg.toLowerCase().contains("max")) {
                 throw new Rejection(413, "upload too large: each image may be at most " + maxImageBytes
@@ -341,10 +344,14 @@ public final class ManagementApi {
     }
 
     private static String rootMessage(Throwable e) {
+        return cause(e).getMessage();
+    }
+
+    private static Throwable cause(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage();
+        return t;
     }
 }

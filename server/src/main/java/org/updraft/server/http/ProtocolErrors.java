@@ -6,20 +6,38 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.updraft.server.Limits;
 
 /**
  * Answers for requests Jetty refuses before any route sees them — a header block over the limit
  * (431), a request line over it (414), a request that is not HTTP (400), a body too slow (408) —
  * in the API's error form {@code {"error", "status"}} with {@code X-Updraft-Reason}, naming the
- * limit that was hit instead of Jetty's HTML page.
+ * limit that was hit instead of Jetty's HTML page. A request for a NONOS user bin gets no answer
+ * at all, only a closed connection ({@link NonosTarget}): the SDK would flash this error as firmware.
  */
 public final class ProtocolErrors extends ErrorHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProtocolErrors.class);
 
     private final Limits limits;
 
     public ProtocolErrors(Limits limits) {
         this.limits = limits;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (NonosTarget.requested(request)) {
+            LOG.debug("closing connection from {} without an answer: Jetty refused a malformed NONOS user-bin request",
+                    Request.getRemoteAddr(request));
+            // As Exchange.abort: close first, then complete; with the endpoint closed nothing is sent.
+            request.getConnectionMetaData().getConnection().getEndPoint().close();
+            callback.succeeded();
+            return true;
+        }
+        return super.handle(request, response, callback);
     }
 
     @Override

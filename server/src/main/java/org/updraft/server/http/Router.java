@@ -55,7 +55,12 @@ public final class Router {
             if (r.method().equals(method) || (method.equals("HEAD") && r.method().equals("GET"))) {
                 return new Match(r, params);
             }
-            allowed.add(r.method());
+            // Allow names every method the path accepts (RFC 9110 §10.2.1), HEAD wherever GET is.
+            for (String m : r.method().equals("GET") ? List.of("GET", "HEAD") : List.of(r.method())) {
+                if (!allowed.contains(m)) {
+                    allowed.add(m);
+                }
+            }
         }
         return null;
     }

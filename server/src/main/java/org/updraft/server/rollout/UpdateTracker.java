@@ -180,7 +180,8 @@ public final class UpdateTracker implements AutoCloseable {
                 case "ok" -> u.state() == UpdateState.CONFIRMED ? u : u.confirmed(now);
                 case "rolled_back" -> u.rolledBack("device reported a rollback" + why, now);
                 case "error" -> u.state().isFinal() ? u : failedAttempt(u, "device reported an error" + why, now);
-                default -> throw new IllegalArgumentException("status must be ok, error or rolled_back, got '" + status + "'");
+                default -> throw new IllegalArgumentException("status must be ok, error or rolled_back, got '"
+                        + org.updraft.server.Rejection.echo(status) + "'");
             };
             if (next != u) {
                 put(m, next);

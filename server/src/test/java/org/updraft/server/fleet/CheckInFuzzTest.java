@@ -94,7 +94,7 @@ class CheckInFuzzTest {
         assertThatThrownBy(() -> CheckIn.parse(Endpoint.HTTP_UPDATE, "/u/p", 0, h -> null,
                 Map.of("version", "\0\0\0")::get, "10.0.0.7", AT))
                 .isExactlyInstanceOf(IllegalArgumentException.class)
-                .hasMessage("bad version: contains a control character");
+                .hasMessage("bad version: contains the control character U+0000 at position 0; expected printable text like 1.0.0-dev+abc");
         assertThat(CheckIn.parse(Endpoint.HTTP_UPDATE, "/u/p", 0, h -> null, Map.of("version", " 2 ")::get,
                 "10.0.0.7", AT).version()).isEqualTo("2");
     }

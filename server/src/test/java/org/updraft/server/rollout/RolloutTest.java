@@ -230,7 +230,7 @@ class RolloutTest {
         server.close();
         start(Duration.ofHours(1)); // no tick during the test: only transitions evaluate
         int n = RolloutEngine.EXACT_MEMBERS + 1;
-        java.util.function.IntFunction<String> mac = i -> String.format("AB:00:00:00:%02X:%02X", i >> 8, i & 0xFF);
+        java.util.function.IntFunction<String> mac = i -> String.format("AE:00:00:00:%02X:%02X", i >> 8, i & 0xFF);
         for (int i = 0; i < n; i++) {
             assertThat(checkIn(mac.apply(i), "1.0.0").status()).isEqualTo(304);
         }

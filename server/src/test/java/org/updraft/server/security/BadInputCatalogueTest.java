@@ -60,6 +60,7 @@ class BadInputCatalogueTest {
                     (TRUSTED_RSA.verifyingKey().pem() + MANIFEST_KEY.verifyingKey().pem()).getBytes()));
         }
         server.expect(200, server.send("PUT", "/api/v1/products/signed/policy", "{\"signing\":\"required\"}"));
+        server.token("ci-deploy", "operator");
         server.expect(201, server.upload("relay", new Multipart().field("version", "1.0.0")
                 .field("manifest", Signing.manifest("relay", "1.0.0", V1, 2, FUTURE, MANIFEST_KEY))
                 .file("firmware", "fw.bin", V1)));
@@ -225,6 +226,58 @@ class BadInputCatalogueTest {
                 "URI too long: path and query are"));
         c.add(new Case("not HTTP at all", new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xa5, 0x01, 0x00, 0x00, (byte) 0xa1, 0x03, 0x03,
                 '\r', '\n', '\r', '\n'}, 400, "malformed HTTP request"));
+        // JSON bodies that are not objects, and numbers that are not whole.
+        c.add(new Case("null as a JSON body", json("POST", "/api/v1/products", "null"), 400,
+                "expected a JSON object with fields name, chip, kind, layout, slotSize, updatePath, healthWindowSeconds, got null"));
+        c.add(new Case("an array as a JSON body", json("PUT", "/api/v1/products/relay/policy", "[]"), 400,
+                "expected a JSON object with fields signing, enrollment, got an array"));
+        c.add(new Case("null to the open device report", http("POST", "/u/relay/report", "application/json", text("null")), 400,
+                "expected a JSON object with fields mac, status, version, detail, got null"));
+        c.add(new Case("a number as the device report", http("POST", "/u/relay/report", "application/json", text("42")), 400,
+                "expected a JSON object with fields mac, status, version, detail, got the number 42"));
+        c.add(new Case("slotSize 1.5", json("POST", "/api/v1/products", "{\"name\":\"half\",\"layout\":\"arduino-4m\",\"slotSize\":1.5}"),
+                400, "field 'slotSize' must be a whole number, got the number 1.5"));
+        c.add(new Case("a string for a list", json("PUT", "/api/v1/products/relay/allowlist", "{\"macs\":\"" + MAC + "\"}"), 400,
+                "field 'macs' must be an array"));
+        c.add(new Case("1 KB detail in a device report", http("POST", "/u/relay/report", "application/json",
+                text("{\"mac\":\"" + MAC + "\",\"status\":\"error\",\"detail\":\"" + "d".repeat(1_000) + "\"}")), 400,
+                "bad detail: 1000 characters, at most 200 expected"));
+        c.add(new Case("markup in a device report's detail", http("POST", "/u/relay/report", "application/json",
+                text("{\"mac\":\"" + MAC + "\",\"status\":\"error\",\"detail\":\"<img src=x>\"}")), 400,
+                "bad detail: contains '<' at position 0"));
+        // MACs that are no device's.
+        c.add(new Case("all-zero MAC in a check-in", device("/u/relay?mac=00:00:00:00:00:00"), 400,
+                "'00:00:00:00:00:00' is the all-zero (unset) address, not a device's MAC"));
+        c.add(new Case("broadcast MAC header", device("/u/relay", "x-ESP8266-STA-MAC: FF:FF:FF:FF:FF:FF"), 400,
+                "'FF:FF:FF:FF:FF:FF' is the broadcast address"));
+        c.add(new Case("multicast MAC in an allowlist", json("PUT", "/api/v1/products/relay/allowlist", "{\"macs\":[\"01:00:5e:00:00:fb\"]}"),
+                400, "macs[0]: '01:00:5E:00:00:FB' is a multicast address"));
+        c.add(new Case("all-zero MAC in a token request", json("POST", "/api/v1/devices/000000000000/token", "{\"product\":\"relay\"}"),
+                400, "all-zero"));
+        // Device-reported text: markup, control characters, length — never echoed whole.
+        c.add(new Case("markup in a reported version", device("/u/relay", "x-ESP8266-STA-MAC: " + MAC, "x-ESP8266-version: 1<script>"), 400,
+                "bad version: contains '<' at position 1; expected printable text without any of <>\"'&, like 1.0.0-dev+abc"));
+        c.add(new Case("quote in a version query", device("/u/relay?mac=" + MAC + "&version=1%22onload%3D"), 400,
+                "bad version: contains '\"' at position 1"));
+        c.add(new Case("control character in a version query", device("/u/relay?mac=" + MAC + "&version=1%01"), 400,
+                "bad version: contains the control character U+0001 at position 1"));
+        c.add(new Case("markup in the SDK version", device("/u/relay", "x-ESP8266-STA-MAC: " + MAC, "x-ESP8266-sdk-version: <b>2</b>"), 400,
+                "bad x-ESP8266-sdk-version: contains '<' at position 0"));
+        c.add(new Case("10 KB version in an upload (echo bounded)", upload("relay", "v".repeat(10_000), V2), 400,
+                "version '" + "v".repeat(64) + "... (10000 characters)' is not valid"));
+        c.add(new Case("10 KB bad MAC (echo bounded)", device("/u/relay?mac=" + "z".repeat(1_500)), 400,
+                "'" + "z".repeat(64) + "... (1500 characters)' is not a MAC address"));
+        // Update paths that collide with the server's own routes, in any case.
+        for (String path : List.of("/api", "/u", "/API/v1/tokens", "/U/relay", "/Health", "/metrics/x", "/ui")) {
+            c.add(new Case("updatePath " + path, json("POST", "/api/v1/products", "{\"name\":\"p\",\"layout\":\"arduino-4m\",\"updatePath\":\""
+                    + path + "\"}"), 400, "which the server's own routes use (in any letter case, paths under /api, /u, /ui, /health, "
+                    + "/metrics are reserved)"));
+        }
+        // Token names: unique, ignoring case.
+        c.add(new Case("duplicate token name (other case)", json("POST", "/api/v1/tokens", "{\"name\":\"CI-Deploy\",\"role\":\"viewer\"}"),
+                409, "token name 'CI-Deploy' is taken by token #"));
+        // 405 names every method, HEAD included.
+        c.add(new Case("POST to a GET route", json("POST", "/api/v1/devices", "{}"), 405, "allowed: GET, HEAD"));
         return c.stream().map(Arguments::of);
     }
 
@@ -244,6 +297,15 @@ class BadInputCatalogueTest {
         assertThat(snapshot()).isEqualTo(before);
     }
 
+    /** The reserved updatePath roots cover every route the server registers, so no product path can shadow one. */
+    @Test
+    void everyRouteLiesUnderAReservedRoot() {
+        for (var route : server.server().api().router().routes()) {
+            String root = "/" + route.template().split("/", 3)[1];
+            assertThat(org.updraft.server.catalog.Catalog.RESERVED_ROOTS).as(route.template()).contains(root);
+        }
+    }
+
     @Test
     void nonosRefusalsOfBadInputCloseTheConnection() throws Exception {
         Snapshot before = snapshot();
@@ -251,6 +313,13 @@ class BadInputCatalogueTest {
         assertThat(r.raw()).isEmpty();
         RawHttp.Response longUri = RawHttp.exchange(server.port(), device("/u/wifi/user2.bin?mac=" + MAC + "&x=" + "c".repeat(3000)));
         assertThat(longUri.raw()).isEmpty();
+        // Refused by the HTTP parser, before any route (NonosRefusalTest has every form).
+        for (String target : List.of("/u/wifi/user1.bin?mac=" + MAC + "&x=" + "c".repeat(10_000), "/u/wifi/user2.bin?mac=%ZZ",
+                "/u/wifi//user2.bin", "/u/wifi%2Fuser1.bin", "/u/wifi/user2.bin#x")) {
+            assertThat(RawHttp.exchange(server.port(), device(target)).raw()).as(target.substring(0, Math.min(40, target.length()))).isEmpty();
+        }
+        assertThat(RawHttp.exchange(server.port(), "GET /u/wifi/user2.bin HTTP/1.1\r\nConnection: close\r\n\r\n").raw())
+                .as("no Host").isEmpty();
         assertThat(snapshot()).isEqualTo(before);
     }
 

@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.updraft.server.Limits;
 import org.updraft.server.RawHttp;
@@ -64,6 +66,73 @@ class LimitsTest {
                 assertThat(closed).as("closed after " + ms + " ms").isTrue();
                 assertThat(ms).isBetween(400L, 2_500L);
             }
+        }
+    }
+
+    /**
+     * min-upload-rate: on every route that reads a body — the open device report, a JSON management
+     * call, a PEM key upload, a multipart release upload — a body trickling in at 10 bytes/s (one
+     * byte per 100 ms) against a limit of 200 bytes/s is answered 408 naming the limit once the
+     * grace (header-timeout, 1 s here) is over, instead of holding the connection until the idle
+     * timeout. The loop is bounded at 8 s per route; no timing is asserted.
+     */
+    @Test
+    void aBodyTricklingInIsCutOffWith408OnEveryRouteThatReadsOne() throws Exception {
+        Limits limits = Limits.DEFAULTS.with("min-upload-rate", "200").with("header-timeout", "1s");
+        try (TestServer server = server(limits)) {
+            server.product("relay", "arduino-4m");
+            String auth = "Authorization: Bearer " + TestServer.ADMIN_TOKEN + "\r\n";
+            Map<String, String> routes = new LinkedHashMap<>();
+            routes.put("POST /u/relay/report", "Content-Type: application/json\r\n");
+            routes.put("POST /api/v1/products", auth + "Content-Type: application/json\r\n");
+            routes.put("POST /api/v1/products/relay/keys", auth + "Content-Type: application/x-pem-file\r\n");
+            routes.put("POST /api/v1/products/relay/releases", auth + "Content-Type: multipart/form-data; boundary=b\r\n");
+            for (var route : routes.entrySet()) {
+                String head = route.getKey() + " HTTP/1.1\r\nHost: x\r\n" + route.getValue() + "Content-Length: 100000\r\n\r\n";
+                String answer = trickle(server.port(), head, 8_000);
+                assertThat(answer).as(route.getKey()).startsWith("HTTP/1.1 408 ").contains("request body too slow")
+                        .contains("at least 200 bytes/s expected after a grace of 1.0 s (limits min-upload-rate, header-timeout)");
+            }
+            assertThat(server.get("/api/v1/products/relay/keys").body()).isEqualTo("[]");
+        }
+    }
+
+    /** Sends {@code head}, then one body byte per 100 ms until the server answers or closes (at most {@code maxMillis}); returns what it said. */
+    static String trickle(int port, String head, long maxMillis) throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            s.setSoTimeout(100);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            long start = System.nanoTime();
+            while (got.size() == 0 && System.nanoTime() - start < maxMillis * 1_000_000L) {
+                try {
+                    out.write('{');
+                    out.flush();
+                } catch (SocketException e) {
+                    break;
+                }
+                try {
+                    int n = in.read();
+                    if (n < 0) {
+                        break;
+                    }
+                    got.write(n);
+                } catch (java.net.SocketTimeoutException e) {
+                    // nothing yet: trickle on
+                }
+            }
+            if (got.size() > 0) {
+                s.setSoTimeout(5_000);
+                try {
+                    in.transferTo(got);
+                } catch (SocketException e) {
+                    // reset after the answer: what came is what counts
+                }
+            }
+            return got.toString(StandardCharsets.UTF_8);
         }
     }
 
