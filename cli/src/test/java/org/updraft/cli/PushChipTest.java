@@ -232,6 +232,7 @@ class PushChipTest {
     /** An ESP32 HTTPUpdateServer has no emulator: a loopback socket reads the POST and never answers. */
     private static String pushToEsp32Web(Path file, byte[] image, List<String> extra) throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            listener.setSoTimeout(5000); // a push that never connects must not hang the test
             CompletableFuture<byte[]> request = CompletableFuture.supplyAsync(() -> {
                 try (Socket s = listener.accept()) {
                     s.setSoTimeout(2000);
@@ -240,13 +241,12 @@ class PushChipTest {
                     return new byte[0];
                 }
             });
-            listener.setSoTimeout(0);
             Run run = run("web", (InetSocketAddress) listener.getLocalSocketAddress(), file, extra, "--timeout", "3s");
             if (run.err().contains("nothing was sent")) {
                 request.cancel(true);
                 return run.err();
             }
-            byte[] seen = request.get();
+            byte[] seen = request.get(10, java.util.concurrent.TimeUnit.SECONDS);
             return indexOf(seen, image) >= 0 ? SENT : "not refused, but the POST did not carry the image: " + run;
         }
     }
@@ -269,7 +269,7 @@ class PushChipTest {
                 return run.err();
             }
             String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(image));
-            String seen = invitation.get();
+            String seen = invitation.get(10, java.util.concurrent.TimeUnit.SECONDS);
             return seen.matches("0 \\d+ " + image.length + " " + md5 + "\n") ? SENT
                     : "not refused, but the invitation was '" + seen + "': " + run;
         }
