@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import org.updraft.core.image.Chip;
 import org.updraft.core.image.FirmwareImage;
 import org.updraft.core.image.ImageFormat;
 import org.updraft.core.image.InvalidImageException;
@@ -31,14 +32,17 @@ import picocli.CommandLine.Model.CommandSpec;
  * bar, bounded retries and a check afterwards. Offline: no Updraft server is involved.
  *
  * <p>The file is parsed and validated first, and refused before anything is sent when it is not an
- * image of the kind the protocol flashes. Transport failures are retried (with doubling delays);
+ * image of the kind the protocol flashes, or not for the device's chip: esp-link runs on the ESP8266
+ * only; web and arduino-ota serve both cores with one protocol, so the chip is the ESP8266 unless
+ * {@code --chip} says otherwise (see {@link Loaded#forDevice}). Transport failures are retried (with doubling delays);
  * refusals by the device (wrong password, too large, not an image) are not.
  */
 @Command(name = "push", mixinStandardHelpOptions = true,
         description = {"Push an image to a device's own update server (offline).",
                 "esp-link: NONOS user1.bin/user2.bin via /flash/upload; success when /flash/next flips.",
                 "web: ESP8266HTTPUpdateServer multipart POST /update; the always-200 page is parsed.",
-                "arduino-ota: espota.py protocol (UDP invitation, MD5 challenge, TCP stream, OK)."},
+                "arduino-ota: espota.py protocol (UDP invitation, MD5 challenge, TCP stream, OK).",
+                "An image for another chip than the device's is refused before a byte is sent."},
         subcommands = {PushCommand.EspLink.class, PushCommand.Web.class, PushCommand.ArduinoOta.class})
 final class PushCommand implements Callable<Integer> {
 
@@ -172,10 +176,40 @@ final class PushCommand implements Callable<Integer> {
     }
 
     record Loaded(Path file, byte[] bytes, FirmwareImage image) {
-        /** For ArduinoOTA and the update page: an Arduino sketch (eboot + app, maybe gzip) or an ESP32 app. */
-        Loaded sketch(String protocol) {
+        /**
+         * For ArduinoOTA and the update page, which both cores serve with the same protocol: the
+         * image must be built for {@code device} (the chip {@code --chip} states, else the ESP8266)
+         * and be what that core's {@code Update} writes — an Arduino ESP8266 sketch (eboot + app,
+         * maybe gzip) or an uncompressed ESP32 app image. The ESP8266 {@code Updater} checks only
+         * the 0xE9 magic byte, so an ESP32 image would be accepted and eboot would copy it over
+         * 0x0: the chip check is ours and comes first.
+         */
+        Loaded forDevice(String protocol, Chip stated) {
+            Chip device = stated != null ? stated : Chip.ESP8266;
+            Chip built = image.chip();
+            if (built != device) {
+                if (stated == null) {
+                    throw new CommandFailure(file + " is an image for the " + built.displayName() + ", but " + protocol
+                            + " pushes to an ESP8266 unless --chip says otherwise; an ESP8266 would accept it (its"
+                            + " Updater checks only the 0xE9 magic byte) and eboot would copy it over 0x0, bricking"
+                            + " the chip; if the device is an " + built.displayName() + ", add --chip "
+                            + chipName(built) + "; nothing was sent");
+                }
+                throw new CommandFailure(file + " is an image for the " + built.displayName() + ", but --chip says the"
+                        + " device is an " + device.displayName() + "; push the " + device.displayName()
+                        + " build (or correct --chip); nothing was sent");
+            }
             ImageFormat format = image.format();
-            if (format == ImageFormat.ARDUINO_ESP8266 || format == ImageFormat.ESP32) {
+            if (format == ImageFormat.ARDUINO_ESP8266) {
+                return this;
+            }
+            if (format == ImageFormat.ESP32) {
+                if (image.gzipped()) {
+                    throw new CommandFailure(file + " is a gzip-compressed " + built.displayName() + " image; the "
+                            + built.displayName() + " Update library writes the bytes as sent and wants the 0xE9"
+                            + " magic first (only the ESP8266 eboot decompresses gzip); push the uncompressed .bin;"
+                            + " nothing was sent");
+                }
                 return this;
             }
             String why = format == ImageFormat.ESP8266_V2
@@ -183,6 +217,25 @@ final class PushCommand implements Callable<Integer> {
                     : "a bare ESP8266 image (E9) without eboot, which would not boot; " + protocol
                             + " takes the sketch .bin (eboot + app) the Arduino build exports";
             throw new CommandFailure(file + " is " + why + "; nothing was sent");
+        }
+    }
+
+    /** {@code esp8266}, {@code esp32}, {@code esp32-s3}: the spelling {@code --chip} takes. */
+    static String chipName(Chip chip) {
+        return chip.displayName().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code --chip}: a chip by its lower-case name; anything else is a usage error listing them. */
+    static final class ChipConverter implements CommandLine.ITypeConverter<Chip> {
+        @Override
+        public Chip convert(String value) {
+            for (Chip chip : Chip.values()) {
+                if (chipName(chip).equals(value.toLowerCase(Locale.ROOT))) {
+                    return chip;
+                }
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a chip; expected one of "
+                    + String.join(", ", java.util.Arrays.stream(Chip.values()).map(PushCommand::chipName).toList()));
         }
     }
 
@@ -285,6 +338,11 @@ final class PushCommand implements Callable<Integer> {
         /** 1 or 2: from the irom0 link address, else from the file name; {@code given} is what the user said. */
         private static int slot(Loaded loaded, Integer given) {
             Path file = loaded.file();
+            Chip built = loaded.image().chip();
+            if (built != Chip.ESP8266) {
+                throw new CommandFailure(file + " is an image for the " + built.displayName() + ", but esp-link runs"
+                        + " on the ESP8266 only and flashes NONOS SDK user1.bin/user2.bin (EA) images; nothing was sent");
+            }
             if (loaded.image().format() != ImageFormat.ESP8266_V2) {
                 throw new CommandFailure(file + " is " + article(loaded.image().format().description())
                         + "; esp-link flashes NONOS SDK user1.bin/user2.bin (EA) images; nothing was sent");
@@ -326,7 +384,8 @@ final class PushCommand implements Callable<Integer> {
     }
 
     @Command(name = "web", mixinStandardHelpOptions = true,
-            description = {"Push an Arduino sketch .bin to ESP8266HTTPUpdateServer (multipart POST, field 'firmware').",
+            description = {"Push an Arduino sketch .bin to ESP8266HTTPUpdateServer (multipart POST, field 'firmware'),",
+                    "or an ESP32 app .bin to the ESP32 core's HTTPUpdateServer with --chip esp32.",
                     "The page answers 200 for success and failure; its text decides.",
                     "Verified: 'Update Success! Rebooting...', then GET PATH answers 200 again after the reboot."})
     static final class Web implements Callable<Integer> {
@@ -349,13 +408,18 @@ final class PushCommand implements Callable<Integer> {
         @Option(names = "--password", paramLabel = "PASSWORD", description = "HTTP basic auth password.")
         String password;
 
+        @Option(names = "--chip", paramLabel = "CHIP", converter = ChipConverter.class,
+                description = {"The device's chip: esp8266 (the default: ESP8266HTTPUpdateServer) or esp32",
+                        "(HTTPUpdateServer of the ESP32 core). An image for any other chip is refused."})
+        Chip chip;
+
         @Override
         public Integer call() {
             InetSocketAddress target = common.target(80);
             if (!path.startsWith("/")) {
                 throw common.usage("--path must start with '/', got '" + path + "'");
             }
-            Loaded loaded = load(file).sketch("the update page");
+            Loaded loaded = load(file).forDevice("push web", chip);
             WebUpdatePush client = new WebUpdatePush(resolve(target), path, user, password, common.timeout,
                     Duration.ofMillis(500));
             String name = file.getFileName().toString();
@@ -365,7 +429,8 @@ final class PushCommand implements Callable<Integer> {
     }
 
     @Command(name = "arduino-ota", mixinStandardHelpOptions = true,
-            description = {"Push an Arduino sketch .bin with the ArduinoOTA protocol (espota.py); UDP port 8266 by default.",
+            description = {"Push an Arduino sketch .bin with the ArduinoOTA protocol (espota.py); UDP port 8266 by default",
+                    "(3232 with --chip esp32). The image must be built for the device's chip (--chip, default esp8266).",
                     "Verified: the device checked the MD5 of what it wrote and answered OK.",
                     "(ArduinoOTA has no status request: the restarted sketch cannot be asked.)"})
     static final class ArduinoOta implements Callable<Integer> {
@@ -381,17 +446,22 @@ final class PushCommand implements Callable<Integer> {
         @Option(names = "--password", paramLabel = "PASSWORD", description = "The OTA password (MD5 challenge).")
         String password;
 
+        @Option(names = "--chip", paramLabel = "CHIP", converter = ChipConverter.class,
+                description = {"The device's chip: esp8266 (the default; UDP port 8266) or esp32 (ArduinoOTA of the",
+                        "ESP32 core; UDP port 3232). An image for any other chip is refused."})
+        Chip chip;
+
         @Option(names = "--host-port", paramLabel = "PORT", defaultValue = "0",
                 description = "Local TCP port the device connects back to (default: a free one).")
         int hostPort;
 
         @Override
         public Integer call() {
-            InetSocketAddress target = common.target(8266);
+            InetSocketAddress target = common.target(chip != null && chip.isEsp32Family() ? 3232 : 8266);
             if (hostPort < 0 || hostPort > 65535) {
                 throw common.usage("--host-port must be 0-65535, got " + hostPort);
             }
-            Loaded loaded = load(file).sketch("ArduinoOTA");
+            Loaded loaded = load(file).forDevice("push arduino-ota", chip);
             ArduinoOtaPush client = new ArduinoOtaPush(resolve(target), password, hostPort, common.timeout);
             return push(spec, common, target, "arduino-ota", file, loaded.bytes().length,
                     progress -> client.push(loaded.bytes(), progress));

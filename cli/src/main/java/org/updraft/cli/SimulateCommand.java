@@ -3,6 +3,7 @@ package org.updraft.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.updraft.device.powercut.PowerCutEnumeration;
+import org.updraft.device.powercut.PowerCutEnumeration.Depth;
 import org.updraft.device.powercut.Profile;
 import org.updraft.device.powercut.Report;
 import org.updraft.device.powercut.Row;
@@ -11,15 +12,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft simulate powercut}: the exhaustive power-cut enumeration, as a table. Offline. */
+/** {@code updraft simulate powercut}: the power-cut enumeration, as a table. Offline. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run device simulations (offline).",
         subcommands = {SimulateCommand.PowerCut.class, SimulateFleetCommand.class})
 final class SimulateCommand {
 
     @Command(name = "powercut", mixinStandardHelpOptions = true,
-            description = {"Cut the power at every flash operation of an update (before, torn, after) for every boot",
-                    "model and layout, power on again, and count boots into the old image, the new image, and bricks.",
+            description = {"Cut the power during an update (before, torn, after a flash operation) for every boot model",
+                    "and layout, power on again, cut again during the recovery boots and during the retried update,",
+                    "and count boots into the old image, the new image, and bricks. Real-size images by default",
+                    "(ESP8266 ~300 KiB, ESP32 ~1 MiB): the first and last 8 operations are cut in every mode and 12",
+                    "more cuts are drawn with --seed from between; --all-cuts cuts every operation (hours).",
                     "Exit 1 if a power-safe model (NONOS boot, IDF otadata) bricked or failed its follow-up update;",
                     "the Arduino eboot copy is not power-safe by design and its bricks are reported, not failed on."})
     static final class PowerCut implements Callable<Integer> {
@@ -27,21 +31,40 @@ final class SimulateCommand {
         CommandSpec spec;
 
         @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
-                description = "Seed for torn writes and erases (default ${DEFAULT-VALUE}).")
+                description = "Seed for the torn patterns and the drawn cut points (default ${DEFAULT-VALUE}).")
         long seed;
+
+        @Option(names = "--images", paramLabel = "real|small", defaultValue = "real",
+                description = "real: ESP8266 304-312 KiB (216-224 KiB on the 512 KB map), ESP32 1028-1036 KiB;"
+                        + " small: 8-20 KiB (default ${DEFAULT-VALUE}).")
+        String images;
+
+        @Option(names = "--all-cuts",
+                description = "Cut every operation of every scenario in every mode instead of drawing (with real"
+                        + " images: hours).")
+        boolean allCuts;
 
         @Override
         public Integer call() {
-            Report report = new PowerCutEnumeration(seed).run(Profile.all());
+            Profile.Images size = switch (images) {
+                case "real" -> Profile.Images.REAL;
+                case "small" -> Profile.Images.SMALL;
+                default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--images must be real or small, got '" + images + "'");
+            };
+            Depth depth = allCuts ? new Depth(0, 0, Depth.DEEP.recoveryCuts(), Depth.DEEP.retrySamples(),
+                    Depth.DEEP.tornVariants()) : Depth.DEEP;
+            Report report = new PowerCutEnumeration(seed, depth).run(Profile.all(size));
             PrintWriter out = spec.commandLine().getOut();
             out.print(report.table());
             out.flush();
             boolean failed = false;
             for (Row row : report.rows()) {
                 boolean powerSafe = row.profile().startsWith("nonos") || row.profile().startsWith("idf-otadata");
-                if (powerSafe && (row.bricks() > 0 || !row.failedFollowUps().isEmpty())) {
+                if (powerSafe && (row.bricks() > 0 || row.secondBricks() > 0 || !row.failedFollowUps().isEmpty())) {
                     spec.commandLine().getErr().println("error: " + row.profile() + " " + row.scenario() + ": "
-                            + row.bricks() + " bricks, follow-up failed after " + row.failedFollowUps());
+                            + row.bricks() + " bricks, " + row.secondBricks() + " after a second cut, follow-up failed after "
+                            + row.failedFollowUps());
                     failed = true;
                 }
             }

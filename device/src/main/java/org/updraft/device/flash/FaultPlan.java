@@ -6,7 +6,8 @@ import java.util.Random;
  * When and how a {@link NorFlash} loses power: at mutating flash operation {@code operation}
  * (1-based, counted from the moment the plan is armed), in mode {@code mode}. Torn outcomes are
  * drawn from a {@link Random} seeded with {@code seed} and the operation number, so the same
- * plan always tears the same bytes.
+ * plan always tears the same bytes, and another seed (the power-cut enumeration derives one per
+ * run seed and torn variant) tears others.
  *
  * <p>Invariant: a plan fires at most once; {@link #NONE} never fires.
  */
@@ -36,23 +37,36 @@ public record FaultPlan(long operation, CutMode mode, long seed) {
     }
 
     /**
-     * What a page program leaves behind when torn: either a prefix of the bytes landed
-     * (the part was programming them in order) or an arbitrary subset of the bits that were to
-     * be cleared got cleared. Either way every resulting byte lies between old and old&amp;new.
+     * What a page program leaves behind when torn, one of three patterns: a prefix of the bytes
+     * landed (the part was programming them in order); an arbitrary subset of the bits that were
+     * to be cleared got cleared, in every byte; or the page was being written in 32-bit words (as
+     * the ESP SPI flash driver hands them over): the words before the one in flight landed, the one
+     * in flight has a random subset of its bits cleared, the rest nothing. Either way every
+     * resulting byte lies between old and old&amp;new.
      */
     byte[] tornProgram(byte[] old, byte[] wanted) {
         Random random = random();
         byte[] result = old.clone();
-        if (random.nextBoolean()) {
-            int landed = random.nextInt(wanted.length);
-            for (int i = 0; i < landed; i++) {
-                result[i] = (byte) (old[i] & wanted[i]);
+        switch (random.nextInt(3)) {
+            case 0 -> {
+                int landed = random.nextInt(wanted.length);
+                for (int i = 0; i < landed; i++) {
+                    result[i] = (byte) (old[i] & wanted[i]);
+                }
             }
-        } else {
-            for (int i = 0; i < wanted.length; i++) {
-                int clearedBits = ~wanted[i] & 0xFF;
-                int landed = clearedBits & random.nextInt(256);
-                result[i] = (byte) (old[i] & ~landed);
+            case 1 -> {
+                for (int i = 0; i < wanted.length; i++) {
+                    int clearedBits = ~wanted[i] & 0xFF;
+                    int landed = clearedBits & random.nextInt(256);
+                    result[i] = (byte) (old[i] & ~landed);
+                }
+            }
+            default -> {
+                int inFlight = random.nextInt((wanted.length + 3) / 4) * 4;
+                for (int i = 0; i < Math.min(wanted.length, inFlight + 4); i++) {
+                    int landed = i < inFlight ? 0xFF : random.nextInt(256);
+                    result[i] = (byte) (old[i] & ~(~wanted[i] & landed));
+                }
             }
         }
         return result;

@@ -134,6 +134,36 @@ class NorFlashTest {
         assertThat(someSeedDiffers).isTrue();
     }
 
+    /**
+     * The third torn-program pattern: 32-bit words land in order and the power goes while one is in
+     * flight; the words before it are complete, it has some of its bits, the ones after none.
+     */
+    @Test
+    void someSeedsTearAPageWordByWord() {
+        byte[] page = bytes(256, 0x00);
+        int wordTorn = 0;
+        for (long seed = 1; seed <= 300; seed++) {
+            byte[] torn = tornProgram(page, seed);
+            int landed = 0;
+            while (landed < 256 && torn[landed] == 0) {
+                landed++;
+            }
+            int word = landed / 4 * 4;
+            boolean restUntouched = true;
+            for (int i = word + 4; i < 256; i++) {
+                restUntouched &= torn[i] == (byte) 0xFF;
+            }
+            boolean partlyInFlight = false;
+            for (int i = landed; i < Math.min(256, word + 4); i++) {
+                partlyInFlight |= torn[i] != 0 && torn[i] != (byte) 0xFF;
+            }
+            if (landed < 252 && restUntouched && partlyInFlight) {
+                wordTorn++;
+            }
+        }
+        assertThat(wordTorn).as("seeds out of 300 whose tear stops inside one word").isBetween(50, 150);
+    }
+
     @Test
     void aTornEraseLeavesAMixOfErasedAndOldBytesDeterministically() {
         byte[] first = tornErase(7);

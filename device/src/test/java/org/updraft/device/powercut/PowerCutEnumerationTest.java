@@ -6,8 +6,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every boot model × every layout it supports, every flash operation, every cut mode. One run
- * (seed 1) feeds all assertions; it takes a few seconds.
+ * Every boot model × every layout it supports, every flash operation, every cut mode, one cut per
+ * run, small images ({@link PowerCutEnumeration.Depth#SINGLE}). One run (seed 1) feeds all
+ * assertions; it takes a few seconds. Second cuts and real-size images: {@link DeepPowerCutTest}.
  */
 class PowerCutEnumerationTest {
     private static Report report;
@@ -86,12 +87,15 @@ class PowerCutEnumerationTest {
     void theTableNamesEveryProfile() {
         assertThat(report.table().lines().findFirst().orElseThrow())
                 .startsWith("profile").contains("ops", "cuts", "old", "new", "brick");
-        assertThat(report.table()).contains("eboot-copy/arduino-4m            update           136    408    207      2    199  BEFORE 70-85,87-136");
+        assertThat(report.table()).contains("eboot-copy/arduino-4m            update           136    408    207      2    199"
+                + "       0       0  BEFORE 70-85,87-136");
     }
 
     @Test
     void cutPointsAreCompressedIntoRanges() {
         assertThat(Report.compress(java.util.List.of("BEFORE@5", "BEFORE@6", "BEFORE@8", "TORN@4")))
                 .isEqualTo("BEFORE 5-6,8; TORN 4");
+        assertThat(Report.compress(java.util.List.of("TORN@4", "TORN@4#1", "TORN@5#1", "AFTER@9")))
+                .as("torn variants of one operation count once").isEqualTo("TORN 4-5; AFTER 9");
     }
 }
