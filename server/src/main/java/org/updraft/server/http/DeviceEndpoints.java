@@ -56,6 +56,7 @@ public final class DeviceEndpoints {
     private final java.time.Clock clock;
     private final Admission admission;
     private final RateLimits rates;
+    private final DownloadAttempts attempts = new DownloadAttempts();
 
     public DeviceEndpoints(Catalog catalog, UpdatePolicy policy, DeviceRegistry devices, ArtifactStore store, Metrics metrics,
                            UpdateTracker updates, RolloutEngine rollouts, java.time.Clock clock, Admission admission,
@@ -243,7 +244,13 @@ public final class DeviceEndpoints {
     }
 
     private Decision decide(Exchange ex, CheckIn in, Optional<Product> product) {
-        Decision d = gate(ex, in, product).orElseGet(() -> policy.decide(in, product));
+        // A range that may continue the device's download is counted against its limit only once
+        // the image is known and it turns out not to continue it (DownloadAttempts has the rule).
+        boolean mayContinue = in.mac() != null && attempts.mayContinue(in.mac(), in.resumeFrom(), in.at());
+        Decision d = gate(ex, in, product, mayContinue).orElseGet(() -> policy.decide(in, product));
+        if (mayContinue && d.product() != null && d.outcome().registers() && !continues(ex, d)) {
+            d = rateLimited(ex, in, d.product()).orElse(d);
+        }
         metrics.checkIn(d.outcome());
         devices.record(d);
         if (LOG.isInfoEnabled()) {
@@ -257,10 +264,10 @@ public final class DeviceEndpoints {
      * Admission (the product's enrollment: allowlist or the device's own token), the device's
      * product (see {@link #belongsTo}) and then the per-device rate limit; empty when the device
      * may go on to the update policy. Admission comes first so that only an admitted device spends
-     * its own bucket. Range continuations of a download (ESP-IDF partial download fetches an image
-     * in many ranges) do not count.
+     * its own bucket. A request that {@code mayContinue} the device's download is not counted here
+     * ({@link #decide} counts it if it does not continue it).
      */
-    private Optional<Decision> gate(Exchange ex, CheckIn in, Optional<Product> maybe) {
+    private Optional<Decision> gate(Exchange ex, CheckIn in, Optional<Product> maybe, boolean mayContinue) {
         if (maybe.isEmpty()) {
             return Optional.empty();
         }
@@ -279,7 +286,7 @@ public final class DeviceEndpoints {
                 return foreign;
             }
         }
-        if (in.mac() != null && ex.header("Range") == null) {
+        if (in.mac() != null && !mayContinue) {
             return rateLimited(ex, in, product);
         }
         return Optional.empty();
@@ -297,6 +304,29 @@ public final class DeviceEndpoints {
                 "device " + in.mac() + " checks in too often; retry after " + seconds + " s (limit device-rate "
                         + rates.limits().perDevice().perMinute() + "/min, burst " + rates.limits().perDevice().burst() + ")",
                 null));
+    }
+
+    /** Whether the answer to this request is a range that continues the device's download of the decided image. */
+    private boolean continues(Exchange ex, Decision d) {
+        if (!d.outcome().sendsImage()) {
+            return false;
+        }
+        Artifact a = d.artifact();
+        CheckIn in = d.checkIn();
+        return requested(ex, a) instanceof ByteRange.Partial p
+                && attempts.continues(in.mac(), in.resumeFrom(), a.sha256(), a.size(), p.first(), p.last(), in.at());
+    }
+
+    /**
+     * The part of the image the request gets: its Range, unless If-Range names another image
+     * (RFC 9110 §13.1.5: a validator that does not match means "send the whole representation").
+     */
+    private static ByteRange requested(Exchange ex, Artifact a) {
+        String ifRange = ex.header("If-Range");
+        if (ifRange != null && !ifRange.trim().equals("\"" + a.sha256() + "\"")) {
+            return ByteRange.WHOLE;
+        }
+        return ByteRange.parse(ex.header("Range"), a.size());
     }
 
     /**
@@ -380,11 +410,15 @@ public final class DeviceEndpoints {
         h.put("X-Updraft-Reason", headerSafe(d.outcome().id() + ": " + d.reason()));
         h.put(HttpHeader.CACHE_CONTROL, "no-cache");
 
-        ByteRange range = ByteRange.parse(ex.header("Range"), a.size());
-        String ifRange = ex.header("If-Range");
-        if (ifRange != null && !ifRange.trim().equals(etag)) {
-            // RFC 9110 §13.1.5: a validator that does not match means "send the whole representation".
-            range = ByteRange.WHOLE;
+        ByteRange range = requested(ex, a);
+        String mac = d.checkIn().mac();
+        if (mac != null && !ex.isHead()) {
+            switch (range) {
+                case ByteRange.Whole w -> attempts.sending(mac, d.checkIn().resumeFrom(), a.sha256(), a.size(), 0, a.size() - 1, ex.at());
+                case ByteRange.Partial p -> attempts.sending(mac, d.checkIn().resumeFrom(), a.sha256(), a.size(), p.first(), p.last(),
+                        ex.at());
+                case ByteRange.Unsatisfiable u -> { }
+            }
         }
         ByteBuffer image = store.read(a.sha256());
         switch (range) {
