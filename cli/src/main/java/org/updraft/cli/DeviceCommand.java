@@ -20,11 +20,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft device list|show|pin|unpin|tag}: the fleet as the server has seen it check in. */
+/** {@code updraft device list|show|pin|unpin|tag|move}: the fleet as the server has seen it check in. */
 @Command(name = "device", mixinStandardHelpOptions = true,
         description = "List and inspect devices that have checked in; pin a device to a release; tag devices for rollouts.",
         subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class,
-                DeviceCommand.Tag.class, DeviceRunCommand.class})
+                DeviceCommand.Tag.class, DeviceCommand.Move.class, DeviceRunCommand.class})
 final class DeviceCommand {
 
     @Command(name = "list", description = "List devices that have checked in, by MAC.")
@@ -180,6 +180,35 @@ final class DeviceCommand {
                         ApiClient.object().put("version", version));
                 PrintWriter out = spec.commandLine().getOut();
                 out.println(remote.json ? reply.body() : "Pinned " + mac + " to " + version + ".");
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "move", mixinStandardHelpOptions = true,
+            description = "Move a device (its record and its token) to another product; its pin is dropped. "
+                    + "A check-in never moves a device out of a product that enrolls.")
+    static final class Move implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "MAC", description = "Device MAC address.")
+        String mac;
+
+        @Parameters(index = "1", paramLabel = "PRODUCT", description = "The product the device moves to.")
+        String product;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.put("/api/v1/devices/" + ApiClient.segment(mac) + "/product",
+                        ApiClient.object().put("product", product));
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(remote.json ? reply.body() : "Moved " + mac + " to product " + product + ".");
                 out.flush();
             }
             return 0;

@@ -230,6 +230,16 @@ class RemoteCommandsTest {
     }
 
     @Test
+    void moveNamesTheProductInTheBody() throws IOException {
+        try (StubServer stub = new StubServer().answer("PUT /api/v1/devices/5C:CF:7F:01:02:03/product", 200, DEVICE)) {
+            Run move = Run.of("device", "move", "5C:CF:7F:01:02:03", "lamp", "--server", stub.url(), "--token", "t");
+            assertThat(move.exit()).as(move.toString()).isZero();
+            assertThat(move.out()).isEqualTo("Moved 5C:CF:7F:01:02:03 to product lamp.\n");
+            assertThat(stub.requests.get(0).bodyText()).isEqualTo("{\"product\":\"lamp\"}");
+        }
+    }
+
+    @Test
     void unknownDeviceIsTheServersMessage() throws IOException {
         try (StubServer stub = new StubServer().answer("GET /api/v1/devices/AA:BB:CC:DD:EE:FF", 404,
                 "{\"error\":\"no device AA:BB:CC:DD:EE:FF\",\"status\":404}")) {

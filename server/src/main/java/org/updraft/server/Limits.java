@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param idleTimeout          a connection with no bytes moving either way is closed after this
  * @param minUploadBytesPerSecond a request body arriving slower than this on average is cut off (0: off)
  * @param perIp                requests per client address (token bucket; 429 + Retry-After)
- * @param perDevice            check-ins per device MAC (Range continuations exempt); 429 + Retry-After
+ * @param perDevice            check-ins per device MAC (genuine Range continuations exempt: DownloadAttempts); 429 + Retry-After
  * @param limitLoopback        whether the rate limits apply to loopback clients too (off: local tools and tests)
  */
 public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBytes, Duration headerTimeout,

@@ -61,14 +61,14 @@ class ThresholdEdgesTest {
         downloadAll("edge-success", canaries);
 
         for (int i = 0; i < 7; i++) {
-            report("edge-success", canaries.get(i), "ok");
+            runsAndReportsOk("edge-success", canaries.get(i));
         }
         RolloutStatus seven = api.rollout(id);
         assertThat(seven.progress().get(0).confirmed()).isEqualTo(7);
         assertThat(seven.state()).isEqualTo("running");
         assertThat(seven.currentWave()).as("7 of 10 < 0.8").isZero();
 
-        report("edge-success", canaries.get(7), "ok");
+        runsAndReportsOk("edge-success", canaries.get(7));
         RolloutStatus eight = api.rollout(id);
         assertThat(eight.progress().get(0).confirmed()).isEqualTo(8);
         assertThat(eight.currentWave() == 1 || eight.state().equals("completed")).as("8 of 10 == 0.8 advances: " + eight).isTrue();
@@ -127,6 +127,12 @@ class ThresholdEdgesTest {
     private HttpResponse<byte[]> checkIn(String product, String mac, String version) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(server.baseUri() + "/u/" + product + "?mac=" + mac + "&version=" + version))
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** The device checks in on 1.1.0 (installed: the health window is an hour), then reports "ok", which confirms it. */
+    private void runsAndReportsOk(String product, String mac) throws Exception {
+        assertThat(checkIn(product, mac, "1.1.0").statusCode()).isEqualTo(304);
+        report(product, mac, "ok");
     }
 
     private void report(String product, String mac, String status) throws Exception {

@@ -126,6 +126,15 @@ public final class Admission {
         return new IssuedToken(mac, product.name(), token, now);
     }
 
+    /**
+     * Binds the device's token, if it has one, to {@code product} (the device moved there: it keeps
+     * its secret, and a revoked token stays revoked). Returns whether there was a token.
+     */
+    public boolean rebind(String mac, Product product) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE device_token SET product_id = :p WHERE mac = :m")
+                .bind("p", product.id()).bind("m", mac).execute()) > 0;
+    }
+
     /** Revokes the device's token; the device is refused (403 revoked) until a new one is issued. */
     public TokenState revokeToken(String mac) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);

@@ -14,6 +14,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.updraft.server.Rejection;
 import org.updraft.server.catalog.Catalog;
+import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.Release;
 import org.updraft.server.store.Sql;
 
@@ -60,6 +61,12 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
     private final Catalog catalog;
     private final Map<String, Long> pins = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> tags = new ConcurrentHashMap<>();
+    /**
+     * mac → the id of the product the device belongs to (README "Device identity"): the product of
+     * its record, else of its token (a device enrolled by token before its first check-in). Read
+     * on every identified check-in, so kept in memory (loaded at start; ~100 bytes a device).
+     */
+    private final Map<String, Long> owners = new ConcurrentHashMap<>();
     /** mac → the keys of the device's previous check-in since start. */
     private final Map<String, Keys> lastKeys = new ConcurrentHashMap<>();
 
@@ -76,12 +83,47 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         jdbi.useHandle(h -> h.createQuery("SELECT mac, tag FROM device_tag")
                 .map((rs, ctx) -> tags.computeIfAbsent(rs.getString("mac"), k -> new TreeSet<>()).add(rs.getString("tag"))).list());
         tags.replaceAll((k, v) -> Set.copyOf(v));
+        // Tokens first, records after: where both exist, the record's product wins (the two agree
+        // unless a token was issued before that rule existed; "updraft device move" reconciles them).
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device_token")
+                .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device")
+                .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
         this.writer = new CheckInWriter(jdbi, DeviceRegistry::write, MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE);
     }
 
     @Override
     public Long pinnedRelease(String mac) {
         return pins.get(mac);
+    }
+
+    /** The id of the product the device belongs to, or null when no product has claimed it yet. */
+    public Long owner(String mac) {
+        return owners.get(mac);
+    }
+
+    /**
+     * Claims the device for {@code productId} unless a product already has it; returns the id of
+     * the product it belongs to afterwards (atomic: of two first check-ins at two products, one wins).
+     */
+    public long claim(String mac, long productId) {
+        Long before = owners.putIfAbsent(mac, productId);
+        return before == null ? productId : before;
+    }
+
+    /**
+     * Moves the device to {@code to}: its record (the pin, a release of the old product, is dropped;
+     * tags, timeline and update history stay with the MAC) and its claim. The management API's
+     * {@code PUT /api/v1/devices/{mac}/product} and a check-in that takes a device from an open
+     * product call this; the token, if any, is {@link Admission#rebind}'s business.
+     */
+    public void move(String mac, Product to) {
+        // Pending check-ins of the old product are written first, so none lands after the move.
+        flush();
+        jdbi.useHandle(h -> h.createUpdate("UPDATE device SET product_id = :p, pinned_release_id = NULL WHERE mac = :mac")
+                .bind("p", to.id()).bind("mac", mac).execute());
+        pins.remove(mac);
+        owners.put(mac, to.id());
     }
 
     /** The device's tags (groups for rollout targets and canary waves); empty when none. */

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.updraft.server.artifact.ArtifactStore;
 import org.updraft.server.catalog.Artifact;
 import org.updraft.server.catalog.Catalog;
+import org.updraft.server.catalog.Enrollment;
 import org.updraft.server.catalog.Product;
 import org.updraft.server.fleet.Admission;
 import org.updraft.server.fleet.CheckIn;
@@ -24,6 +25,8 @@ import org.updraft.server.Rejection;
 import org.updraft.server.auth.Access;
 import org.updraft.server.catalog.Release;
 import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.DeviceUpdate;
+import org.updraft.server.rollout.UpdateState;
 import org.updraft.server.rollout.UpdateTracker;
 
 /**
@@ -56,6 +59,7 @@ public final class DeviceEndpoints {
     private final java.time.Clock clock;
     private final Admission admission;
     private final RateLimits rates;
+    private final DownloadAttempts attempts = new DownloadAttempts();
 
     public DeviceEndpoints(Catalog catalog, UpdatePolicy policy, DeviceRegistry devices, ArtifactStore store, Metrics metrics,
                            UpdateTracker updates, RolloutEngine rollouts, java.time.Clock clock, Admission admission,
@@ -86,8 +90,16 @@ public final class DeviceEndpoints {
 
     /**
      * {@code POST /u/{product}/report}: optional, for firmware that wants to say more than its
-     * check-ins do — "ok" confirms at once, "rolled_back" says a trial boot reverted, "error"
-     * counts a failed attempt. Applies to the named release, else the device's latest update.
+     * check-ins do — "ok" confirms, "rolled_back" says a trial boot reverted, "error" counts a
+     * failed attempt. Applies to the named release, else the device's latest update, of this product.
+     *
+     * <p>A report is a write to the device's record, so it is admitted exactly as a check-in of
+     * that device at that product would be (README "Device identity"): the URL's enrollment (token
+     * or allowlist), and the device must belong to the URL's product — an unknown device or
+     * another product's device is refused and nothing changes. "ok" confirms only an update the
+     * server has seen running (a check-in whose image hash or version is the release: state
+     * installed); before that it is logged and answered with {@code "confirmed": false}, so a
+     * device that merely downloaded cannot complete a rollout and make its release the baseline.
      */
     private void report(Exchange ex) {
         Product product = catalog.requireProduct(ex.param("product"));
@@ -95,6 +107,9 @@ public final class DeviceEndpoints {
         if (r.mac() == null || r.status() == null) {
             throw Rejection.badRequest("body must be {\"mac\": \"DE:BA:7A:B1:E0:42\", \"status\": \"ok|error|rolled_back\", "
                     + "\"version\": optional, \"detail\": optional}");
+        }
+        if (!r.status().equals("ok") && !r.status().equals("error") && !r.status().equals("rolled_back")) {
+            throw Rejection.badRequest("status must be ok, error or rolled_back, got '" + Rejection.echo(r.status()) + "'");
         }
         String mac;
         String detail;
@@ -107,37 +122,65 @@ public final class DeviceEndpoints {
         }
         Optional<Admission.Refusal> refused = admission.check(product, mac, token(ex));
         if (refused.isPresent()) {
-            metrics.checkIn(refused.get().outcome());
-            LOG.info("report {} {} -> {} {} ({})", mac, product.name(), refused.get().outcome().status(),
-                    refused.get().outcome().id(), refused.get().reason());
-            HttpFields.Mutable h = ex.response().getHeaders();
-            h.put("X-Updraft-Reason", headerSafe(refused.get().outcome().id() + ": " + refused.get().reason()));
-            if (refused.get().outcome() == Outcome.UNAUTHENTICATED) {
-                h.put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"updraft-device\"");
-            }
-            ex.error(refused.get().outcome().status(), refused.get().reason());
+            refuseReport(ex, product, mac, refused.get().outcome(), refused.get().reason());
+            return;
+        }
+        Long owner = devices.owner(mac);
+        if (owner == null) {
+            throw Rejection.notFound("device " + mac + " has never checked in at product '" + product.name()
+                    + "': a report is about an update the server offered it");
+        }
+        if (owner != product.id()) {
+            refuseReport(ex, product, mac, Outcome.NOT_ENROLLED, "device " + mac + " is registered to another product; "
+                    + "it reports at the URL of its own product");
             return;
         }
         Long releaseId;
         if (r.version() != null) {
             try {
                 releaseId = catalog.release(product, Version.parse(r.version())).map(Release::id)
-                        .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + r.version()));
+                        .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + Rejection.echo(r.version())));
             } catch (IllegalArgumentException e) {
                 throw Rejection.badRequest("version '" + Rejection.echo(r.version()) + "' is not valid: " + e.getMessage());
             }
         } else {
-            releaseId = updates.ofDevice(mac).stream().findFirst().map(u -> u.releaseId())
+            releaseId = updates.ofDevice(mac).stream()
+                    .filter(u -> catalog.release(u.releaseId()).filter(x -> x.productId() == product.id()).isPresent())
+                    .findFirst().map(u -> u.releaseId())
                     .orElseThrow(() -> Rejection.notFound("device " + mac + " has no update to report on"));
         }
+        DeviceUpdate u;
         try {
-            var u = updates.report(mac, releaseId, r.status(), detail, ex.at())
+            u = updates.report(mac, releaseId, r.status(), detail, ex.at())
                     .orElseThrow(() -> Rejection.notFound("device " + mac + " was never offered that release"));
-            LOG.info("report {} {}: {} -> {}", mac, product.name(), r.status(), u.state().id());
-            ex.json(200, java.util.Map.of("state", u.state().id()));
         } catch (IllegalArgumentException e) {
             throw Rejection.badRequest(e.getMessage());
         }
+        boolean confirmed = u.state() == UpdateState.CONFIRMED;
+        java.util.Map<String, Object> answer = new java.util.LinkedHashMap<>();
+        answer.put("state", u.state().id());
+        if (r.status().equals("ok") && !confirmed) {
+            String release = catalog.release(releaseId).map(x -> x.version().toString()).orElse("?");
+            answer.put("confirmed", false);
+            answer.put("reason", "recorded, not confirmed: the server has not seen device " + mac + " running " + release
+                    + " (a check-in whose image hash or version is the release); its next check-in on it installs it");
+            LOG.info("report {} {}: ok for {} recorded, not confirmed (state {})", mac, product.name(), release, u.state().id());
+        } else {
+            LOG.info("report {} {}: {} -> {}", mac, product.name(), r.status(), u.state().id());
+        }
+        ex.json(200, answer);
+    }
+
+    /** A refused report: the status of the outcome, its id and the reason in X-Updraft-Reason and the body. */
+    private void refuseReport(Exchange ex, Product product, String mac, Outcome outcome, String reason) {
+        metrics.checkIn(outcome);
+        LOG.info("report {} {} -> {} {} ({})", mac, product.name(), outcome.status(), outcome.id(), reason);
+        HttpFields.Mutable h = ex.response().getHeaders();
+        h.put("X-Updraft-Reason", headerSafe(outcome.id() + ": " + reason));
+        if (outcome == Outcome.UNAUTHENTICATED) {
+            h.put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"updraft-device\"");
+        }
+        ex.error(outcome.status(), reason);
     }
 
     /** A request for a product's configured update path (not a route: paths are data). */
@@ -212,7 +255,13 @@ public final class DeviceEndpoints {
     }
 
     private Decision decide(Exchange ex, CheckIn in, Optional<Product> product) {
-        Decision d = gate(ex, in, product).orElseGet(() -> policy.decide(in, product));
+        // A range that may continue the device's download is counted against its limit only once
+        // the image is known and it turns out not to continue it (DownloadAttempts has the rule).
+        boolean mayContinue = in.mac() != null && attempts.mayContinue(in.mac(), in.resumeFrom(), in.at());
+        Decision d = gate(ex, in, product, mayContinue).orElseGet(() -> policy.decide(in, product));
+        if (mayContinue && d.product() != null && d.outcome().registers() && !continues(ex, d)) {
+            d = rateLimited(ex, in, d.product()).orElse(d);
+        }
         metrics.checkIn(d.outcome());
         devices.record(d);
         if (LOG.isInfoEnabled()) {
@@ -223,12 +272,13 @@ public final class DeviceEndpoints {
     }
 
     /**
-     * Admission (the product's enrollment: allowlist or the device's own token) and then the
-     * per-device rate limit; empty when the device may go on to the update policy. Admission comes
-     * first so that only an admitted device spends its own bucket. Range continuations of a
-     * download (ESP-IDF partial download fetches an image in many ranges) do not count.
+     * Admission (the product's enrollment: allowlist or the device's own token), the device's
+     * product (see {@link #belongsTo}) and then the per-device rate limit; empty when the device
+     * may go on to the update policy. Admission comes first so that only an admitted device spends
+     * its own bucket. A request that {@code mayContinue} the device's download is not counted here
+     * ({@link #decide} counts it if it does not continue it).
      */
-    private Optional<Decision> gate(Exchange ex, CheckIn in, Optional<Product> maybe) {
+    private Optional<Decision> gate(Exchange ex, CheckIn in, Optional<Product> maybe, boolean mayContinue) {
         if (maybe.isEmpty()) {
             return Optional.empty();
         }
@@ -241,17 +291,77 @@ public final class DeviceEndpoints {
             return Optional.of(new Decision(in, product, refused.get().outcome(), in.version(), null, null,
                     refused.get().reason(), null));
         }
-        if (in.mac() != null && ex.header("Range") == null) {
-            java.util.OptionalLong wait = rates.device(ex.request(), in.mac());
-            if (wait.isPresent()) {
-                long seconds = TokenBuckets.retryAfterSeconds(wait.getAsLong());
-                ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
-                return Optional.of(new Decision(in, product, Outcome.RATE_LIMITED, in.version(), null, null,
-                        "device " + in.mac() + " checks in too often; retry after " + seconds + " s (limit device-rate "
-                                + rates.limits().perDevice().perMinute() + "/min, burst " + rates.limits().perDevice().burst() + ")",
-                        null));
+        if (in.mac() != null) {
+            Optional<Decision> foreign = belongsTo(in, product);
+            if (foreign.isPresent()) {
+                return foreign;
             }
         }
+        if (in.mac() != null && !mayContinue) {
+            return rateLimited(ex, in, product);
+        }
+        return Optional.empty();
+    }
+
+    /** Takes a token from the device's bucket; the 429 decision (with Retry-After) when it is empty. */
+    private Optional<Decision> rateLimited(Exchange ex, CheckIn in, Product product) {
+        java.util.OptionalLong wait = rates.device(ex.request(), in.mac());
+        if (wait.isEmpty()) {
+            return Optional.empty();
+        }
+        long seconds = TokenBuckets.retryAfterSeconds(wait.getAsLong());
+        ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
+        return Optional.of(new Decision(in, product, Outcome.RATE_LIMITED, in.version(), null, null,
+                "device " + in.mac() + " checks in too often; retry after " + seconds + " s (limit device-rate "
+                        + rates.limits().perDevice().perMinute() + "/min, burst " + rates.limits().perDevice().burst() + ")",
+                null));
+    }
+
+    /** Whether the answer to this request is a range that continues the device's download of the decided image. */
+    private boolean continues(Exchange ex, Decision d) {
+        if (!d.outcome().sendsImage()) {
+            return false;
+        }
+        Artifact a = d.artifact();
+        CheckIn in = d.checkIn();
+        return requested(ex, a) instanceof ByteRange.Partial p
+                && attempts.continues(in.mac(), in.resumeFrom(), a.sha256(), a.size(), p.first(), p.last(), in.at());
+    }
+
+    /**
+     * The part of the image the request gets: its Range, unless If-Range names another image
+     * (RFC 9110 §13.1.5: a validator that does not match means "send the whole representation").
+     */
+    private static ByteRange requested(Exchange ex, Artifact a) {
+        String ifRange = ex.header("If-Range");
+        if (ifRange != null && !ifRange.trim().equals("\"" + a.sha256() + "\"")) {
+            return ByteRange.WHOLE;
+        }
+        return ByteRange.parse(ex.header("Range"), a.size());
+    }
+
+    /**
+     * The device-identity rule (README "Device identity"): a device record belongs to one product.
+     * A MAC nobody has claimed is claimed by the product of its first admitted check-in. A check-in
+     * at another product's URL never rewrites the record of a device whose product enrolls
+     * (allowlist or token): it is refused 403 not-enrolled, without naming that product to a caller
+     * who has not proved anything; only an operator moves such a device. A device of an open
+     * product proves nothing by its MAC, so an admitted check-in elsewhere moves it (its pin, a
+     * release of the old product, is dropped) — the same as a reflash with the other product's firmware.
+     */
+    private Optional<Decision> belongsTo(CheckIn in, Product product) {
+        long owner = devices.claim(in.mac(), product.id());
+        if (owner == product.id()) {
+            return Optional.empty();
+        }
+        Optional<Product> home = catalog.product(owner);
+        if (home.isPresent() && home.get().enrollment() != Enrollment.OPEN) {
+            return Optional.of(new Decision(in, product, Outcome.NOT_ENROLLED, in.version(), null, null, "device " + in.mac()
+                    + " is registered to another product; an operator moves devices between products", null));
+        }
+        LOG.info("device {} moves from open product '{}' to '{}' (check-in at {})", in.mac(),
+                home.map(Product::name).orElse("?"), product.name(), in.productPath());
+        devices.move(in.mac(), product);
         return Optional.empty();
     }
 
@@ -311,11 +421,15 @@ public final class DeviceEndpoints {
         h.put("X-Updraft-Reason", headerSafe(d.outcome().id() + ": " + d.reason()));
         h.put(HttpHeader.CACHE_CONTROL, "no-cache");
 
-        ByteRange range = ByteRange.parse(ex.header("Range"), a.size());
-        String ifRange = ex.header("If-Range");
-        if (ifRange != null && !ifRange.trim().equals(etag)) {
-            // RFC 9110 §13.1.5: a validator that does not match means "send the whole representation".
-            range = ByteRange.WHOLE;
+        ByteRange range = requested(ex, a);
+        String mac = d.checkIn().mac();
+        if (mac != null && !ex.isHead()) {
+            switch (range) {
+                case ByteRange.Whole w -> attempts.sending(mac, d.checkIn().resumeFrom(), a.sha256(), a.size(), 0, a.size() - 1, ex.at());
+                case ByteRange.Partial p -> attempts.sending(mac, d.checkIn().resumeFrom(), a.sha256(), a.size(), p.first(), p.last(),
+                        ex.at());
+                case ByteRange.Unsatisfiable u -> { }
+            }
         }
         ByteBuffer image = store.read(a.sha256());
         switch (range) {

@@ -86,6 +86,10 @@ public final class ManagementApi {
     record TokenRequest(String product) {
     }
 
+    /** {@code PUT /api/v1/devices/{mac}/product}: the product a device moves to. */
+    record MoveRequest(String product) {
+    }
+
     record ArtifactView(String role, String sha256, String md5, long size, String format, String chip, String appVersion) {
     }
 
@@ -176,6 +180,19 @@ public final class ManagementApi {
             ex.json(200, devices.pin(mac(ex.param("mac")), pr.version()));
         });
         router.delete("/api/v1/devices/{mac}/pin", Role.OPERATOR, ex -> ex.json(200, devices.unpin(mac(ex.param("mac")))));
+        router.put("/api/v1/devices/{mac}/product", Role.OPERATOR, ex -> {
+            String mac = mac(ex.param("mac"));
+            MoveRequest m = ex.bodyJson(MoveRequest.class);
+            if (m.product() == null) {
+                throw Rejection.badRequest("body must be {\"product\": \"<name>\"}: the product the device moves to");
+            }
+            ex.audit("product", m.product());
+            Product to = catalog.requireProduct(m.product());
+            devices.find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac + " (devices register on their first check-in)"));
+            devices.move(mac, to);
+            admission.rebind(mac, to);
+            ex.json(200, devices.find(mac).orElseThrow());
+        });
         registerSecurity(router);
     }
 
@@ -222,7 +239,19 @@ public final class ManagementApi {
                         + " has not checked in yet, so its product is unknown: send {\"product\": \"<name>\"}"));
             }
             ex.audit("product", productName);
-            ex.json(201, admission.issueToken(mac, catalog.requireProduct(productName)));
+            Product product = catalog.requireProduct(productName);
+            Long owner = devices.owner(mac);
+            if (owner != null && owner != product.id()) {
+                // A token would admit the device at a product its record does not belong to, where
+                // every check-in is refused as "registered to another product": say so now.
+                throw Rejection.conflict("device " + mac + " belongs to product '" + catalog.product(owner).map(Product::name)
+                        .orElse("?") + "'; move it first (PUT /api/v1/devices/" + mac + "/product {\"product\": \"" + product.name()
+                        + "\"}, updraft device move)");
+            }
+            var issued = admission.issueToken(mac, product);
+            // From now on only a request carrying this token may claim or change the device's record.
+            devices.claim(mac, product.id());
+            ex.json(201, issued);
         });
         router.get("/api/v1/devices/{mac}/token", Role.VIEWER, ex -> {
             String mac = mac(ex.param("mac"));

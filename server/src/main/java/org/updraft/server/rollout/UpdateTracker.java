@@ -167,7 +167,10 @@ public final class UpdateTracker implements AutoCloseable {
         }
     }
 
-    /** What firmware reported through {@code POST /u/{product}/report}. */
+    /**
+     * What firmware reported through {@code POST /u/{product}/report}: "ok" confirms an installed
+     * update (any other state stays as it is), "rolled_back" ends it, "error" is a failed attempt.
+     */
     public Optional<DeviceUpdate> report(String mac, long releaseId, String status, String detail, Instant now) {
         Map<Long, DeviceUpdate> m = device(mac);
         synchronized (m) {
@@ -177,7 +180,9 @@ public final class UpdateTracker implements AutoCloseable {
             }
             String why = detail == null || detail.isBlank() ? "" : ": " + detail;
             DeviceUpdate next = switch (status) {
-                case "ok" -> u.state() == UpdateState.CONFIRMED ? u : u.confirmed(now);
+                // Only an update the server has seen running (installed) is confirmed by a report:
+                // "ok" from a device that merely downloaded would confirm an image it may never boot.
+                case "ok" -> u.state() == UpdateState.INSTALLED ? u.confirmed(now) : u;
                 case "rolled_back" -> u.rolledBack("device reported a rollback" + why, now);
                 case "error" -> u.state().isFinal() ? u : failedAttempt(u, "device reported an error" + why, now);
                 default -> throw new IllegalArgumentException("status must be ok, error or rolled_back, got '"

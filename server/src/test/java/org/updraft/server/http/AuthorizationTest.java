@@ -38,7 +38,7 @@ class AuthorizationTest {
                 "GET /api/v1/rollouts", "GET /api/v1/rollouts/{id}", "GET /api/v1/audit", "GET /api/v1/audit/verify",
                 "GET /api/v1/products/{product}/keys", "GET /api/v1/products/{product}/allowlist", "GET /api/v1/devices/{mac}/token");
         needs(Role.OPERATOR, "POST /api/v1/products/{product}/releases", "PUT /api/v1/devices/{mac}/pin",
-                "DELETE /api/v1/devices/{mac}/pin", "PUT /api/v1/devices/{mac}/tags", "POST /api/v1/products/{product}/rollouts",
+                "DELETE /api/v1/devices/{mac}/pin", "PUT /api/v1/devices/{mac}/tags", "PUT /api/v1/devices/{mac}/product", "POST /api/v1/products/{product}/rollouts",
                 "POST /api/v1/rollouts/{id}/start", "POST /api/v1/rollouts/{id}/pause", "POST /api/v1/rollouts/{id}/resume",
                 "POST /api/v1/rollouts/{id}/abort",
                 // Device provisioning: allowlist membership and per-device tokens (the enrollment policy itself is admin).

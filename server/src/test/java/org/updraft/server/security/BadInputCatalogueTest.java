@@ -40,6 +40,8 @@ class BadInputCatalogueTest {
     static final Instant FUTURE = Instant.now().plusSeconds(30 * 86_400);
     static final int MAX_IMAGE = 64 * 1024;
     static final String MAC = "DE:BA:7A:B1:E0:42";
+    /** A device enrolled by token in product "secure", which has downloaded its release. */
+    static final String SECURE_MAC = "DE:BA:7A:B1:E0:5E";
     static final String DIRECTORY_LISTING = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n"
             + "  <title>Index of /firmware</title>\n </head>\n <body>\n<h1>Index of /firmware</h1>\n"
             + "<table><tr><td><a href=\"user1.bin\">user1.bin</a></td></tr></table>\n</body></html>\n";
@@ -66,6 +68,17 @@ class BadInputCatalogueTest {
                 .file("firmware", "fw.bin", V1)));
         server.expect(201, server.upload("signed", new Multipart().field("version", "1.0.0")
                 .file("firmware", "fw.bin", Signing.sign(V1, TRUSTED_RSA))));
+        server.product("secure", "arduino-4m");
+        server.uploadOk("secure", "1.0.0", Multipart.file("firmware", V1));
+        server.expect(200, server.send("PUT", "/api/v1/products/secure/policy", "{\"enrollment\":\"token\"}"));
+        try {
+            String token = org.updraft.server.http.Json.MAPPER.readTree(server.expect(201, server.send("POST",
+                    "/api/v1/devices/" + SECURE_MAC + "/token", "{\"product\":\"secure\"}"))).get("token").asText();
+            assertThat(RawHttp.exchange(server.port(), device("/u/secure?token=" + token, "x-ESP8266-STA-MAC: " + SECURE_MAC,
+                    "x-ESP8266-version: 0.9.0")).status()).isEqualTo(200);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterAll
@@ -224,6 +237,28 @@ class BadInputCatalogueTest {
                 "request header fields too large: the request line and headers may take at most 8192 bytes (limit max-header-bytes)"));
         c.add(new Case("overlong URI", device("/u/relay?mac=" + MAC + "&pad=" + "b".repeat(3000)), 414,
                 "URI too long: path and query are"));
+        // Device identity across products, and reports (docs/device-identity.md).
+        c.add(new Case("report for an enrolled device through an open product", json("POST", "/u/relay/report",
+                "{\"mac\":\"" + SECURE_MAC + "\",\"status\":\"rolled_back\"}"), 403,
+                "not-enrolled: device " + SECURE_MAC + " is registered to another product"));
+        c.add(new Case("report ok for an enrolled device through an open product", json("POST", "/u/relay/report",
+                "{\"mac\":\"" + SECURE_MAC + "\",\"status\":\"ok\",\"version\":\"1.0.0\"}"), 403, "is registered to another product"));
+        c.add(new Case("report without the device's token", json("POST", "/u/secure/report",
+                "{\"mac\":\"" + SECURE_MAC + "\",\"status\":\"ok\"}"), 401, "requires the device's token"));
+        c.add(new Case("report for a device that never checked in", json("POST", "/u/relay/report",
+                "{\"mac\":\"DE:BA:7A:B1:E0:99\",\"status\":\"ok\"}"), 404, "has never checked in at product 'relay'"));
+        c.add(new Case("report with an unknown status", json("POST", "/u/relay/report",
+                "{\"mac\":\"" + MAC + "\",\"status\":\"fine\"}"), 400, "status must be ok, error or rolled_back, got 'fine'"));
+        c.add(new Case("open check-in with an enrolled device's MAC", device("/u/relay", "x-ESP8266-STA-MAC: " + SECURE_MAC,
+                "x-ESP8266-version: 0.1.0"), 403, "not-enrolled: device " + SECURE_MAC + " is registered to another product"));
+        c.add(new Case("open /version with an enrolled device's MAC", device("/u/relay/version?mac=" + SECURE_MAC), 403,
+                "is registered to another product"));
+        c.add(new Case("token for another product's device", json("POST", "/api/v1/devices/" + SECURE_MAC + "/token",
+                "{\"product\":\"relay\"}"), 409, "belongs to product 'secure'; move it first"));
+        c.add(new Case("device move without a product", json("PUT", "/api/v1/devices/" + SECURE_MAC + "/product", "{}"), 400,
+                "the product the device moves to"));
+        c.add(new Case("device move to an unknown product", json("PUT", "/api/v1/devices/" + SECURE_MAC + "/product",
+                "{\"product\":\"nope\"}"), 404, "nope"));
         c.add(new Case("not HTTP at all", new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xa5, 0x01, 0x00, 0x00, (byte) 0xa1, 0x03, 0x03,
                 '\r', '\n', '\r', '\n'}, 400, "malformed HTTP request"));
         // JSON bodies that are not objects, and numbers that are not whole.
@@ -324,11 +359,12 @@ class BadInputCatalogueTest {
     }
 
     /** Everything a refused request could have touched. */
-    record Snapshot(long blobs, long tmpFiles, long spooled, List<Long> rows, List<String> products) {
+    record Snapshot(long blobs, long tmpFiles, long spooled, List<Long> rows, List<String> products, List<String> devices) {
     }
 
     static Snapshot snapshot() throws Exception {
         server.server().devices().flush();
+        server.server().updates().flush();
         Path data = server.dataDir();
         long blobs;
         try (Stream<Path> walk = Files.walk(data.resolve("artifacts"))) {
@@ -352,6 +388,12 @@ class BadInputCatalogueTest {
         }
         List<String> products = jdbi.withHandle(h -> h.createQuery(
                 "SELECT name || ' ' || signing || ' ' || enrollment FROM product ORDER BY name").mapTo(String.class).list());
-        return new Snapshot(blobs, tmp, spooled, rows, products);
+        // Which product each device belongs to and where its updates stand: a refused request moves neither.
+        List<String> devices = jdbi.withHandle(h -> h.createQuery("""
+                SELECT d.mac || ' ' || p.name || ' ' || COALESCE(d.running_version, '-') || ' ' || d.check_ins FROM device d
+                JOIN product p ON p.id = d.product_id ORDER BY d.mac""").mapTo(String.class).list());
+        devices.addAll(jdbi.withHandle(h -> h.createQuery("SELECT mac || ' ' || release_id || ' ' || state FROM device_update "
+                + "ORDER BY mac, release_id").mapTo(String.class).list()));
+        return new Snapshot(blobs, tmp, spooled, rows, products, devices);
     }
 }
