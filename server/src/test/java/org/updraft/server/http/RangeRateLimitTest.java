@@ -29,7 +29,7 @@ class RangeRateLimitTest {
     void start() {
         Limits limits = Limits.DEFAULTS.with("device-rate", "2/min").with("device-burst", "2").with("ip-rate", "off")
                 .with("limit-loopback", "true");
-        server = new TestServer(org.updraft.server.TestDatabase.H2, c -> c.withLimits(limits));
+        server = new TestServer(org.updraft.server.TestDatabase.EMBEDDED, c -> c.withLimits(limits));
         server.product("relay", "arduino-4m");
         server.uploadOk("relay", "2.0.0", Multipart.file("firmware", FW));
     }
