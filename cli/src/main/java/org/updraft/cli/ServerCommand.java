@@ -110,8 +110,9 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     /**
-     * The lines that show the bootstrap admin token, once: on the first start, when the database
-     * has no token yet. Only its hash is stored; lost, it cannot be shown again.
+     * The lines that show the bootstrap admin token, once: on the first start that listens, when
+     * the database has no token yet. Only its hash is stored; lost, it cannot be shown again
+     * ({@code updraft token reset-admin} makes a new admin token).
      */
     static String bootstrap(String secret, URI baseUri) {
         String url = baseUri.toString().replaceAll("/$", "");

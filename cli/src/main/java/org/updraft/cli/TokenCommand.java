@@ -10,10 +10,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft token create|list|revoke}: management API tokens (needs an admin token). */
+/**
+ * {@code updraft token create|list|revoke}: management API tokens (needs an admin token);
+ * {@code updraft token reset-admin}: a new admin token, made locally from the database itself.
+ */
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = "Create, list and revoke management API tokens (roles: admin, operator, viewer).",
-        subcommands = {TokenCommand.Create.class, TokenCommand.List.class, TokenCommand.Revoke.class})
+        description = "Create, list and revoke management API tokens (roles: admin, operator, viewer); reset-admin when locked out.",
+        subcommands = {TokenCommand.Create.class, TokenCommand.List.class, TokenCommand.Revoke.class, TokenCommand.ResetAdmin.class})
 final class TokenCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -100,6 +103,63 @@ final class TokenCommand {
                 out.println(remote.json ? reply.body() : "Revoked token #" + id + " '" + Table.text(reply.json().path("name")) + "'.");
                 out.flush();
             }
+            return 0;
+        }
+    }
+
+    /**
+     * The recovery when no admin token is known (the bootstrap token lost): opens the server's
+     * database directly — never over HTTP, so only who can read the data directory or holds the
+     * database credentials can do it — creates one admin token, prints it once, and records the
+     * reset in the audit log as done locally. Revokes nothing. Safe beside a running server: the
+     * server's audit log takes the new entry as its head.
+     */
+    @Command(name = "reset-admin", mixinStandardHelpOptions = true,
+            description = "Locked out? Create a new admin token directly in the server's database (local access only, not over HTTP); "
+                    + "it is printed once. Revokes nothing; recorded in the audit log.")
+    static final class ResetAdmin implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "updraft-data",
+                description = "The server's data directory, whose embedded database updraft.db is used (default: ./${DEFAULT-VALUE}).")
+        java.nio.file.Path dataDir;
+
+        @Option(names = "--db", paramLabel = "JDBC-URL",
+                description = "The server's database instead, e.g. jdbc:postgresql://localhost:5432/updraft?user=u&password=p.")
+        String jdbcUrl;
+
+        @Override
+        public Integer call() {
+            String url = jdbcUrl;
+            if (url == null) {
+                java.nio.file.Path file = dataDir.resolve(org.updraft.server.store.EmbeddedDatabase.FILE);
+                // Never a fresh database: a mistyped directory must not yield a token for an empty one.
+                if (!java.nio.file.Files.isRegularFile(file)) {
+                    throw new CommandFailure("no Updraft database in " + dataDir.toAbsolutePath().normalize() + " (expected "
+                            + org.updraft.server.store.EmbeddedDatabase.FILE + " there): give the server's --data-dir, or --db for PostgreSQL");
+                }
+                url = org.updraft.server.store.EmbeddedDatabase.url(dataDir);
+            }
+            java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+            String by = "local reset-admin (" + System.getProperty("user.name", "?") + ")";
+            org.updraft.server.auth.ApiTokens.Issued issued;
+            try (org.updraft.server.store.Database db = org.updraft.server.store.Database.open(url)) {
+                issued = new org.updraft.server.auth.ApiTokens(db.jdbi()).resetAdmin(by, now);
+                new org.updraft.server.audit.AuditLog(db.jdbi()).append(new org.updraft.server.audit.AuditEvent(now, "local", null, null,
+                        "reset admin token (local, not over HTTP)", "id=" + issued.token().id() + " name=" + issued.token().name(),
+                        "local", 201));
+            } catch (RuntimeException e) {
+                if (e instanceof CommandFailure) {
+                    throw e;
+                }
+                throw new CommandFailure("cannot reset the admin token: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("Created admin token #" + issued.token().id() + " '" + issued.token().name()
+                    + "' (no other token was revoked). Its secret, shown only now:");
+            out.println(issued.secret());
+            out.flush();
             return 0;
         }
     }

@@ -8,7 +8,32 @@ import java.util.Objects;
  */
 public final class Validate {
 
+    /** The most characters of someone's input that an error message repeats ({@link #echo}). */
+    public static final int MAX_ECHO = 64;
+
     private Validate() {
+    }
+
+    /**
+     * Input as an error message may repeat it: at most {@value #MAX_ECHO} characters (then
+     * "... (N characters)"), every control character as '?'. The one rule for echoing input, in
+     * core so that core's own errors and every server answer and log line bound and clean it the
+     * same way: a 10 KB bad value costs a 10 KB request, not a 10 KB answer, and a "\n" in it
+     * cannot forge a second log line.
+     */
+    public static String echo(String input) {
+        if (input == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(Math.min(input.length(), MAX_ECHO) + 24);
+        for (int i = 0; i < input.length() && i < MAX_ECHO; i++) {
+            char c = input.charAt(i);
+            b.append(Character.isISOControl(c) ? '?' : c);
+        }
+        if (input.length() > MAX_ECHO) {
+            b.append("... (").append(input.length()).append(" characters)");
+        }
+        return b.toString();
     }
 
     /** Returns {@code value}, or throws {@link NullPointerException} naming {@code name}. */

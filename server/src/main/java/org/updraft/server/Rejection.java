@@ -1,5 +1,7 @@
 package org.updraft.server;
 
+import org.updraft.core.Validate;
+
 /**
  * A request the server refuses, with the HTTP status to answer and a message a person can act on
  * (what was wrong, what was expected). Thrown by the domain; mapped to a JSON error by the API.
@@ -17,26 +19,15 @@ public final class Rejection extends RuntimeException {
     }
 
     /** The most characters of a client's input that any answer repeats ({@link #echo}). */
-    public static final int MAX_ECHO = 64;
+    public static final int MAX_ECHO = Validate.MAX_ECHO;
 
     /**
-     * A client's input as an answer may repeat it: at most {@value #MAX_ECHO} characters (then
-     * "... (N characters)"), control characters as '?'. The one place that bounds what is echoed,
-     * so a 10 KB bad value costs a 10 KB request, not a 10 KB answer and log line.
+     * A client's input as an answer may repeat it: {@link Validate#echo}, the one rule (at most
+     * {@value #MAX_ECHO} characters, control characters as '?'), kept here so the API's callers
+     * read as before.
      */
     public static String echo(String input) {
-        if (input == null) {
-            return "null";
-        }
-        StringBuilder b = new StringBuilder(Math.min(input.length(), MAX_ECHO) + 24);
-        for (int i = 0; i < input.length() && i < MAX_ECHO; i++) {
-            char c = input.charAt(i);
-            b.append(Character.isISOControl(c) ? '?' : c);
-        }
-        if (input.length() > MAX_ECHO) {
-            b.append("... (").append(input.length()).append(" characters)");
-        }
-        return b.toString();
+        return Validate.echo(input);
     }
 
     public int status() {

@@ -64,7 +64,7 @@ public final class UpdraftServer implements AutoCloseable {
     private final HttpApi api;
     private final ApiTokens tokens;
     private final AuditLog audit;
-    private final String bootstrapToken;
+    private String bootstrapToken;
     private final Server jetty;
     private final ServerConnector connector;
     private final TlsCertificates tls;
@@ -75,6 +75,7 @@ public final class UpdraftServer implements AutoCloseable {
         EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
         Clock clock = config.clock();
         this.database = Database.open(config.effectiveJdbcUrl());
+        Server started = null;
         try {
             ArtifactStore store = new ArtifactStore(config.dataDir().resolve("artifacts"));
             this.catalog = new Catalog(database.jdbi(), store, clock);
@@ -94,7 +95,7 @@ public final class UpdraftServer implements AutoCloseable {
             rollouts.notifier(notifier);
             this.tokens = new ApiTokens(database.jdbi());
             this.audit = new AuditLog(database.jdbi());
-            this.bootstrapToken = provisionTokens(config, clock);
+            seedAdminToken(config, clock);
             UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
             Limits limits = config.limits();
             Admission admission = new Admission(database.jdbi(), catalog, clock);
@@ -141,22 +142,39 @@ public final class UpdraftServer implements AutoCloseable {
             jetty.setHandler(api.handler());
             jetty.setErrorHandler(new ProtocolErrors(limits));
             jetty.setStopTimeout(5_000);
+            started = jetty;
             jetty.start();
+            // Only now, with every listener bound: a bootstrap token created by a start that then
+            // failed (port taken) would be printed nowhere and never again, locking the instance out.
+            this.bootstrapToken = createBootstrapToken(clock);
         } catch (Exception | Error e) {
+            if (started != null) {
+                try {
+                    started.stop(); // releases whatever listener did bind
+                } catch (Exception x) {
+                    e.addSuppressed(x);
+                }
+            }
             database.close();
             throw e;
         }
     }
 
-    /**
-     * Seeds the configured admin token; then, on a database that has never had a token, creates
-     * the bootstrap admin token and returns its secret (the only copy). Both are audited.
-     */
-    private String provisionTokens(ServerConfig config, Clock clock) {
+    /** Seeds the configured admin token (audited when it was added). */
+    private void seedAdminToken(ServerConfig config, Clock clock) {
         java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         if (config.adminToken() != null && tokens.seed(config.adminToken(), now)) {
             audit.append(new AuditEvent(now, "server", null, null, "seed admin token", "name=seeded", null, 201));
         }
+    }
+
+    /**
+     * On a database that has never had a token, creates the bootstrap admin token (audited) and
+     * returns its secret, the only copy; else null. Called once the server listens, so the start
+     * that creates it is one that can print it.
+     */
+    private String createBootstrapToken(Clock clock) {
+        java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         return tokens.bootstrapIfEmpty(now).map(issued -> {
             audit.append(new AuditEvent(now, "server", null, null, "create bootstrap admin token",
                     "id=" + issued.token().id() + " name=" + issued.token().name(), null, 201));

@@ -123,7 +123,8 @@ public final class Version implements Comparable<Version> {
     }
 
     private static IllegalArgumentException invalid(String text, String why) {
-        return new IllegalArgumentException("invalid version '" + text + "': " + why);
+        // The text may hold control characters (the very thing refused): echo it by the one rule.
+        return new IllegalArgumentException("invalid version '" + Validate.echo(text) + "': " + why);
     }
 
     private static boolean isNumeric(String s) {

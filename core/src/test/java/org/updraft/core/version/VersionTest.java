@@ -62,7 +62,13 @@ class VersionTest {
         assertThatThrownBy(() -> Version.parse(" 1.0")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("invalid version ' 1.0': it contains whitespace at position 0");
         assertThatThrownBy(() -> Version.parse("1.0\n")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("invalid version '1.0\n': it contains the control character U+000A at position 3");
+                .hasMessage("invalid version '1.0?': it contains the control character U+000A at position 3");
+        // The refused text is echoed by the one rule (Validate.echo): no raw control character
+        // reaches a log line or an answer, even at the longest length that is echoed at all.
+        assertThatThrownBy(() -> Version.parse("1\r\n\u001b[31m" + "2".repeat(56))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid version '1???[31m" + "2".repeat(56) + "': it contains the control character U+000D at position 1");
+        assertThatThrownBy(() -> Version.parse("1.0\u0085\u007f")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid version '1.0??': it contains the control character U+0085 at position 3");
         assertThatThrownBy(() -> Version.parse("1".repeat(65))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("invalid version (65 characters): at most 64 characters are allowed");
         assertThatThrownBy(() -> Version.parse("1.0a")).isInstanceOf(IllegalArgumentException.class)

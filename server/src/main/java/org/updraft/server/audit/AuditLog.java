@@ -61,24 +61,62 @@ public final class AuditLog {
         }
     }
 
-    /** Appends one entry, chained to the last one. */
+    /**
+     * Appends one entry, chained to the last one. When another process appended meanwhile (the
+     * one that does: {@code updraft token reset-admin}, run beside the server), the insert meets
+     * its seq; the rows after the head this server wrote are then taken as the new head only if
+     * they link to it and match their hashes, and the append is tried once more. Rows that do not
+     * link leave the failure as it was: a second writer still cannot fork the chain silently.
+     */
     public AuditEntry append(AuditEvent event) {
         lock.lock();
         try {
-            AuditEntry e = AuditEntry.chain(headSeq + 1, headHash, event);
-            jdbi.useHandle(h -> h.createUpdate("""
-                            INSERT INTO audit_log (seq, at, actor, token_id, role, action, target, remote, status, prev_hash, hash)
-                            VALUES (:seq, :at, :actor, :tokenId, :role, :action, :target, :remote, :status, :prev, :hash)""")
-                    .bind("seq", e.seq()).bind("at", Sql.utc(e.at())).bind("actor", e.actor()).bind("tokenId", e.tokenId())
-                    .bind("role", e.role()).bind("action", e.action()).bind("target", e.target()).bind("remote", e.remote())
-                    .bind("status", e.status()).bind("prev", e.prevHash()).bind("hash", e.hash())
-                    .execute());
-            headSeq = e.seq();
-            headHash = e.hash();
-            return e;
+            try {
+                return insert(event);
+            } catch (RuntimeException e) {
+                if (!catchUp()) {
+                    throw e;
+                }
+                return insert(event);
+            }
         } finally {
             lock.unlock();
         }
+    }
+
+    private AuditEntry insert(AuditEvent event) {
+        AuditEntry e = AuditEntry.chain(headSeq + 1, headHash, event);
+        jdbi.useHandle(h -> h.createUpdate("""
+                        INSERT INTO audit_log (seq, at, actor, token_id, role, action, target, remote, status, prev_hash, hash)
+                        VALUES (:seq, :at, :actor, :tokenId, :role, :action, :target, :remote, :status, :prev, :hash)""")
+                .bind("seq", e.seq()).bind("at", Sql.utc(e.at())).bind("actor", e.actor()).bind("tokenId", e.tokenId())
+                .bind("role", e.role()).bind("action", e.action()).bind("target", e.target()).bind("remote", e.remote())
+                .bind("status", e.status()).bind("prev", e.prevHash()).bind("hash", e.hash())
+                .execute());
+        headSeq = e.seq();
+        headHash = e.hash();
+        return e;
+    }
+
+    /** Moves the head over rows another process appended, if they extend this head intact; true when it moved. */
+    private boolean catchUp() {
+        List<AuditEntry> newer = jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :n")
+                .bind("after", headSeq).bind("n", PAGE).map((rs, ctx) -> row(rs)).list());
+        long seq = headSeq;
+        String hash = headHash;
+        for (AuditEntry r : newer) {
+            if (r.seq() != seq + 1 || !r.prevHash().equals(hash) || !r.expectedHash().equals(r.hash())) {
+                return false;
+            }
+            seq = r.seq();
+            hash = r.hash();
+        }
+        if (newer.isEmpty()) {
+            return false;
+        }
+        headSeq = seq;
+        headHash = hash;
+        return true;
     }
 
     /** The newest entries first, at most {@code limit}, with seq below {@code before} when given. */

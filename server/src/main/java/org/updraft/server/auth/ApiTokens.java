@@ -173,6 +173,25 @@ public final class ApiTokens {
         });
     }
 
+    /**
+     * Creates a new admin token for someone locked out (the bootstrap token lost): named
+     * "reset-admin", or "reset-admin-2", "-3"... when taken, since names are unique. Revokes
+     * nothing. Reached only by {@code updraft token reset-admin}, which opens the database
+     * directly: who can do that already holds the data.
+     */
+    public synchronized Issued resetAdmin(String createdBy, Instant now) {
+        String secret = newSecret();
+        return jdbi.inTransaction(h -> {
+            String name = "reset-admin";
+            for (int n = 2; h.createQuery("SELECT COUNT(*) FROM api_token WHERE LOWER(name) = LOWER(:name)").bind("name", name)
+                    .mapTo(Integer.class).one() > 0; n++) {
+                name = "reset-admin-" + n;
+            }
+            long id = insert(h, name, Role.ADMIN, hash(secret), createdBy, now);
+            return new Issued(new TokenInfo(id, name, Role.ADMIN.id(), now, createdBy, null), secret);
+        });
+    }
+
     private static long insert(Handle h, String name, Role role, String hash, String createdBy, Instant now) {
         return h.createUpdate("""
                         INSERT INTO api_token (name, role, secret_sha256, created_at, created_by)

@@ -6,7 +6,7 @@ import org.updraft.server.Rejection;
 import java.util.function.Function;
 
 /**
- * One request of a device, as the stock clients send it (reference/device-protocols.md §1, §5).
+ * One request of a device, as the stock clients send it.
  *
  * <p>ESP8266httpUpdate sends {@code x-ESP8266-STA-MAC}, {@code -free-space}, {@code -sketch-size},
  * {@code -sketch-md5}, {@code -chip-size}, {@code -sdk-version}, {@code -mode}, optional

@@ -21,7 +21,7 @@ import org.updraft.server.store.Sql;
 /**
  * Devices and their timelines. Devices register themselves on their first identified check-in.
  *
- * <p>Hot path (DESIGN §7): {@link #record} only hands the decision to a {@link CheckInWriter}
+ * <p>Hot path (every check-in passes here): {@link #record} only hands the decision to a {@link CheckInWriter}
  * (bounded: one pending device row per device, a bounded number of timeline rows; see there).
  * Per batch, one transaction: one batched UPDATE of the devices seen (the last check-in of each
  * wins; {@code check_ins} grows by how many it stands for; a device whose row changed only in

@@ -30,7 +30,7 @@ import org.updraft.server.rollout.UpdateState;
 import org.updraft.server.rollout.UpdateTracker;
 
 /**
- * The device-facing pull endpoints (DESIGN §3). Each request becomes one {@link CheckIn}, one
+ * The device-facing pull endpoints. Each request becomes one {@link CheckIn}, one
  * {@link Decision} (logged, counted, recorded on the device and, when it changed, in its timeline) and one answer:
  *
  * <ul>
@@ -366,7 +366,7 @@ public final class DeviceEndpoints {
     }
 
     /**
-     * The device token of the request (DESIGN §3): {@code ?token=}, else {@code Authorization:
+     * The device token of the request: {@code ?token=}, else {@code Authorization:
      * Bearer <token>}, else the password of {@code Authorization: Basic} (what
      * {@code HTTPClient::setAuthorization(user, password)} sends); null when none.
      */

@@ -19,7 +19,7 @@ import org.updraft.server.store.BatchWriter;
 import org.updraft.server.store.Sql;
 
 /**
- * The per-device update state machine (DESIGN §3): offered → downloading → downloaded →
+ * The per-device update state machine: offered → downloading → downloaded →
  * installed → confirmed | failed | rolled_back, driven only by what the server sees — check-ins
  * (which image runs), transfers (did the last byte leave), and the optional {@code /report}.
  *

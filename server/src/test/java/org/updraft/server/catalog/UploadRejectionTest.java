@@ -24,7 +24,7 @@ import org.updraft.server.TestServer;
 import org.updraft.server.http.Json;
 
 /**
- * The upload rejection catalogue (DESIGN §5): every bad upload gets a 4xx whose message names
+ * The upload rejection catalogue: every bad upload gets a 4xx whose message names
  * the problem, and afterwards the artifact store and the database hold exactly what they held.
  */
 class UploadRejectionTest {

@@ -27,7 +27,7 @@ import org.updraft.server.RawHttp;
 import org.updraft.server.TestServer;
 
 /**
- * The bad-input catalogue of issue 6: every kind of hostile or broken input — to uploads, the
+ * The bad-input catalogue: every kind of hostile or broken input — to uploads, the
  * management API and the device endpoints — gets a 4xx whose message (JSON error or
  * X-Updraft-Reason) names the problem, and afterwards the database (every table a request could
  * touch) and the artifact store are exactly as before. Requests go over a raw socket, so malformed
