@@ -55,10 +55,20 @@ class CrashHarnessTest {
     void longForm() throws Exception {
         int cycles = Integer.parseInt(System.getProperty("crash.cycles"));
         String db = System.getProperty("crash.db", "");
+        // Kept after the run (target/, not a temporary directory): the server's log and what it left.
+        Path data = Path.of("target", "crash-harness", "run-" + System.currentTimeMillis()).toAbsolutePath();
         CrashHarness.Settings s = new CrashHarness.Settings(Long.parseLong(System.getProperty("crash.seed", "1")), cycles,
-                db.isBlank() ? null : db, dir.resolve("data"), TimeUnit.MINUTES.toMillis(Long.getLong("crash.minutes", 60)));
-        CrashHarness.Summary summary = new CrashHarness(s, System.out).run();
-        assertThat(summary.lostTotal()).as(summary.line(s)).isZero();
+                db.isBlank() ? null : db, data, TimeUnit.MINUTES.toMillis(Long.getLong("crash.minutes", 60)));
+        // The lines also go to target/crash-harness/result.txt as they come (surefire's copy of
+        // System.out is written when the test ends), which bin/crash-harness follows.
+        Path result = data.getParent().resolve("result.txt");
+        java.nio.file.Files.createDirectories(data.getParent());
+        try (PrintStream file = new PrintStream(java.nio.file.Files.newOutputStream(result), true, StandardCharsets.UTF_8);
+             PrintStream both = new PrintStream(new TeeStream(file, System.out), true, StandardCharsets.UTF_8)) {
+            CrashHarness.Summary summary = new CrashHarness(s, both).run();
+            both.println("  data directory and server log: " + data);
+            assertThat(summary.lostTotal()).as(summary.line(s)).isZero();
+        }
     }
 
     private static void assertNothingLost(CrashHarness.Settings s, int cycles) throws Exception {

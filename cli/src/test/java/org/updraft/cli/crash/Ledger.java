@@ -185,7 +185,10 @@ final class Ledger {
             if (!allowed.contains(ANY.iterator().next()) && !allowed.contains(seen)) {
                 Kind kind = r.lastAckedKind();
                 lost.merge(kind, 1L, Long::sum);
-                problems.add(kind.label() + " " + e.getKey() + ": expected " + String.join(" or ", allowed) + ", found " + seen);
+                Write promised = r.lastPromised(killNanos - checkInGraceNanos);
+                problems.add(kind.label() + " " + e.getKey() + ": expected " + String.join(" or ", allowed) + ", found " + seen
+                        + (promised == null ? " (as seen at the previous check)"
+                        : " (acknowledged " + (killNanos - promised.answeredNanos) / 1_000_000 + " ms before the kill)"));
             }
             r.baseline = seen;
             r.writes.clear();
@@ -281,6 +284,17 @@ final class Ledger {
                 }
             }
             return values;
+        }
+
+        /** The last write that must have happened, or null when the baseline is what must be there. */
+        Write lastPromised(long promisedBefore) {
+            Write last = null;
+            for (Write w : writes) {
+                if (w.promised(promisedBefore)) {
+                    last = w;
+                }
+            }
+            return last;
         }
 
         Kind lastAckedKind() {
