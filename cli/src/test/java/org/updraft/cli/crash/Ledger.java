@@ -113,6 +113,24 @@ final class Ledger {
         }
     }
 
+    /**
+     * Forgets what {@code key} must hold: the server moved it on its own, to a state the harness
+     * cannot know (a device offered a release again starts a new update of it). Until the next
+     * check sees it, any value is accepted.
+     */
+    synchronized void forget(String key) {
+        Register r = registers.get(key);
+        if (r != null) {
+            r.baseline = null;
+            r.writes.clear();
+        }
+    }
+
+    /** {@link #forget} for every register whose key starts with {@code prefix}. */
+    synchronized void forgetAll(String prefix) {
+        registers.keySet().stream().filter(k -> k.startsWith(prefix)).toList().forEach(this::forget);
+    }
+
     /** One check-in of {@code mac}: answered at {@code answeredNanos} (System.nanoTime), or never (NO_ANSWER). */
     void checkIn(String mac, Answer answer, long answeredNanos) {
         Counter c = counters.computeIfAbsent(mac, k -> new Counter());

@@ -114,6 +114,18 @@ class LedgerTest {
     }
 
     @Test
+    void aForgottenRegisterAcceptsWhatIsSeenThenHoldsItAgain() {
+        ledger.write(Kind.REPORT, "report:A/0.0.1", null, "confirmed", Answer.ACKED, null);
+        assertThat(check(Map.of("report:A/0.0.1", "confirmed")).lostTotal()).isZero();
+
+        ledger.forget("report:A/0.0.1"); // the device downloaded 0.0.1 again
+        assertThat(check(Map.of("report:A/0.0.1", "downloaded")).lostTotal()).isZero();
+        assertThat(check(Map.of("report:A/0.0.1", "offered")).lostTotal()).isZero(); // not final: check-ins move it
+        assertThat(check(Map.of("report:A/0.0.1", "confirmed")).lostTotal()).isZero();
+        assertThat(check(Map.of("report:A/0.0.1", "downloaded")).lost()).isEqualTo(Map.of(Kind.REPORT, 1L));
+    }
+
+    @Test
     void checkInsAnsweredBeforeTheGraceMustBeCountedAndNoneInvented() {
         long kill = System.nanoTime();
         ledger.checkIn("A", Answer.ACKED, kill - 2 * GRACE);

@@ -299,6 +299,8 @@ final class Load {
             a = api.checkIn(World.FLEET, d.mac, d.size, d.md5, d.version);
         } catch (IOException e) {
             ledger.checkIn(d.mac, Answer.NO_ANSWER, 0);
+            // Perhaps cut off inside a download: some release of this device's may be downloading again.
+            ledger.forgetAll("report:" + d.mac + "/");
             throw e;
         }
         ledger.checkIn(d.mac, a.status() < 400 ? Answer.ACKED : Answer.REFUSED, System.nanoTime());
@@ -315,6 +317,8 @@ final class Load {
             String version = a.headers().get("x-updraft-version");
             d.run(a.body().length, md5, version);
             String key = "report:" + d.mac + "/" + version;
+            // Offered again (a pin back to an older release): a new update of that release begins, whatever it was.
+            ledger.forget(key);
             Api.Answer r;
             try {
                 r = api.report(World.FLEET, d.mac, "ok", version);
