@@ -27,7 +27,9 @@ import org.updraft.server.auth.Role;
  * <p>Routes that need a {@link Role}: no or an invalid/revoked token answers 401 with
  * {@code WWW-Authenticate: Bearer}; a token of a lower role answers 403 naming the role needed.
  * Every refused authentication and every answered request that may change something (any method
- * but GET and HEAD) is appended to the {@link AuditLog} before the answer goes out.
+ * but GET and HEAD) is appended to the {@link AuditLog} before the answer goes out; when the append
+ * fails, a 2xx answer becomes a 500 saying the change was applied but not recorded (acknowledged
+ * means durable: no 2xx without its audit entry on disk).
  */
 public final class Dispatcher extends Handler.Abstract {
 
@@ -159,16 +161,43 @@ public final class Dispatcher extends Handler.Abstract {
         }
     }
 
-    private void record(Exchange ex, Route route, Principal p, int status) {
+    /**
+     * Appends the audit entry of an answer about to go out. Null when it is stored, else the message
+     * of the 500 that replaces a 2xx answer ({@link Exchange#beforeAnswer}): the action happened, but
+     * an acknowledged action must have its entry, so it is not acknowledged — and the message says
+     * plainly that it was applied, so nobody repeats it blindly.
+     */
+    private String record(Exchange ex, Route route, Principal p, int status) {
         AuditEvent event = new AuditEvent(ex.at(), p == null ? "anonymous" : p.name(), p == null ? null : p.tokenId(),
                 p == null ? null : p.role().id(), ex.request().getMethod() + " " + route.template(), ex.auditTarget(route.paramNames()),
                 ex.remoteAddress(), status);
         try {
             audit.append(event);
+            return null;
         } catch (RuntimeException e) {
-            // The action itself already happened; the answer still goes out, and this is loud in the log.
-            LOG.error("could not append to the audit log: {}", event, e);
+            String why = reason(e);
+            LOG.error("could not append to the audit log ({}){}: {}", why, status >= 200 && status < 300
+                    ? "; the action was applied, answering 500 instead of " + status : "", event, e);
+            return event.action() + (event.target().isEmpty() ? "" : " [" + event.target() + "]")
+                    + ": the change WAS applied (it would have been answered " + status
+                    + "), but it could not be recorded in the audit log: " + why
+                    + ". Check the change before repeating it; the server log has the details.";
         }
+    }
+
+    /** What went wrong, in the database's own words (the innermost cause's first line), without Java class names. */
+    static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? "" : root.getMessage().strip();
+        int nl = m.indexOf('\n');
+        if (nl >= 0) {
+            m = m.substring(0, nl).strip();
+        }
+        m = m.replaceAll("\\b(?:[a-z_$][a-z0-9_$]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error)\\b:?\\s*", "").strip();
+        return m.isEmpty() ? "the database gave no reason" : m;
     }
 
     private static void answer(Exchange ex, int status, String message) {

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -45,7 +45,7 @@ public final class Exchange {
     private boolean done;
     private Principal principal;
     private Map<String, String> auditDetails;
-    private IntConsumer beforeAnswer;
+    private IntFunction<String> beforeAnswer;
 
     Exchange(Request request, Response response, Callback callback, Map<String, String> params, Instant at) {
         this.request = request;
@@ -106,17 +106,28 @@ public final class Exchange {
         return b.toString();
     }
 
-    /** Runs with the status just before the answer goes out (the audit record is written before the client sees the result). */
-    void beforeAnswer(IntConsumer hook) {
+    /**
+     * Runs with the status just before the answer goes out (the audit record is written before the
+     * client sees the result). The hook returns null when it did its work, or why it could not: a
+     * 2xx answer then becomes a 500 with that message instead ("acknowledged means durable": no
+     * success is announced whose record is not stored). Any other status goes out unchanged.
+     */
+    void beforeAnswer(IntFunction<String> hook) {
         this.beforeAnswer = hook;
     }
 
-    private void announce(int status) {
-        IntConsumer hook = beforeAnswer;
+    /** Null, or the message of the 500 that replaces this 2xx answer ({@link #beforeAnswer}). */
+    private String announce(int status) {
+        IntFunction<String> hook = beforeAnswer;
         beforeAnswer = null;
-        if (hook != null) {
-            hook.accept(status);
-        }
+        String failure = hook == null ? null : hook.apply(status);
+        return failure != null && status >= 200 && status < 300 ? failure : null;
+    }
+
+    /** Replaces a 2xx answer whose record failed: none of the handler's headers (Location, ETag) still hold. */
+    private void failInstead(String message) {
+        response.getHeaders().clear();
+        send(500, "application/json", Json.write(new ErrorBody(message, 500)));
     }
 
     public boolean isHead() {
@@ -214,7 +225,11 @@ public final class Exchange {
     }
 
     public void send(int status, String contentType, byte[] body) {
-        announce(status);
+        String failure = announce(status);
+        if (failure != null) {
+            failInstead(failure);
+            return;
+        }
         if (userBin) {
             abort(status + " for a NONOS user bin");
             return;
@@ -229,7 +244,11 @@ public final class Exchange {
 
     /** Status and headers only (304, HEAD). */
     public void empty(int status) {
-        announce(status);
+        String failure = announce(status);
+        if (failure != null) {
+            failInstead(failure);
+            return;
+        }
         if (userBin) {
             abort(status + " for a NONOS user bin");
             return;
