@@ -69,6 +69,11 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
     private final CheckInWriter writer;
 
     public DeviceRegistry(Jdbi jdbi, Catalog catalog) {
+        this(jdbi, catalog, org.updraft.server.store.WriteOutcomes.IGNORED);
+    }
+
+    /** {@code outcomes} hears how the check-in writer's transactions end. */
+    public DeviceRegistry(Jdbi jdbi, Catalog catalog, org.updraft.server.store.WriteOutcomes outcomes) {
         this.jdbi = jdbi;
         this.catalog = catalog;
         jdbi.useHandle(h -> h.createQuery("SELECT mac, pinned_release_id FROM device WHERE pinned_release_id IS NOT NULL")
@@ -76,7 +81,8 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         jdbi.useHandle(h -> h.createQuery("SELECT mac, tag FROM device_tag")
                 .map((rs, ctx) -> tags.computeIfAbsent(rs.getString("mac"), k -> new TreeSet<>()).add(rs.getString("tag"))).list());
         tags.replaceAll((k, v) -> Set.copyOf(v));
-        this.writer = new CheckInWriter(jdbi, DeviceRegistry::write, MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE);
+        this.writer = new CheckInWriter(jdbi, DeviceRegistry::write, MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE,
+                CheckInWriter.LINGER_NANOS, outcomes);
     }
 
     @Override
