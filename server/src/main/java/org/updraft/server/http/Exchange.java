@@ -163,11 +163,56 @@ public final class Exchange {
         } catch (UnrecognizedPropertyException e) {
             throw Rejection.badRequest("unknown field '" + e.getPropertyName() + "'; expected fields: "
                     + e.getKnownPropertyIds());
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            throw Rejection.badRequest("malformed JSON: " + (e.getPath().isEmpty() ? "the body" : "field '" + field(e) + "'")
+                    + " must be " + kind(e.getTargetType()));
         } catch (JsonProcessingException e) {
-            throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw Rejection.badRequest("malformed JSON: " + withoutJavaTypes(e.getOriginalMessage()));
         } catch (IOException e) {
             throw Rejection.badRequest("could not read the request body: " + e.getMessage());
         }
+    }
+
+    /** "macs[0]", "name": where in the body the mismatch is. */
+    private static String field(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        StringBuilder b = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                b.append(b.isEmpty() ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                b.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return b.toString();
+    }
+
+    /** What a client must send for a Java type, in JSON words: never a class name in an answer. */
+    static String kind(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (type == String.class || type.isEnum()) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == Long.class || type == long.class || type == Integer.class || type == int.class) {
+            return "a whole number";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    /** Jackson names types as `java.lang.Long` or `org.updraft...$NewProduct`: those become "a value". */
+    static String withoutJavaTypes(String message) {
+        return message == null ? "unreadable body" : message.replaceAll("`[^`]*`", "a value")
+                .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*", "a value");
     }
 
     public void json(int status, Object value) {
