@@ -21,9 +21,13 @@ import java.util.Objects;
  * @param perIp                requests per client address (token bucket; 429 + Retry-After)
  * @param perDevice            check-ins per device MAC (genuine Range continuations exempt: DownloadAttempts); 429 + Retry-After
  * @param limitLoopback        whether the rate limits apply to loopback clients too (off: local tools and tests)
+ * @param diskReserveBytes     free space the data directory's file system must keep: a write that would leave
+ *                             less is refused with 507 (docs/integrity.md)
+ * @param scrubInterval        how often every stored artifact is hashed again in the background (zero: never)
  */
 public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBytes, Duration headerTimeout,
-                     Duration idleTimeout, long minUploadBytesPerSecond, Rate perIp, Rate perDevice, boolean limitLoopback) {
+                     Duration idleTimeout, long minUploadBytesPerSecond, Rate perIp, Rate perDevice, boolean limitLoopback,
+                     long diskReserveBytes, Duration scrubInterval) {
 
     /**
      * A token bucket: {@code burst} requests at once, refilled at {@code perMinute} a minute.
@@ -47,13 +51,15 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
     static final long MAX_IMAGE_CEILING = (16L << 20) + 1028;
 
     public static final Limits DEFAULTS = new Limits(16L << 20, 8 * 1024, 2 * 1024, Duration.ofSeconds(10),
-            Duration.ofSeconds(60), 1024, new Rate(3000, 600), new Rate(60, 30), false);
+            Duration.ofSeconds(60), 1024, new Rate(3000, 600), new Rate(60, 30), false,
+            64L << 20, Duration.ofHours(24));
 
     public Limits {
         Objects.requireNonNull(headerTimeout, "headerTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(perIp, "perIp");
         Objects.requireNonNull(perDevice, "perDevice");
+        Objects.requireNonNull(scrubInterval, "scrubInterval");
         // The image parser refuses anything above 16 MiB (the largest ESP flash mapping); a signature
         // trailer of up to 1 KiB + 4 may follow.
         if (maxImageBytes < 1024 || maxImageBytes > MAX_IMAGE_CEILING) {
@@ -73,6 +79,12 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
         if (minUploadBytesPerSecond < 0) {
             throw new IllegalArgumentException("min-upload-rate must be >= 0 bytes per second, was " + minUploadBytesPerSecond);
         }
+        if (diskReserveBytes < 0) {
+            throw new IllegalArgumentException("disk-reserve must be >= 0 bytes, was " + diskReserveBytes);
+        }
+        if (scrubInterval.isNegative() || (!scrubInterval.isZero() && scrubInterval.toMillis() < 100)) {
+            throw new IllegalArgumentException("scrub-interval must be 0 (off) or at least 100ms, was " + scrubInterval);
+        }
     }
 
     /** The names {@link #with} accepts, with each current value. */
@@ -89,6 +101,8 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
         m.put("device-rate", perDevice.perMinute() + "/min");
         m.put("device-burst", Integer.toString(perDevice.burst()));
         m.put("limit-loopback", Boolean.toString(limitLoopback));
+        m.put("disk-reserve", Long.toString(diskReserveBytes));
+        m.put("scrub-interval", scrubInterval.toMillis() + "ms");
         return m;
     }
 
@@ -97,23 +111,28 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
         String v = value.strip();
         return switch (name) {
             case "max-image-bytes" -> new Limits(number(name, v), maxRequestHeaderBytes, maxUriBytes, headerTimeout, idleTimeout,
-                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback);
+                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback, diskReserveBytes, scrubInterval);
             case "max-header-bytes" -> new Limits(maxImageBytes, (int) number(name, v), Math.min(maxUriBytes, (int) number(name, v)),
-                    headerTimeout, idleTimeout, minUploadBytesPerSecond, perIp, perDevice, limitLoopback);
+                    headerTimeout, idleTimeout, minUploadBytesPerSecond, perIp, perDevice, limitLoopback, diskReserveBytes, scrubInterval);
             case "max-uri-bytes" -> new Limits(maxImageBytes, maxRequestHeaderBytes, (int) number(name, v), headerTimeout, idleTimeout,
-                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback);
+                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback, diskReserveBytes, scrubInterval);
             case "header-timeout" -> new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, duration(name, v), idleTimeout,
-                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback);
+                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback, diskReserveBytes, scrubInterval);
             case "idle-timeout" -> new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, headerTimeout, duration(name, v),
-                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback);
+                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback, diskReserveBytes, scrubInterval);
             case "min-upload-rate" -> new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, headerTimeout, idleTimeout,
-                    number(name, v), perIp, perDevice, limitLoopback);
+                    number(name, v), perIp, perDevice, limitLoopback, diskReserveBytes, scrubInterval);
             case "ip-rate" -> withIp(new Rate(perMinute(name, v), Math.max(1, perIp.burst())));
             case "ip-burst" -> withIp(new Rate(perIp.perMinute(), (int) number(name, v)));
             case "device-rate" -> withDevice(new Rate(perMinute(name, v), Math.max(1, perDevice.burst())));
             case "device-burst" -> withDevice(new Rate(perDevice.perMinute(), (int) number(name, v)));
             case "limit-loopback" -> new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, headerTimeout, idleTimeout,
-                    minUploadBytesPerSecond, perIp, perDevice, bool(name, v));
+                    minUploadBytesPerSecond, perIp, perDevice, bool(name, v), diskReserveBytes, scrubInterval);
+            case "disk-reserve" -> new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, headerTimeout, idleTimeout,
+                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback, number(name, v), scrubInterval);
+            case "scrub-interval" -> new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, headerTimeout, idleTimeout,
+                    minUploadBytesPerSecond, perIp, perDevice, limitLoopback, diskReserveBytes,
+                    v.equals("off") ? Duration.ZERO : duration(name, v));
             default -> throw new IllegalArgumentException("unknown limit '" + name + "'; expected one of "
                     + String.join(", ", describe().keySet()));
         };
@@ -121,12 +140,12 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
 
     public Limits withIp(Rate r) {
         return new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, headerTimeout, idleTimeout, minUploadBytesPerSecond,
-                r, perDevice, limitLoopback);
+                r, perDevice, limitLoopback, diskReserveBytes, scrubInterval);
     }
 
     public Limits withDevice(Rate r) {
         return new Limits(maxImageBytes, maxRequestHeaderBytes, maxUriBytes, headerTimeout, idleTimeout, minUploadBytesPerSecond,
-                perIp, r, limitLoopback);
+                perIp, r, limitLoopback, diskReserveBytes, scrubInterval);
     }
 
     private static long number(String name, String v) {
@@ -157,7 +176,7 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
         };
     }
 
-    /** "10s", "500ms", "2m" or plain seconds. */
+    /** "10s", "500ms", "2m", "24h" or plain seconds. */
     static Duration duration(String name, String v) {
         try {
             if (v.endsWith("ms")) {
@@ -168,6 +187,9 @@ public record Limits(long maxImageBytes, int maxRequestHeaderBytes, int maxUriBy
             }
             if (v.endsWith("m")) {
                 return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            if (v.endsWith("h")) {
+                return Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
             }
             return Duration.ofSeconds(Long.parseLong(v));
         } catch (NumberFormatException e) {

@@ -41,8 +41,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.updraft.server.http.Metrics;
 import org.updraft.server.http.ServiceEndpoints;
+import org.updraft.server.store.DataDirectory;
 import org.updraft.server.store.Database;
 import org.updraft.server.store.EmbeddedDatabase;
+import org.updraft.server.store.StorageHealth;
+import org.updraft.server.artifact.ArtifactScrub;
 
 /**
  * One running Updraft server: database, artifact store, catalog, device registry and the HTTP
@@ -69,20 +72,31 @@ public final class UpdraftServer implements AutoCloseable {
     private final ServerConnector connector;
     private final TlsCertificates tls;
     private final ServerConnector tlsConnector;
+    private final ArtifactStore store;
+    private final StorageHealth storage;
+    private final ArtifactScrub scrub;
 
     private UpdraftServer(ServerConfig config) throws Exception {
         this.config = config;
+        // Owner-only data directory, empty upload spool; tightened again once the database engine
+        // has created its files (docs/integrity.md). An earlier version's H2 database is moved
+        // into SQLite before the pool opens (docs/durability.md).
+        DataDirectory data = DataDirectory.open(config.dataDir());
         EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
         Clock clock = config.clock();
         this.database = Database.open(config.effectiveJdbcUrl());
         Server started = null;
+        ArtifactScrub scrubbing = null;
         try {
-            ArtifactStore store = new ArtifactStore(config.dataDir().resolve("artifacts"));
+            data.tighten();
+            this.storage = new StorageHealth(data.root(), config.limits().diskReserveBytes());
+            this.store = new ArtifactStore(data.artifacts());
             this.catalog = new Catalog(database.jdbi(), store, clock);
-            this.devices = new DeviceRegistry(database.jdbi(), catalog);
+            this.devices = new DeviceRegistry(database.jdbi(), catalog, storage);
             this.metrics = new Metrics();
             metrics.checkInWriter(devices::writerStats);
-            this.updates = new UpdateTracker(database.jdbi(), catalog);
+            metrics.integrity(() -> storage.write(0) == null, storage::usable, () -> store.damaged().size());
+            this.updates = new UpdateTracker(database.jdbi(), catalog, storage);
             this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick());
             List<Notifier> notifiers = new ArrayList<>();
             if (config.mqttUrl() != null) {
@@ -101,11 +115,12 @@ public final class UpdraftServer implements AutoCloseable {
             Admission admission = new Admission(database.jdbi(), catalog, clock);
             RateLimits rates = new RateLimits(limits, System::nanoTime);
             this.api = new HttpApi(
-                    new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock, admission, rates),
-                    new ManagementApi(catalog, devices, updates, config.dataDir().resolve("uploads"), admission, limits),
+                    new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock, admission, rates, storage),
+                    new ManagementApi(catalog, devices, updates, data.uploads(), admission, limits, store::damage),
                     new RolloutApi(catalog, rollouts),
-                    new ServiceEndpoints(database.jdbi(), database.description(), catalog, metrics),
-                    tokens, audit, clock, rates);
+                    new ServiceEndpoints(database.jdbi(), storage, metrics),
+                    tokens, audit, clock, rates, storage);
+            scrubbing = new ArtifactScrub(store, limits.scrubInterval());
 
             skipJettyMBeanServer();
             QueuedThreadPool pool = new QueuedThreadPool(64, 4);
@@ -147,7 +162,11 @@ public final class UpdraftServer implements AutoCloseable {
             // Only now, with every listener bound: a bootstrap token created by a start that then
             // failed (port taken) would be printed nowhere and never again, locking the instance out.
             this.bootstrapToken = createBootstrapToken(clock);
+            this.scrub = scrubbing;
         } catch (Exception | Error e) {
+            if (scrubbing != null) {
+                scrubbing.close();
+            }
             if (started != null) {
                 try {
                     started.stop(); // releases whatever listener did bind
@@ -301,6 +320,15 @@ public final class UpdraftServer implements AutoCloseable {
         return audit;
     }
 
+    /** The artifact store (its verdicts, {@link ArtifactStore#scrub}). */
+    public ArtifactStore artifacts() {
+        return store;
+    }
+
+    public StorageHealth storage() {
+        return storage;
+    }
+
     public Metrics metrics() {
         return metrics;
     }
@@ -327,6 +355,7 @@ public final class UpdraftServer implements AutoCloseable {
         if (tls != null) {
             tls.close();
         }
+        scrub.close();
         rollouts.close();
         notifier.close();
         devices.close();

@@ -14,6 +14,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.server.store.RetriedTransaction;
+import org.updraft.server.store.WriteOutcomes;
 
 /**
  * Writes what check-ins leave in the database — the device row and, when the decision changed,
@@ -96,12 +97,18 @@ final class CheckInWriter implements AutoCloseable {
     private long loggedWaited;
     private long loggedLost;
     private final Thread writer;
+    private final WriteOutcomes outcomes;
 
     CheckInWriter(Jdbi jdbi, Rows rows, int maxDevices, int maxTimeline) {
         this(jdbi, rows, maxDevices, maxTimeline, LINGER_NANOS);
     }
 
     CheckInWriter(Jdbi jdbi, Rows rows, int maxDevices, int maxTimeline, long lingerNanos) {
+        this(jdbi, rows, maxDevices, maxTimeline, lingerNanos, WriteOutcomes.IGNORED);
+    }
+
+    CheckInWriter(Jdbi jdbi, Rows rows, int maxDevices, int maxTimeline, long lingerNanos, WriteOutcomes outcomes) {
+        this.outcomes = outcomes;
         if (maxDevices < 1 || maxTimeline < 0 || lingerNanos < 0) {
             throw new IllegalArgumentException("maxDevices >= 1, maxTimeline >= 0 and lingerNanos >= 0 expected");
         }
@@ -266,7 +273,7 @@ final class CheckInWriter implements AutoCloseable {
     private boolean writeWithRetry(Collection<DeviceRow> batchDevices, List<Decision> batchTimeline) {
         return RetriedTransaction.run(jdbi, LOG, "check-in writer",
                 () -> batchDevices.size() + " device rows and " + batchTimeline.size() + " timeline rows",
-                h -> rows.write(h, batchDevices, batchTimeline), this::isClosed);
+                h -> rows.write(h, batchDevices, batchTimeline), this::isClosed, outcomes);
     }
 
     private boolean isClosed() {

@@ -76,6 +76,11 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
     private final CheckInWriter writer;
 
     public DeviceRegistry(Jdbi jdbi, Catalog catalog) {
+        this(jdbi, catalog, org.updraft.server.store.WriteOutcomes.IGNORED);
+    }
+
+    /** {@code outcomes} hears how the check-in writer's transactions end. */
+    public DeviceRegistry(Jdbi jdbi, Catalog catalog, org.updraft.server.store.WriteOutcomes outcomes) {
         this.jdbi = jdbi;
         this.catalog = catalog;
         jdbi.useHandle(h -> h.createQuery("SELECT mac, pinned_release_id FROM device WHERE pinned_release_id IS NOT NULL")
@@ -89,7 +94,8 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                 .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
         jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device")
                 .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
-        this.writer = new CheckInWriter(jdbi, DeviceRegistry::write, MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE);
+        this.writer = new CheckInWriter(jdbi, DeviceRegistry::write, MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE,
+                CheckInWriter.LINGER_NANOS, outcomes);
     }
 
     @Override

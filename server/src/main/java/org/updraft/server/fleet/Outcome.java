@@ -41,7 +41,19 @@ public enum Outcome {
     /** Token enrollment: the device's token was revoked. */
     REVOKED(403, "revoked"),
     /** Too many requests from this address or this device; the answer carries Retry-After. */
-    RATE_LIMITED(429, "rate-limited");
+    RATE_LIMITED(429, "rate-limited"),
+    /**
+     * The server cannot keep what the check-in would write (its data directory's file system is
+     * below its reserve, or writes fail for lack of space): nothing is sent, nothing recorded.
+     */
+    STORAGE_FULL(507, "storage-full"),
+    /** The server's writes are failing for another reason (the database refuses commits). */
+    STORAGE_FAILING(503, "storage-failing"),
+    /**
+     * The image to send does not hash to its SHA-256 any more (flipped, truncated or missing
+     * file): not a byte of it is sent and the device keeps its firmware.
+     */
+    CORRUPT_ARTIFACT(500, "corrupt-artifact");
 
     private final int status;
     private final String id;
@@ -69,6 +81,7 @@ public enum Outcome {
      * devices that are not admitted (or are flooding) never create rows.
      */
     public boolean registers() {
-        return this != UNAUTHENTICATED && this != NOT_ENROLLED && this != REVOKED && this != RATE_LIMITED;
+        return this != UNAUTHENTICATED && this != NOT_ENROLLED && this != REVOKED && this != RATE_LIMITED
+                && this != STORAGE_FULL && this != STORAGE_FAILING;
     }
 }

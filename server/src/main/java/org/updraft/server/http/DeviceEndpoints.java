@@ -28,6 +28,7 @@ import org.updraft.server.rollout.RolloutEngine;
 import org.updraft.server.rollout.DeviceUpdate;
 import org.updraft.server.rollout.UpdateState;
 import org.updraft.server.rollout.UpdateTracker;
+import org.updraft.server.store.StorageHealth;
 
 /**
  * The device-facing pull endpoints. Each request becomes one {@link CheckIn}, one
@@ -60,10 +61,12 @@ public final class DeviceEndpoints {
     private final Admission admission;
     private final RateLimits rates;
     private final DownloadAttempts attempts = new DownloadAttempts();
+    private final StorageHealth storage;
 
     public DeviceEndpoints(Catalog catalog, UpdatePolicy policy, DeviceRegistry devices, ArtifactStore store, Metrics metrics,
                            UpdateTracker updates, RolloutEngine rollouts, java.time.Clock clock, Admission admission,
-                           RateLimits rates) {
+                           RateLimits rates, StorageHealth storage) {
+        this.storage = storage;
         this.admission = admission;
         this.rates = rates;
         this.catalog = catalog;
@@ -198,7 +201,7 @@ public final class DeviceEndpoints {
         try {
             in = checkIn(ex, Endpoint.HTTP_UPDATE, path, 0);
         } catch (IllegalArgumentException e) {
-            refuse(ex, 400, "bad-request", e.getMessage());
+            malformed(ex, Endpoint.HTTP_UPDATE, e);
             return;
         }
         Decision d = decide(ex, in, product);
@@ -215,9 +218,7 @@ public final class DeviceEndpoints {
         try {
             in = checkIn(ex, Endpoint.NONOS_USER_BIN, "/u/" + name + "/user" + slot + ".bin", slot);
         } catch (IllegalArgumentException e) {
-            LOG.info("nonos refused (connection closed): {}", e.getMessage());
-            metrics.checkIn(Outcome.BAD_REQUEST);
-            ex.abort(e.getMessage());
+            malformed(ex, Endpoint.NONOS_USER_BIN, e);
             return;
         }
         Decision d = decide(ex, in, catalog.product(name));
@@ -234,7 +235,7 @@ public final class DeviceEndpoints {
         try {
             in = checkIn(ex, Endpoint.VERSION, "/u/" + name + "/version", 0);
         } catch (IllegalArgumentException e) {
-            refuse(ex, 400, "bad-request", e.getMessage());
+            malformed(ex, Endpoint.VERSION, e);
             return;
         }
         Decision d = decide(ex, in, catalog.product(name));
@@ -254,11 +255,28 @@ public final class DeviceEndpoints {
         return CheckIn.parse(endpoint, path, slot, ex::header, ex::query, ex.remoteAddress(), ex.at());
     }
 
+    /**
+     * A check-in whose identity or headers cannot be parsed: counted as {@code bad-request} (every
+     * endpoint, here and only here) and refused as its protocol refuses — NONOS user bins by closing
+     * the connection without a byte, the others with 400 and {@code X-Updraft-Reason}.
+     */
+    private void malformed(Exchange ex, Endpoint endpoint, IllegalArgumentException e) {
+        metrics.checkIn(Outcome.BAD_REQUEST);
+        if (endpoint == Endpoint.NONOS_USER_BIN) {
+            LOG.info("nonos refused (connection closed): {}", e.getMessage());
+            ex.abort(e.getMessage());
+        } else {
+            LOG.info("{} refused: {}", endpoint.id(), e.getMessage());
+            refuse(ex, Outcome.BAD_REQUEST.status(), Outcome.BAD_REQUEST.id(), e.getMessage());
+        }
+    }
+
     private Decision decide(Exchange ex, CheckIn in, Optional<Product> product) {
         // A range that may continue the device's download is counted against its limit only once
         // the image is known and it turns out not to continue it (DownloadAttempts has the rule).
         boolean mayContinue = in.mac() != null && attempts.mayContinue(in.mac(), in.resumeFrom(), in.at());
-        Decision d = gate(ex, in, product, mayContinue).orElseGet(() -> policy.decide(in, product));
+        Decision d = gate(ex, in, product, mayContinue).or(() -> unstorable(in, product))
+                .orElseGet(() -> intact(policy.decide(in, product)));
         if (mayContinue && d.product() != null && d.outcome().registers() && !continues(ex, d)) {
             d = rateLimited(ex, in, d.product()).orElse(d);
         }
@@ -366,6 +384,37 @@ public final class DeviceEndpoints {
     }
 
     /**
+     * A refusal when the server could not keep what this check-in writes (device row, timeline,
+     * update state): an answer must never claim what the disk will not hold (StorageHealth).
+     */
+    private Optional<Decision> unstorable(CheckIn in, Optional<Product> product) {
+        StorageHealth.Refusal r = storage.checkIn();
+        if (r == null) {
+            return Optional.empty();
+        }
+        Outcome o = r.status() == Outcome.STORAGE_FULL.status() ? Outcome.STORAGE_FULL : Outcome.STORAGE_FAILING;
+        return Optional.of(new Decision(in, product.orElse(null), o, in.version(), null, null, r.reason(), null));
+    }
+
+    /**
+     * The decision, unless it sends an image that no longer hashes to its SHA-256: then
+     * {@code corrupt-artifact}, and the device keeps its firmware (the store logs the damage and
+     * lists it; hashing happens once per file per process, see ArtifactStore).
+     */
+    private Decision intact(Decision d) {
+        if (!d.outcome().sendsImage() || store.check(d.artifact().sha256()) == null) {
+            return d;
+        }
+        return new Decision(d.checkIn(), d.product(), Outcome.CORRUPT_ARTIFACT, d.runningVersion(), d.target(), null,
+                corrupt(d.target(), d.artifact().sha256()), d.rolloutId());
+    }
+
+    private static String corrupt(Release target, String sha256) {
+        return "the stored image " + sha256 + " of release " + target.version() + " failed its integrity check and is "
+                + "not sent; an operator must upload the release's image again";
+    }
+
+    /**
      * The device token of the request: {@code ?token=}, else {@code Authorization:
      * Bearer <token>}, else the password of {@code Authorization: Basic} (what
      * {@code HTTPClient::setAuthorization(user, password)} sends); null when none.
@@ -411,6 +460,19 @@ public final class DeviceEndpoints {
     /** Writes the artifact (or the requested range of it). The decision already validated it. */
     private void sendImage(Exchange ex, Decision d) {
         Artifact a = d.artifact();
+        ByteBuffer image;
+        try {
+            image = store.read(a.sha256());
+        } catch (ArtifactStore.Damaged e) {
+            // Changed since decide() looked: the same refusal, nothing sent.
+            metrics.checkIn(Outcome.CORRUPT_ARTIFACT);
+            if (d.checkIn().endpoint() == Endpoint.NONOS_USER_BIN) {
+                ex.abort(e.getMessage());
+            } else {
+                refuse(ex, Outcome.CORRUPT_ARTIFACT.status(), Outcome.CORRUPT_ARTIFACT.id(), corrupt(d.target(), a.sha256()));
+            }
+            return;
+        }
         HttpFields.Mutable h = ex.response().getHeaders();
         String etag = "\"" + a.sha256() + "\"";
         h.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
@@ -431,7 +493,6 @@ public final class DeviceEndpoints {
                 case ByteRange.Unsatisfiable u -> { }
             }
         }
-        ByteBuffer image = store.read(a.sha256());
         switch (range) {
             case ByteRange.Whole w -> {
                 ex.response().setStatus(200);
@@ -483,8 +544,8 @@ public final class DeviceEndpoints {
         }, failure -> {
             metrics.downloadEnded(0);
             if (tracked) {
-                ended(mac, releaseId, rollout, false, failure.getClass().getSimpleName()
-                        + (failure.getMessage() == null ? "" : ": " + failure.getMessage()));
+                // Stored and shown by the API: the cause in words, not the exception's class.
+                ended(mac, releaseId, rollout, false, failure.getMessage() == null ? "the connection closed" : failure.getMessage());
             }
         }));
     }

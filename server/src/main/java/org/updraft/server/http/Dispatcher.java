@@ -17,6 +17,7 @@ import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.auth.Authentication;
 import org.updraft.server.auth.Principal;
 import org.updraft.server.auth.Role;
+import org.updraft.server.store.StorageHealth;
 
 /**
  * The Jetty handler: routes a request, checks the bearer token against the route's {@link Access},
@@ -41,9 +42,12 @@ public final class Dispatcher extends Handler.Abstract {
     private final RateLimits rates;
     private final ApiTokens tokens;
     private final AuditLog audit;
+    private final StorageHealth storage;
 
-    public Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates) {
+    public Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates,
+                      StorageHealth storage) {
         super(InvocationType.BLOCKING);
+        this.storage = storage;
         this.router = router;
         this.devices = devices;
         this.tokens = tokens;
@@ -68,7 +72,14 @@ public final class Dispatcher extends Handler.Abstract {
             }
             if (match != null) {
                 if (!(match.route().access() instanceof Role needed) || admitted(ex, match.route(), needed)) {
+                    boolean writes = !method.equals("GET") && !method.equals("HEAD");
+                    if (writes) {
+                        storage.requireWritable(Math.max(0, ex.request().getLength()));
+                    }
                     match.route().handler().handle(ex);
+                    if (writes) {
+                        storage.written();
+                    }
                 }
             } else if ((method.equals("GET") || method.equals("HEAD")) && path != null && devices.handleUpdatePath(ex, path)) {
                 return true;
@@ -83,8 +94,15 @@ public final class Dispatcher extends Handler.Abstract {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Exception | Error e) {
-            LOG.error("{} {} failed", method, path, e);
-            answer(ex, 500, "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            Rejection full = storage.outOfSpace(e);
+            if (full != null) {
+                LOG.error("{} {} refused, the disk is full: {}", method, path, full.getMessage(), e);
+                answer(ex, full.status(), full.getMessage());
+            } else {
+                LOG.error("{} {} failed", method, path, e);
+                answer(ex, 500, "internal error: the server could not complete " + method + " " + path
+                        + "; the cause is in the server log");
+            }
         }
         if (!ex.isDone()) {
             LOG.error("{} {}: handler returned without answering", method, path);

@@ -187,7 +187,7 @@ public final class Exchange {
         try {
             tree = Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw Rejection.badRequest("malformed JSON: " + withoutJavaTypes(e.getOriginalMessage()));
         } catch (IOException e) {
             throw Rejection.badRequest("could not read the request body: " + e.getMessage());
         }
@@ -203,8 +203,14 @@ public final class Exchange {
         } catch (MismatchedInputException e) {
             throw Rejection.badRequest(Json.mismatch(e, tree));
         } catch (JsonProcessingException e) {
-            throw Rejection.badRequest("malformed JSON: " + e.getOriginalMessage());
+            throw Rejection.badRequest("malformed JSON: " + withoutJavaTypes(e.getOriginalMessage()));
         }
+    }
+
+    /** Jackson names types as `java.lang.Long` or `org.updraft...$NewProduct`: those become "a value". */
+    static String withoutJavaTypes(String message) {
+        return message == null ? "unreadable body" : message.replaceAll("`[^`]*`", "a value")
+                .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*", "a value");
     }
 
     public void json(int status, Object value) {

@@ -11,14 +11,14 @@ public final class HttpApi {
     private final Dispatcher dispatcher;
 
     public HttpApi(DeviceEndpoints devices, ManagementApi management, RolloutApi rollouts, ServiceEndpoints service, ApiTokens tokens,
-                   AuditLog audit, Clock clock, RateLimits rates) {
+                   AuditLog audit, Clock clock, RateLimits rates, org.updraft.server.store.StorageHealth storage) {
         devices.register(router);
         management.register(router);
         rollouts.register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
         service.register(router);
-        this.dispatcher = new Dispatcher(router, devices, tokens, audit, clock, rates);
+        this.dispatcher = new Dispatcher(router, devices, tokens, audit, clock, rates, storage);
     }
 
     public Router router() {

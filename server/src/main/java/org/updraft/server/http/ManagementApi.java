@@ -52,9 +52,12 @@ public final class ManagementApi {
     private final UpdateTracker updates;
     private final Admission admission;
     private final long maxImageBytes;
+    private final java.util.function.Function<String, String> damage;
 
+    /** {@code damage}: why the artifact store refuses to serve a blob, or null (ArtifactStore#damage). */
     public ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, Path uploadDir, Admission admission,
-                         Limits limits) {
+                         Limits limits, java.util.function.Function<String, String> damage) {
+        this.damage = damage;
         this.catalog = catalog;
         this.devices = devices;
         this.updates = updates;
@@ -90,16 +93,19 @@ public final class ManagementApi {
     record MoveRequest(String product) {
     }
 
-    record ArtifactView(String role, String sha256, String md5, long size, String format, String chip, String appVersion) {
+    /** {@code damaged}: null, or why the stored image failed its SHA-256 check (it is then not served to any device). */
+    record ArtifactView(String role, String sha256, String md5, long size, String format, String chip, String appVersion,
+                        String damaged) {
     }
 
     record ReleaseView(String product, String version, String notes, boolean downgrade, boolean held, Instant createdAt,
                        List<ArtifactView> artifacts, long securityCounter, String signer, String manifest) {
-        static ReleaseView of(Product p, Release r) {
+        static ReleaseView of(Product p, Release r, java.util.function.Function<String, String> damage) {
             List<ArtifactView> arts = r.artifacts().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .map(e -> {
                         Artifact a = e.getValue();
-                        return new ArtifactView(e.getKey().id(), a.sha256(), a.md5(), a.size(), a.format(), a.chip(), a.appVersion());
+                        return new ArtifactView(e.getKey().id(), a.sha256(), a.md5(), a.size(), a.format(), a.chip(), a.appVersion(),
+                                damage.apply(a.sha256()));
                     }).toList();
             return new ReleaseView(p.name(), r.version().toString(), r.notes(), r.downgrade(), r.held(), r.createdAt(), arts,
                     r.securityCounter(), r.signer(), r.manifest());
@@ -137,14 +143,14 @@ public final class ManagementApi {
         router.post("/api/v1/products/{product}/releases", Role.OPERATOR, this::uploadRelease);
         router.get("/api/v1/products/{product}/releases", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
-            ex.json(200, catalog.releases(p).stream().map(r -> ReleaseView.of(p, r)).toList());
+            ex.json(200, catalog.releases(p).stream().map(r -> ReleaseView.of(p, r, damage)).toList());
         });
         router.get("/api/v1/products/{product}/releases/{version}", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             String v = ex.param("version");
             Release r = catalog.releases(p).stream().filter(x -> x.version().toString().equals(v)).findFirst()
                     .orElseThrow(() -> Rejection.notFound("product '" + p.name() + "' has no release " + v));
-            ex.json(200, ReleaseView.of(p, r));
+            ex.json(200, ReleaseView.of(p, r, damage));
         });
         router.get("/api/v1/devices", Role.VIEWER, ex -> {
             String product = ex.query("product");
@@ -298,7 +304,7 @@ public final class ManagementApi {
             throw new Rejection(415, "expected Content-Type: multipart/form-data with a 'version' field and a 'firmware' "
                     + "(or 'user1' and 'user2') file part, got " + (ct == null ? "none" : ct));
         }
-        Files.createDirectories(uploadDir);
+        org.updraft.server.store.DataDirectory.createPrivateDirectories(uploadDir);
         MultiPartConfig config = new MultiPartConfig.Builder()
                 .location(uploadDir)
                 .maxParts(8)
@@ -312,6 +318,9 @@ public final class ManagementApi {
         } catch (RuntimeException e) {
             if (cause(e) instanceof Rejection r) {
                 throw r;   // the body reader's own refusal (min-upload-rate: 408)
+            }
+            if (org.updraft.server.store.StorageHealth.isOutOfSpace(e)) {
+                throw e; // the spool filled the disk: not the client's fault (the dispatcher answers 507)
             }
             String msg = rootMessage(e);
             if (msg != null && msg.toLowerCase().contains("max")) {
@@ -354,7 +363,7 @@ public final class ManagementApi {
             }
             ex.audit("version", version);
             Release r = catalog.addRelease(product, version, notes, downgrade, hold, images, manifest);
-            ex.json(201, ReleaseView.of(product, r));
+            ex.json(201, ReleaseView.of(product, r, damage));
         }
     }
 

@@ -30,6 +30,8 @@ public final class Metrics {
     private final Counter bytesServed;
     private final AtomicInteger inFlight = new AtomicInteger();
     private Supplier<DeviceRegistry.WriterStats> writerStats;
+    // Micrometer holds measured objects weakly; this keeps the integrity suppliers alive.
+    private Object[] integrity;
 
     public Metrics() {
         for (Outcome o : Outcome.values()) {
@@ -83,6 +85,23 @@ public final class Metrics {
             b.tag("rows", rows);
         }
         b.register(registry);
+    }
+
+    /**
+     * {@code updraft_storage_writable} (1 while writes are accepted, 0 while they are refused for
+     * lack of space or failing writes), {@code updraft_storage_usable_bytes} (the data directory's
+     * file system) and {@code updraft_artifacts_damaged} (stored images that failed their hash and
+     * are not served).
+     */
+    public void integrity(java.util.function.BooleanSupplier writable, java.util.function.LongSupplier usableBytes,
+                          java.util.function.IntSupplier damaged) {
+        this.integrity = new Object[] {writable, usableBytes, damaged};
+        Gauge.builder("updraft.storage.writable", writable, w -> w.getAsBoolean() ? 1 : 0)
+                .description("1 while writes are accepted, 0 while the data directory is full or writes fail").register(registry);
+        Gauge.builder("updraft.storage.usable.bytes", usableBytes, u -> u.getAsLong())
+                .description("Usable bytes on the data directory's file system").register(registry);
+        Gauge.builder("updraft.artifacts.damaged", damaged, d -> d.getAsInt())
+                .description("Stored images that failed their SHA-256 check and are not served").register(registry);
     }
 
     public void checkIn(Outcome outcome) {

@@ -2,25 +2,29 @@ package org.updraft.server.http;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
 import org.updraft.server.auth.Access;
-import org.updraft.server.catalog.Catalog;
+import org.updraft.server.store.StorageHealth;
 
-/** {@code /health}, {@code /metrics} (Prometheus text) and {@code /api/openapi.yaml}. */
+/**
+ * {@code /health}, {@code /metrics} (Prometheus text) and {@code /api/openapi.yaml}.
+ *
+ * <p>{@code /health} is open to anyone, so it says only what a load balancer needs: 200
+ * {@code {"status":"UP"}} when the database answers and writes can be kept, else 503
+ * {@code {"status":"DOWN"}}. Never the database URL (a user name or password in it would leak),
+ * paths or versions; the log and {@code /metrics} say why.
+ */
 public final class ServiceEndpoints {
 
     private final Jdbi jdbi;
-    private final String database;
-    private final Catalog catalog;
+    private final StorageHealth storage;
     private final Metrics metrics;
     private final byte[] openApi;
 
-    public ServiceEndpoints(Jdbi jdbi, String database, Catalog catalog, Metrics metrics) {
+    public ServiceEndpoints(Jdbi jdbi, StorageHealth storage, Metrics metrics) {
         this.jdbi = jdbi;
-        this.database = database;
-        this.catalog = catalog;
+        this.storage = storage;
         this.metrics = metrics;
         this.openApi = openApiDocument();
     }
@@ -38,18 +42,15 @@ public final class ServiceEndpoints {
 
     void register(Router router) {
         router.get("/health", Access.PUBLIC, ex -> {
-            Map<String, Object> body = new LinkedHashMap<>();
             boolean dbUp;
             try {
                 dbUp = jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
             } catch (RuntimeException e) {
                 dbUp = false;
             }
-            body.put("status", dbUp ? "UP" : "DOWN");
-            body.put("database", database);
-            body.put("products", catalog.products().size());
-            body.put("downloadsInFlight", metrics.downloadsInFlight());
-            ex.json(dbUp ? 200 : 503, body);
+            boolean up = dbUp && storage.writable();
+            ex.response().getHeaders().put(org.eclipse.jetty.http.HttpHeader.CACHE_CONTROL, "no-store");
+            ex.json(up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
         });
         router.get("/metrics", Access.PUBLIC, ex -> ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
                 metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));

@@ -56,6 +56,11 @@ public final class UpdateTracker implements AutoCloseable {
     private volatile Consumer<DeviceUpdate> listener = u -> { };
 
     public UpdateTracker(Jdbi jdbi, Catalog catalog) {
+        this(jdbi, catalog, org.updraft.server.store.WriteOutcomes.IGNORED);
+    }
+
+    /** {@code outcomes} hears how the device-update writer's transactions end. */
+    public UpdateTracker(Jdbi jdbi, Catalog catalog, org.updraft.server.store.WriteOutcomes outcomes) {
         this.catalog = catalog;
         jdbi.useHandle(h -> h.createQuery("SELECT * FROM device_update").map((rs, ctx) -> new DeviceUpdate(
                         rs.getString("mac"), rs.getLong("release_id"), Sql.longOrNull(rs, "rollout_id"),
@@ -63,7 +68,7 @@ public final class UpdateTracker implements AutoCloseable {
                         Sql.instant(rs, "offered_at"), Sql.instant(rs, "downloaded_at"), Sql.instant(rs, "installed_at"),
                         Sql.instant(rs, "finished_at"), Sql.instant(rs, "next_attempt_at"), Sql.instant(rs, "updated_at")))
                 .forEach(u -> device(u.mac()).put(u.releaseId(), u)));
-        this.writer = new BatchWriter<>("device-update", jdbi, UpdateTracker::write);
+        this.writer = new BatchWriter<>("device-update", jdbi, UpdateTracker::write, outcomes);
     }
 
     /** Where retry policies come from (the rollout engine), and who hears about every transition. */

@@ -42,8 +42,14 @@ public final class BatchWriter<T> implements AutoCloseable {
     private long written; // guarded by lock
     private final Thread writer;
     private volatile boolean closed;
+    private final WriteOutcomes outcomes;
 
     public BatchWriter(String name, Jdbi jdbi, Batch<T> batch) {
+        this(name, jdbi, batch, WriteOutcomes.IGNORED);
+    }
+
+    public BatchWriter(String name, Jdbi jdbi, Batch<T> batch, WriteOutcomes outcomes) {
+        this.outcomes = outcomes;
         this.name = name;
         this.jdbi = jdbi;
         this.batch = batch;
@@ -108,7 +114,7 @@ public final class BatchWriter<T> implements AutoCloseable {
     }
 
     private void writeWithRetry(List<T> items) {
-        RetriedTransaction.run(jdbi, LOG, name, () -> items.size() + " records", h -> batch.write(h, items), () -> closed);
+        RetriedTransaction.run(jdbi, LOG, name, () -> items.size() + " records", h -> batch.write(h, items), () -> closed, outcomes);
     }
 
     /**

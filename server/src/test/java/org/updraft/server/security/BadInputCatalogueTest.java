@@ -204,6 +204,12 @@ class BadInputCatalogueTest {
         c.add(new Case("bad JSON", json("POST", "/api/v1/products", "{\"name\": \"x\","), 400, "malformed JSON"));
         c.add(new Case("JSON with an unknown field", json("POST", "/api/v1/products", "{\"name\":\"x\",\"layout\":\"arduino-4m\",\"admin\":true}"),
                 400, "unknown field 'admin'"));
+        c.add(new Case("JSON field of the wrong type (no Java type named)", json("POST", "/api/v1/products",
+                "{\"name\":\"x\",\"layout\":\"arduino-4m\",\"slotSize\":\"big\"}"), 400,
+                "{\"error\":\"malformed JSON: field 'slotSize' must be a whole number\""));
+        c.add(new Case("JSON array instead of an object", json("POST", "/api/v1/products", "[1]"), 400,
+                "{\"error\":\"malformed JSON: the body must be an object\""));
+        c.add(new Case("malformed MAC at /version", device("/u/relay/version?mac=hello"), 400, "'hello' is not a MAC address"));
         c.add(new Case("product as text/plain", http("POST", "/api/v1/products", "text/plain", text("name=x")), 415,
                 "expected Content-Type: application/json"));
         c.add(new Case("product name ../../etc", json("POST", "/api/v1/products", "{\"name\":\"../../etc\",\"layout\":\"arduino-4m\"}"),
@@ -356,6 +362,21 @@ class BadInputCatalogueTest {
         assertThat(RawHttp.exchange(server.port(), "GET /u/wifi/user2.bin HTTP/1.1\r\nConnection: close\r\n\r\n").raw())
                 .as("no Host").isEmpty();
         assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void everyMalformedCheckInCountsAsBadRequestWhateverTheEndpoint() throws Exception {
+        double before = badRequests();
+        RawHttp.exchange(server.port(), device("/u/relay?mac=hello"));
+        RawHttp.exchange(server.port(), device("/u/relay/version?mac=hello"));
+        RawHttp.exchange(server.port(), device("/u/wifi/user1.bin?mac=hello"));
+        assertThat(badRequests() - before).isEqualTo(3.0);
+    }
+
+    static double badRequests() {
+        String line = server.get("/metrics").body().lines().filter(l -> l.startsWith("updraft_checkins_total{outcome=\"bad-request\"}"))
+                .findFirst().orElseThrow();
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
     /** Everything a refused request could have touched. */
