@@ -128,7 +128,13 @@ public final class ArtifactStore {
             return false;
         }
         try {
+            boolean newDirectory = !Files.isDirectory(target.getParent());
             DataDirectory.createPrivateDirectories(target.getParent());
+            if (newDirectory) {
+                // The new fan-out directory's own entry lives in the root: without this sync a power
+                // loss could drop the directory, and with it a blob whose release row committed.
+                forceDirectory(root);
+            }
             Path temp = Files.createTempFile(tmp, sha.substring(0, 8), ".part");
             try {
                 try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
