@@ -43,8 +43,16 @@ class RestartTest {
             String productsBefore = server.get("/api/v1/products").body();
             String releasesBefore = server.get("/api/v1/products/relay/releases").body();
             String deviceBefore = server.get("/api/v1/devices/" + MAC).body();
+            // What an upload killed after storing its blob and before committing its release leaves.
+            byte[] stray = org.updraft.core.image.ImageBuilder.arduino().version("9.9.9").payload(99, 4_000).build();
+            new org.updraft.server.artifact.ArtifactStore(server.dataDir().resolve("artifacts")).put(stray);
+            java.nio.file.Path strayFile = new org.updraft.server.artifact.ArtifactStore(server.dataDir().resolve("artifacts"))
+                    .pathOf(Digests.sha256Hex(stray));
+            assertThat(strayFile).exists();
 
             server.restart();
+
+            assertThat(strayFile).as("a blob no release names is removed at start").doesNotExist();
 
             assertThat(server.get("/api/v1/products").body()).isEqualTo(productsBefore);
             assertThat(server.get("/api/v1/products/relay/releases").body()).isEqualTo(releasesBefore);

@@ -215,13 +215,7 @@ public final class ArtifactStore {
      * {@code bytesPerSecond} (the pass must not starve downloads of disk bandwidth).
      */
     public Scrub scrub(long bytesPerSecond) throws InterruptedException {
-        List<Path> blobs = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root, 2)) {
-            walk.filter(p -> p.getNameCount() == root.getNameCount() + 2 && !p.getParent().equals(tmp)
-                    && p.getFileName().toString().endsWith(".bin")).sorted().forEach(blobs::add);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list the artifact store at " + root + ": " + e.getMessage(), e);
-        }
+        List<Path> blobs = blobs();
         List<String> damaged = new ArrayList<>();
         Throttle throttle = new Throttle(bytesPerSecond);
         for (Path p : blobs) {
@@ -236,6 +230,36 @@ public final class ArtifactStore {
             }
         }
         return new Scrub(blobs.size(), List.copyOf(damaged));
+    }
+
+    /**
+     * Deletes the blobs no database row names: what an upload killed between writing its blob and
+     * committing its release leaves behind (the blob is stored first, so a committed row never
+     * lacks its file). Run at start, before anything is uploaded. Returns the SHA-256s removed.
+     */
+    public List<String> sweep(java.util.Set<String> known) {
+        List<String> removed = new ArrayList<>();
+        for (Path p : blobs()) {
+            String name = p.getFileName().toString();
+            String sha = name.substring(0, name.length() - 4);
+            if (SHA256.matcher(sha).matches() && !known.contains(sha)) {
+                delete(sha);
+                removed.add(sha);
+            }
+        }
+        return List.copyOf(removed);
+    }
+
+    /** Every complete blob's path, sorted (temp files excluded). */
+    private List<Path> blobs() {
+        List<Path> blobs = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(root, 2)) {
+            walk.filter(p -> p.getNameCount() == root.getNameCount() + 2 && !p.getParent().equals(tmp)
+                    && p.getFileName().toString().endsWith(".bin")).sorted().forEach(blobs::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the artifact store at " + root + ": " + e.getMessage(), e);
+        }
+        return blobs;
     }
 
     private Verdict verdict(String sha, boolean again) {

@@ -136,6 +136,25 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void theSweepRemovesExactlyTheBlobsNoRowNames(@TempDir Path dir) throws Exception {
+        ArtifactStore store = new ArtifactStore(dir);
+        byte[] kept = image(1_000, 1);
+        byte[] orphan = image(1_000, 2);
+        store.put(kept);
+        store.put(orphan);
+        Files.createDirectories(dir.resolve("ab"));
+        Files.write(dir.resolve("ab").resolve("notes.bin"), new byte[3]);   // not a blob name: left alone
+        String keptSha = Digests.sha256Hex(kept);
+        String orphanSha = Digests.sha256Hex(orphan);
+
+        assertThat(store.sweep(java.util.Set.of(keptSha))).containsExactly(orphanSha);
+        assertThat(store.contains(keptSha)).isTrue();
+        assertThat(store.contains(orphanSha)).isFalse();
+        assertThat(Files.exists(dir.resolve("ab").resolve("notes.bin"))).isTrue();
+        assertThat(store.sweep(java.util.Set.of(keptSha))).as("nothing left to remove").isEmpty();
+    }
+
+    @Test
     void aFullDiskLeavesNeitherABlobNorATempFile() throws Exception {
         try (Tmpfs fs = Tmpfs.mount(1L << 20)) {
             ArtifactStore store = new ArtifactStore(fs.path().resolve("artifacts"));
