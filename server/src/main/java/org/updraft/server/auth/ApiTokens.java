@@ -65,7 +65,8 @@ public final class ApiTokens {
     public Authentication authenticate(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             return new Authentication.Refused("missing bearer token: send 'Authorization: Bearer <token>' "
-                    + "(updraft: --token or UPDRAFT_TOKEN; the first start of the server printed a bootstrap admin token)", false, null);
+                    + "(updraft: --token or UPDRAFT_TOKEN; the first start of the server printed a bootstrap admin token; "
+                    + "a lost one is replaced on the server's machine with: updraft token reset-admin --data-dir DIR)", false, null);
         }
         String value = authorization.strip();
         int space = value.indexOf(' ');
