@@ -87,6 +87,9 @@ public final class UpdraftServer implements AutoCloseable {
         this.database = Database.open(config.effectiveJdbcUrl());
         Server started = null;
         ArtifactScrub scrubbing = null;
+        // What holds threads or connections, in the order opened: a start that fails half-way
+        // closes them in reverse, so a failed start (a port taken) leaves no writer or ticker behind.
+        java.util.Deque<AutoCloseable> opened = new java.util.ArrayDeque<>();
         try {
             data.tighten();
             this.storage = new StorageHealth(data.root(), config.limits().diskReserveBytes());
@@ -99,11 +102,14 @@ public final class UpdraftServer implements AutoCloseable {
                         orphans.size(), orphans);
             }
             this.devices = new DeviceRegistry(database.jdbi(), catalog, storage);
+            opened.push(devices);
             this.metrics = new Metrics();
             metrics.checkInWriter(devices::writerStats);
             metrics.integrity(() -> storage.write(0) == null, storage::usable, () -> store.damaged().size());
             this.updates = new UpdateTracker(database.jdbi(), catalog, storage);
+            opened.push(updates);
             this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick());
+            opened.push(rollouts);
             List<Notifier> notifiers = new ArrayList<>();
             if (config.mqttUrl() != null) {
                 notifiers.add(MqttNotifier.connect(config.mqttUrl(), null));
@@ -112,6 +118,7 @@ public final class UpdraftServer implements AutoCloseable {
                 notifiers.add(new WebhookNotifier(config.webhookUrl()));
             }
             this.notifier = new Notifiers(List.copyOf(notifiers));
+            opened.push(notifier);
             rollouts.notifier(notifier);
             this.tokens = new ApiTokens(database.jdbi());
             this.audit = new AuditLog(database.jdbi());
@@ -176,6 +183,13 @@ public final class UpdraftServer implements AutoCloseable {
             if (started != null) {
                 try {
                     started.stop(); // releases whatever listener did bind
+                } catch (Exception x) {
+                    e.addSuppressed(x);
+                }
+            }
+            while (!opened.isEmpty()) {
+                try {
+                    opened.pop().close();
                 } catch (Exception x) {
                     e.addSuppressed(x);
                 }
