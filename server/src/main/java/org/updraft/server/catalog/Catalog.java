@@ -176,7 +176,7 @@ public final class Catalog {
     }
 
     public Product requireProduct(String name) {
-        return product(name).orElseThrow(() -> Rejection.notFound("no product named '" + name + "'"));
+        return product(name).orElseThrow(() -> Rejection.notFound("no product named '" + Rejection.echo(name) + "'"));
     }
 
     /** Releases of a product, newest version first. */

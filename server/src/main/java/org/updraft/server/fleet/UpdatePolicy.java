@@ -1,5 +1,6 @@
 package org.updraft.server.fleet;
 
+import org.updraft.server.Rejection;
 import java.util.Optional;
 import org.updraft.core.version.Version;
 import org.updraft.server.catalog.Artifact;
@@ -50,7 +51,7 @@ public final class UpdatePolicy {
     public Decision decide(CheckIn in, Optional<Product> maybeProduct) {
         if (maybeProduct.isEmpty()) {
             return new Decision(in, null, Outcome.UNKNOWN_PRODUCT, in.version(), null, null,
-                    "no product at " + in.productPath(), null);
+                    "no product at " + Rejection.echo(in.productPath()), null);
         }
         Product product = maybeProduct.get();
         Optional<Release> running = runningRelease(in, product);

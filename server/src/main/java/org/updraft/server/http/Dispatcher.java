@@ -85,9 +85,9 @@ public final class Dispatcher extends Handler.Abstract {
                 return true;
             } else if (!allowed.isEmpty()) {
                 response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", allowed));
-                ex.error(405, method + " is not supported on " + path + "; allowed: " + String.join(", ", allowed));
+                ex.error(405, Rejection.echo(method) + " is not supported on " + Rejection.echo(path) + "; allowed: " + String.join(", ", allowed));
             } else {
-                ex.error(404, "no such resource: " + path + " (see /api/openapi.yaml)");
+                ex.error(404, "no such resource: " + Rejection.echo(path) + " (see /api/openapi.yaml)");
             }
         } catch (Rejection r) {
             answer(ex, r.status(), r.getMessage());

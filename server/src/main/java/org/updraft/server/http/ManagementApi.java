@@ -149,7 +149,7 @@ public final class ManagementApi {
             Product p = catalog.requireProduct(ex.param("product"));
             String v = ex.param("version");
             Release r = catalog.releases(p).stream().filter(x -> x.version().toString().equals(v)).findFirst()
-                    .orElseThrow(() -> Rejection.notFound("product '" + p.name() + "' has no release " + v));
+                    .orElseThrow(() -> Rejection.notFound("product '" + p.name() + "' has no release " + Rejection.echo(v)));
             ex.json(200, ReleaseView.of(p, r, damage));
         });
         router.get("/api/v1/devices", Role.VIEWER, ex -> {
@@ -272,7 +272,7 @@ public final class ManagementApi {
         String type = ct == null ? "" : ct.toLowerCase().split(";")[0].strip();
         if (!type.equals("application/x-pem-file") && !type.equals("text/plain") && !type.equals("application/pkix-key")) {
             throw new Rejection(415, "expected Content-Type: application/x-pem-file (or text/plain) with one or more PEM "
-                    + "public keys, got " + (ct == null ? "none" : ct));
+                    + "public keys, got " + (ct == null ? "none" : Rejection.echo(ct)));
         }
         byte[] body;
         try (InputStream in = org.eclipse.jetty.server.Request.asInputStream(ex.request())) {
@@ -302,7 +302,7 @@ public final class ManagementApi {
         String ct = ex.header("Content-Type");
         if (ct == null || !ct.toLowerCase().startsWith("multipart/form-data")) {
             throw new Rejection(415, "expected Content-Type: multipart/form-data with a 'version' field and a 'firmware' "
-                    + "(or 'user1' and 'user2') file part, got " + (ct == null ? "none" : ct));
+                    + "(or 'user1' and 'user2') file part, got " + (ct == null ? "none" : Rejection.echo(ct)));
         }
         org.updraft.server.store.DataDirectory.createPrivateDirectories(uploadDir);
         MultiPartConfig config = new MultiPartConfig.Builder()
