@@ -41,7 +41,7 @@ class DataDirectoryTest {
             server.product("relay", "arduino-4m");
             server.uploadOk("relay", "1.0.0", Multipart.file("firmware", ImageBuilder.arduino().version("1.0.0").build()));
             server.restart();
-            assertThat(Files.list(server.dataDir()).map(p -> p.getFileName().toString()).toList()).contains("updraft.mv.db");
+            assertThat(Files.list(server.dataDir()).map(p -> p.getFileName().toString()).toList()).contains("updraft.db", "updraft.db-wal");
             assertThat(notPrivate(server.dataDir())).isEmpty();
         }
     }
