@@ -76,10 +76,9 @@ public final class Dispatcher extends Handler.Abstract {
                     if (writes) {
                         storage.requireWritable(Math.max(0, ex.request().getLength()));
                     }
+                    // No storage.written() here: a handler that returns may have written nothing (a 403
+                    // answered by the handler, a 404); only a committed transaction clears a failure.
                     match.route().handler().handle(ex);
-                    if (writes) {
-                        storage.written();
-                    }
                 }
             } else if ((method.equals("GET") || method.equals("HEAD")) && path != null && devices.handleUpdatePath(ex, path)) {
                 return true;
