@@ -304,7 +304,8 @@ public final class ArtifactStore {
 
     private Verdict hash(String sha, Path path, Stat stat, Throttle throttle) throws InterruptedException {
         if (stat == null) {
-            return new Verdict(null, null, "the file " + path + " is missing");
+            // Damage texts are shown to viewers (ArtifactView): no path; the log names the file.
+            return new Verdict(null, null, "the stored file is missing");
         }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
@@ -322,13 +323,14 @@ public final class ArtifactStore {
             }
             String actual = HexFormat.of().formatHex(md.digest());
             if (!actual.equals(sha)) {
-                return new Verdict(stat, null, "the file " + path + " (" + map.capacity() + " bytes) hashes to " + actual
+                return new Verdict(stat, null, "the stored file (" + map.capacity() + " bytes) hashes to " + actual
                         + ", not to its name: it was changed or truncated after it was stored");
             }
             return new Verdict(stat, map, null);
         } catch (IOException | InternalError e) {
             // InternalError: the file shrank under the map while it was being read (SIGBUS).
-            return new Verdict(stat, null, "the file " + path + " cannot be read: " + e.getMessage());
+            LOG.error("artifact {} cannot be read: {}", path, e.toString());
+            return new Verdict(stat, null, "the stored file cannot be read (an I/O error; see the server log)");
         }
     }
 
