@@ -204,17 +204,7 @@ public final class Dispatcher extends Handler.Abstract {
 
     /** What went wrong, in the database's own words (the innermost cause's first line), without Java class names. */
     static String reason(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage() == null ? "" : root.getMessage().strip();
-        int nl = m.indexOf('\n');
-        if (nl >= 0) {
-            m = m.substring(0, nl).strip();
-        }
-        m = m.replaceAll("\\b(?:[a-z_$][a-z0-9_$]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error)\\b:?\\s*", "").strip();
-        return m.isEmpty() ? "the database gave no reason" : m;
+        return Exchange.reason(e, "the database gave no reason");
     }
 
     private static void answer(Exchange ex, int status, String message) {
