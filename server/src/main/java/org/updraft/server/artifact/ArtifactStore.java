@@ -41,8 +41,10 @@ import org.updraft.server.store.DataDirectory;
  * size, modification time, change time (ctime: set by the kernel on every write or attribute
  * change, and not settable back by a user) and inode. Every serve compares those (one stat, not a
  * hash): any difference means the file changed, and it is hashed again before a byte goes out.
- * What a stat cannot see — bits rotting on the medium — the periodic {@link #scrub} finds by
- * hashing every blob again. A blob that does not hash to its name is <em>damaged</em>: logged as an
+ * The check is at the start of a serve: a write in place during a transfer reaches that transfer
+ * through the shared map (and is caught from the next serve on). What a stat cannot see — bits
+ * rotting on the medium — the periodic {@link #scrub} finds by hashing every blob again, through
+ * the page cache (a rotten page is seen once it is read from the medium again). A blob that does not hash to its name is <em>damaged</em>: logged as an
  * ERROR once, listed by {@link #damaged()}, refused by {@link #read} until the file changes again
  * (an operator restored it, or the same image was uploaded again: {@link #put} replaces a damaged
  * blob).
