@@ -206,9 +206,9 @@ class BadInputCatalogueTest {
                 400, "unknown field 'admin'"));
         c.add(new Case("JSON field of the wrong type (no Java type named)", json("POST", "/api/v1/products",
                 "{\"name\":\"x\",\"layout\":\"arduino-4m\",\"slotSize\":\"big\"}"), 400,
-                "{\"error\":\"malformed JSON: field 'slotSize' must be a whole number\""));
+                "{\"error\":\"field 'slotSize' must be a whole number, got the string \\\"big\\\"\""));
         c.add(new Case("JSON array instead of an object", json("POST", "/api/v1/products", "[1]"), 400,
-                "{\"error\":\"malformed JSON: the body must be an object\""));
+                "{\"error\":\"expected a JSON object with fields name, chip, kind, layout, slotSize, updatePath, healthWindowSeconds, got an array\""));
         c.add(new Case("malformed MAC at /version", device("/u/relay/version?mac=hello"), 400, "'hello' is not a MAC address"));
         c.add(new Case("product as text/plain", http("POST", "/api/v1/products", "text/plain", text("name=x")), 415,
                 "expected Content-Type: application/json"));
