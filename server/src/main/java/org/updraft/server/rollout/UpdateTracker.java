@@ -202,7 +202,13 @@ public final class UpdateTracker implements AutoCloseable {
             };
             number = next != u ? put(m, next) : writer.add(next);
         }
-        if (!writer.awaitWritten(number)) {
+        boolean written;
+        try {
+            written = writer.awaitWritten(number);
+        } catch (IllegalStateException behind) {
+            written = false; // not written within 10 s: not acknowledged either
+        }
+        if (!written) {
             throw new org.updraft.server.Rejection(503, "storage-failing: the report could not be written (the server's writes "
                     + "are failing); send it again");
         }
