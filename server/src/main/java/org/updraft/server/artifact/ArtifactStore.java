@@ -41,8 +41,10 @@ import org.updraft.server.store.DataDirectory;
  * size, modification time, change time (ctime: set by the kernel on every write or attribute
  * change, and not settable back by a user) and inode. Every serve compares those (one stat, not a
  * hash): any difference means the file changed, and it is hashed again before a byte goes out.
- * What a stat cannot see — bits rotting on the medium — the periodic {@link #scrub} finds by
- * hashing every blob again. A blob that does not hash to its name is <em>damaged</em>: logged as an
+ * The check is at the start of a serve: a write in place during a transfer reaches that transfer
+ * through the shared map (and is caught from the next serve on). What a stat cannot see — bits
+ * rotting on the medium — the periodic {@link #scrub} finds by hashing every blob again, through
+ * the page cache (a rotten page is seen once it is read from the medium again). A blob that does not hash to its name is <em>damaged</em>: logged as an
  * ERROR once, listed by {@link #damaged()}, refused by {@link #read} until the file changes again
  * (an operator restored it, or the same image was uploaded again: {@link #put} replaces a damaged
  * blob).
@@ -304,7 +306,8 @@ public final class ArtifactStore {
 
     private Verdict hash(String sha, Path path, Stat stat, Throttle throttle) throws InterruptedException {
         if (stat == null) {
-            return new Verdict(null, null, "the file " + path + " is missing");
+            // Damage texts are shown to viewers (ArtifactView): no path; the log names the file.
+            return new Verdict(null, null, "the stored file is missing");
         }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
@@ -322,13 +325,14 @@ public final class ArtifactStore {
             }
             String actual = HexFormat.of().formatHex(md.digest());
             if (!actual.equals(sha)) {
-                return new Verdict(stat, null, "the file " + path + " (" + map.capacity() + " bytes) hashes to " + actual
+                return new Verdict(stat, null, "the stored file (" + map.capacity() + " bytes) hashes to " + actual
                         + ", not to its name: it was changed or truncated after it was stored");
             }
             return new Verdict(stat, map, null);
         } catch (IOException | InternalError e) {
             // InternalError: the file shrank under the map while it was being read (SIGBUS).
-            return new Verdict(stat, null, "the file " + path + " cannot be read: " + e.getMessage());
+            LOG.error("artifact {} cannot be read: {}", path, e.toString());
+            return new Verdict(stat, null, "the stored file cannot be read (an I/O error; see the server log)");
         }
     }
 

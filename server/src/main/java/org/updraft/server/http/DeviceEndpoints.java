@@ -545,7 +545,7 @@ public final class DeviceEndpoints {
             metrics.downloadEnded(0);
             if (tracked) {
                 // Stored and shown by the API: the cause in words, not the exception's class.
-                ended(mac, releaseId, rollout, false, failure.getMessage() == null ? "the connection closed" : failure.getMessage());
+                ended(mac, releaseId, rollout, false, Exchange.reason(failure, "the connection closed"));
             }
         }));
     }

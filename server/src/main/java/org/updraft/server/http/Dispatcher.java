@@ -76,10 +76,9 @@ public final class Dispatcher extends Handler.Abstract {
                     if (writes) {
                         storage.requireWritable(Math.max(0, ex.request().getLength()));
                     }
+                    // No storage.written() here: a handler that returns may have written nothing (a 403
+                    // answered by the handler, a 404); only a committed transaction clears a failure.
                     match.route().handler().handle(ex);
-                    if (writes) {
-                        storage.written();
-                    }
                 }
             } else if ((method.equals("GET") || method.equals("HEAD")) && path != null && devices.handleUpdatePath(ex, path)) {
                 return true;
@@ -205,17 +204,7 @@ public final class Dispatcher extends Handler.Abstract {
 
     /** What went wrong, in the database's own words (the innermost cause's first line), without Java class names. */
     static String reason(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage() == null ? "" : root.getMessage().strip();
-        int nl = m.indexOf('\n');
-        if (nl >= 0) {
-            m = m.substring(0, nl).strip();
-        }
-        m = m.replaceAll("\\b(?:[a-z_$][a-z0-9_$]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error)\\b:?\\s*", "").strip();
-        return m.isEmpty() ? "the database gave no reason" : m;
+        return Exchange.reason(e, "the database gave no reason");
     }
 
     private static void answer(Exchange ex, int status, String message) {

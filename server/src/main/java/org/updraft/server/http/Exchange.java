@@ -148,7 +148,7 @@ public final class Exchange {
             try {
                 query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
             } catch (RuntimeException e) {
-                throw Rejection.badRequest("malformed query string: " + e.getMessage());
+                throw Rejection.badRequest("malformed query string: " + reason(e, "it could not be decoded"));
             }
         }
         return query.getValue(name);
@@ -178,7 +178,7 @@ public final class Exchange {
         try (InputStream in = Request.asInputStream(request)) {
             body = in.readNBytes(MAX_JSON_BODY + 1);
         } catch (IOException e) {
-            throw Rejection.badRequest("could not read the request body: " + e.getMessage());
+            throw Rejection.badRequest("could not read the request body: " + reason(e, "the connection failed"));
         }
         if (body.length > MAX_JSON_BODY) {
             throw new Rejection(413, "JSON body larger than " + MAX_JSON_BODY + " bytes");
@@ -189,7 +189,7 @@ public final class Exchange {
         } catch (JsonProcessingException e) {
             throw Rejection.badRequest("malformed JSON: " + withoutJavaTypes(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw Rejection.badRequest("could not read the request body: " + e.getMessage());
+            throw Rejection.badRequest("could not read the request body: " + reason(e, "the connection failed"));
         }
         if (tree == null || !tree.isObject()) {
             throw Rejection.badRequest("expected a JSON object with fields " + Json.fieldsOf(type) + ", got "
@@ -207,10 +207,37 @@ public final class Exchange {
         }
     }
 
-    /** Jackson names types as `java.lang.Long` or `org.updraft...$NewProduct`: those become "a value". */
+    /**
+     * The one rule that keeps Java out of answers and stored text. An exception's name used as a
+     * prefix ("java.io.IOException: Broken pipe", "EofException: ") is dropped; any other type
+     * name — Jackson writes `java.lang.Long` or `org.updraft...$NewProduct` — becomes "a value".
+     */
     static String withoutJavaTypes(String message) {
-        return message == null ? "unreadable body" : message.replaceAll("`[^`]*`", "a value")
-                .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*", "a value");
+        if (message == null) {
+            return "unreadable body";
+        }
+        return message.replaceAll("\\b(?:[a-z_$][a-z0-9_$]*\\.)*[A-Z][A-Za-z0-9_$]*(?:Exception|Error)\\b:?\\s*", "")
+                .replaceAll("`[^`]*`", "a value")
+                .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*", "a value")
+                .strip();
+    }
+
+    /**
+     * What went wrong in the innermost cause's own words (its first line) through
+     * {@link #withoutJavaTypes}; {@code none} when it gives none.
+     */
+    static String reason(Throwable e, String none) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? "" : root.getMessage().strip();
+        int nl = m.indexOf('\n');
+        if (nl >= 0) {
+            m = m.substring(0, nl).strip();
+        }
+        m = m.isEmpty() ? "" : withoutJavaTypes(m);
+        return m.isEmpty() ? none : m;
     }
 
     public void json(int status, Object value) {

@@ -87,7 +87,7 @@ public final class Json {
                 + (value == null ? "nothing" : describe(value));
     }
 
-    private static String expected(Class<?> type) {
+    static String expected(Class<?> type) {
         if (type == null) {
             return "of another type";
         }
@@ -107,9 +107,13 @@ public final class Json {
         if (Collection.class.isAssignableFrom(type) || type.isArray()) {
             return "an array";
         }
-        if (type.isRecord()) {
+        if (type.isRecord() || java.util.Map.class.isAssignableFrom(type)) {
             return "an object";
         }
-        return "a " + type.getSimpleName();
+        if (CharSequence.class.isAssignableFrom(type) || java.time.temporal.Temporal.class.isAssignableFrom(type)) {
+            return "a string";
+        }
+        // Never a Java type's name in an answer.
+        return "a value of another type";
     }
 }

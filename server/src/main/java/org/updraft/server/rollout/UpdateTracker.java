@@ -175,16 +175,23 @@ public final class UpdateTracker implements AutoCloseable {
     /**
      * What firmware reported through {@code POST /u/{product}/report}: "ok" confirms an installed
      * update (any other state stays as it is), "rolled_back" ends it, "error" is a failed attempt.
+     *
+     * <p>Durable before it returns, unlike every other transition: the update's row, as returned,
+     * is committed (written again even when the report changed nothing, so a report repeated after
+     * a lost write is kept too). When its batch is lost the report is refused 503 for the device
+     * to send again. Reports are rare; the wait is outside the device's lock.
      */
     public Optional<DeviceUpdate> report(String mac, long releaseId, String status, String detail, Instant now) {
         Map<Long, DeviceUpdate> m = device(mac);
+        DeviceUpdate next;
+        long number;
         synchronized (m) {
             DeviceUpdate u = m.get(releaseId);
             if (u == null) {
                 return Optional.empty();
             }
             String why = detail == null || detail.isBlank() ? "" : ": " + detail;
-            DeviceUpdate next = switch (status) {
+            next = switch (status) {
                 // Only an update the server has seen running (installed) is confirmed by a report:
                 // "ok" from a device that merely downloaded would confirm an image it may never boot.
                 case "ok" -> u.state() == UpdateState.INSTALLED ? u.confirmed(now) : u;
@@ -193,11 +200,19 @@ public final class UpdateTracker implements AutoCloseable {
                 default -> throw new IllegalArgumentException("status must be ok, error or rolled_back, got '"
                         + org.updraft.server.Rejection.echo(status) + "'");
             };
-            if (next != u) {
-                put(m, next);
-            }
-            return Optional.of(next);
+            number = next != u ? put(m, next) : writer.add(next);
         }
+        boolean written;
+        try {
+            written = writer.awaitWritten(number);
+        } catch (IllegalStateException behind) {
+            written = false; // not written within 10 s: not acknowledged either
+        }
+        if (!written) {
+            throw new org.updraft.server.Rejection(503, "storage-failing: the report could not be written (the server's writes "
+                    + "are failing); send it again");
+        }
+        return Optional.of(next);
     }
 
     private DeviceUpdate failedAttempt(DeviceUpdate u, String why, Instant now) {
@@ -205,10 +220,12 @@ public final class UpdateTracker implements AutoCloseable {
         return u.attemptFailed(why, p.maxAttempts(), p.backoffAfter(u.attempts()), now);
     }
 
-    private void put(Map<Long, DeviceUpdate> m, DeviceUpdate u) {
+    /** Returns the write's number in the writer. */
+    private long put(Map<Long, DeviceUpdate> m, DeviceUpdate u) {
         m.put(u.releaseId(), u);
-        writer.add(u);
+        long number = writer.add(u);
         listener.accept(u);
+        return number;
     }
 
     private static boolean sameVersion(String running, Version release) {

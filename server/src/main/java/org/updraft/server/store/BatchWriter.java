@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Invariants: items are written in the order enqueued, each batch in one transaction; a
  * failing batch is retried ({@link RetriedTransaction}: 5 attempts with backoff) and then logged as lost; {@link #flush()}
- * returns once everything enqueued before the call is written; {@link #close()} drains the queue
- * before it returns.
+ * returns once everything enqueued before the call is written; {@link #awaitWritten} says whether
+ * one item was committed or lost (items are numbered in queue order: the number is taken and the
+ * item queued under one lock, so a batch is always a contiguous range of numbers); {@link #close()}
+ * drains the queue before it returns.
  */
 public final class BatchWriter<T> implements AutoCloseable {
 
@@ -40,6 +42,10 @@ public final class BatchWriter<T> implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition progress = lock.newCondition();
     private long written; // guarded by lock
+    // The numbers {first, last} of the most recent batches given up as lost; guarded by lock. 64
+    // are plenty: a lost batch takes about 1.5 s of retries, and a waiter gives up after 10 s.
+    private final java.util.ArrayDeque<long[]> lost = new java.util.ArrayDeque<>();
+    private static final int LOST_KEPT = 64;
     private final Thread writer;
     private volatile boolean closed;
     private final WriteOutcomes outcomes;
@@ -56,12 +62,48 @@ public final class BatchWriter<T> implements AutoCloseable {
         this.writer = Thread.ofPlatform().name("updraft-" + name + "-writer").daemon(true).start(this::drain);
     }
 
-    public void add(T item) {
+    /** Queues {@code item}; returns its number for {@link #awaitWritten}. */
+    public long add(T item) {
         if (closed) {
             throw new IllegalStateException(name + " writer is closed");
         }
-        enqueued.incrementAndGet();
-        queue.add(item);
+        lock.lock();
+        try {
+            queue.add(item);
+            return enqueued.incrementAndGet();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks until the item numbered {@code number} (from {@link #add}) has been handled (at most
+     * 10 s, then IllegalStateException): true when its batch committed, false when it was given
+     * up as lost.
+     */
+    public boolean awaitWritten(long number) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        lock.lock();
+        try {
+            while (written < number) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException(name + " writer is " + (number - written) + " items behind after 10 s");
+                }
+                progress.awaitNanos(left);
+            }
+            for (long[] range : lost) {
+                if (range[0] <= number && number <= range[1]) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Blocks until every item added before this call is in the database (at most 10 s). */
@@ -87,6 +129,7 @@ public final class BatchWriter<T> implements AutoCloseable {
     private void drain() {
         List<T> items = new ArrayList<>(MAX_BATCH);
         while (!closed || !queue.isEmpty()) {
+            boolean committed = false;
             try {
                 T first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -94,7 +137,7 @@ public final class BatchWriter<T> implements AutoCloseable {
                 }
                 items.add(first);
                 queue.drainTo(items, MAX_BATCH - 1);
-                writeWithRetry(items);
+                committed = writeWithRetry(items);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -102,6 +145,12 @@ public final class BatchWriter<T> implements AutoCloseable {
                 if (!items.isEmpty()) {
                     lock.lock();
                     try {
+                        if (!committed) {
+                            lost.addLast(new long[] {written + 1, written + items.size()});
+                            if (lost.size() > LOST_KEPT) {
+                                lost.removeFirst();
+                            }
+                        }
                         written += items.size();
                         progress.signalAll();
                     } finally {
@@ -113,8 +162,8 @@ public final class BatchWriter<T> implements AutoCloseable {
         }
     }
 
-    private void writeWithRetry(List<T> items) {
-        RetriedTransaction.run(jdbi, LOG, name, () -> items.size() + " records", h -> batch.write(h, items), () -> closed, outcomes);
+    private boolean writeWithRetry(List<T> items) {
+        return RetriedTransaction.run(jdbi, LOG, name, () -> items.size() + " records", h -> batch.write(h, items), () -> closed, outcomes);
     }
 
     /**

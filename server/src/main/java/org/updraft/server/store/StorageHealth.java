@@ -6,11 +6,14 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteException;
 import org.updraft.server.Rejection;
 
 /**
@@ -24,14 +27,19 @@ import org.updraft.server.Rejection;
  *   <li><em>Full</em>: the usable space of the data directory's file system is below
  *       {@code reserve} plus the size of the write. The reserve is what the database, the log and
  *       writes already acknowledged may still need; nothing new is accepted into it.</li>
- *   <li><em>Failing</em>: a real write failed (out of space anywhere — "No space left on device",
- *       PostgreSQL's disk_full, SQLite's "database or disk is full" — or a background batch that
- *       could not be committed). Writes are refused for {@link #COOLDOWN_NANOS} after the last
- *       failure; then the next write is let through to try again, and a write that succeeds
- *       clears the failure at once. No restart is ever needed.</li>
+ *   <li><em>Failing</em>: a real write failed for a storage reason ({@link #isStorageFailure}):
+ *       out of space anywhere — "No space left on device", PostgreSQL's disk_full, SQLite's
+ *       "database or disk is full" — or an I/O or connection-level error. Any other failure (a
+ *       constraint, a busy database, a bug in one batch) is that write's own problem and is only
+ *       logged by its writer: one bad batch must not close the server to everybody. Writes are refused for {@link #COOLDOWN_NANOS} after the last
+ *       failure; then the next write is let through to try again, and a transaction that
+ *       commits in a writer ({@link #written}) clears the failure at once — never a request that
+ *       merely did not fail, which may have written nothing. No restart is ever needed.</li>
  *   <li>The space is measured afresh for management writes and {@code /health}; check-ins reuse a
  *       measurement up to {@link #CHECK_IN_PROBE_NANOS} old (one statvfs per check-in is
  *       measurable at 10,000 check-ins/s).</li>
+ *   <li>A refusal's reason reaches unauthenticated devices: it is a fixed phrase with numbers
+ *       (megabytes free, the reserve), never a path or a database's text. The log keeps those.</li>
  * </ul>
  */
 public final class StorageHealth implements WriteOutcomes {
@@ -60,7 +68,7 @@ public final class StorageHealth implements WriteOutcomes {
     private volatile Failure failure;
     private volatile boolean refusing;
 
-    private record Failure(long at, boolean outOfSpace, String what) {
+    private record Failure(long at, boolean outOfSpace) {
     }
 
     public StorageHealth(Path dataDir, long reserveBytes) {
@@ -112,7 +120,7 @@ public final class StorageHealth implements WriteOutcomes {
         if (now != refusing) {
             refusing = now;
             if (now) {
-                LOG.error("refusing writes: {}", r.reason());
+                LOG.error("refusing writes on {}: {}", dataDir, r.reason());
             } else {
                 LOG.warn("accepting writes again: {} MB free on {} (reserve {} MB)", usable / MB, dataDir, reserve / MB);
             }
@@ -124,21 +132,22 @@ public final class StorageHealth implements WriteOutcomes {
         long free = usable;
         long needed = reserve + bytes;
         if (measureFailed) {
-            return new Refusal(503, "storage-failing", "the data directory " + dataDir + " cannot be examined (its file "
-                    + "system is gone or unreadable); writes are refused until it can");
+            return new Refusal(503, "storage-failing", "the data directory cannot be examined (its file system is gone or "
+                    + "unreadable); writes are refused until it can");
         }
         if (free < needed) {
-            return new Refusal(507, "storage-full", "no space left on the data directory's file system (" + dataDir + "): "
+            return new Refusal(507, "storage-full", "no space left on the data directory's file system: "
                     + megabytes(free) + " free, at least " + megabytes(needed) + " needed (reserve disk-reserve="
                     + reserve + " bytes" + (bytes > 0 ? " plus this request's " + bytes + " bytes" : "") + ")");
         }
         Failure f = failure;
         if (f != null && nanoTime.getAsLong() - f.at() < COOLDOWN_NANOS) {
             return f.outOfSpace()
-                    ? new Refusal(507, "storage-full", "no space left for the server's data: " + f.what()
-                            + "; writes are refused until space returns")
-                    : new Refusal(503, "storage-failing", "the server's writes are failing: " + f.what()
-                            + "; writes are refused for a few seconds, then tried again");
+                    ? new Refusal(507, "storage-full", "no space left for the server's data (a write failed for lack of "
+                            + "space; " + megabytes(free) + " free, reserve " + megabytes(reserve)
+                            + "); writes are refused until space returns")
+                    : new Refusal(503, "storage-failing", "the server's writes are failing (disk or database I/O); "
+                            + "writes are refused for a few seconds, then tried again");
         }
         return null;
     }
@@ -165,10 +174,17 @@ public final class StorageHealth implements WriteOutcomes {
         }
     }
 
+    /** Records {@code cause} when it is a storage failure ({@link #isStorageFailure}); any other failure is ignored here. */
     @Override
     public void failed(Throwable cause) {
+        if (!isStorageFailure(cause)) {
+            return;
+        }
         boolean full = isOutOfSpace(cause);
-        failure = new Failure(nanoTime.getAsLong(), full, describe(cause));
+        if (failure == null) {
+            LOG.error("a write failed for a storage reason ({}): {}", full ? "out of space" : "I/O or connection", cause.toString());
+        }
+        failure = new Failure(nanoTime.getAsLong(), full);
     }
 
     /**
@@ -181,7 +197,7 @@ public final class StorageHealth implements WriteOutcomes {
         }
         failed(e);
         Refusal r = refusal(0);
-        return r != null ? r.rejection() : new Rejection(507, "no space left for the server's data: " + describe(e));
+        return r != null ? r.rejection() : new Rejection(507, "no space left for the server's data");
     }
 
     /**
@@ -206,16 +222,46 @@ public final class StorageHealth implements WriteOutcomes {
         return false;
     }
 
-    /** The innermost message, without class names (it goes into answers). */
-    private static String describe(Throwable e) {
-        String message = null;
+    /**
+     * True when {@code e} says the storage itself is failing, not this one write: out of space
+     * ({@link #isOutOfSpace}), or on any cause an I/O error ({@link IOException}), a lost or refused
+     * database connection (SQLSTATE class 08, JDBC's connection exceptions), PostgreSQL's
+     * insufficient resources or system error (classes 53, 58: 58030 is io_error), or SQLite's
+     * SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB. A constraint
+     * violation, SQLITE_BUSY or a plain bug is not.
+     */
+    public static boolean isStorageFailure(Throwable e) {
+        if (isOutOfSpace(e)) {
+            return true;
+        }
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t.getMessage() != null) {
-                message = t.getMessage();
+            if (t instanceof IOException || t instanceof SQLTransientConnectionException
+                    || t instanceof SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLiteException s) {
+                // Extended result codes (SQLITE_IOERR_WRITE = 778) carry the primary code in the low byte.
+                int primary = s.getResultCode().code & 0xff;
+                if (primary == SQLITE_IOERR || primary == SQLITE_CORRUPT || primary == SQLITE_FULL
+                        || primary == SQLITE_CANTOPEN || primary == SQLITE_NOTADB) {
+                    return true;
+                }
+            } else if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                if (state.startsWith("08") || state.startsWith("53") || state.startsWith("58")) {
+                    return true;
+                }
             }
         }
-        return message == null ? "a write failed" : message;
+        return false;
     }
+
+    // SQLite's primary result codes (sqlite3.h).
+    private static final int SQLITE_IOERR = 10;
+    private static final int SQLITE_CORRUPT = 11;
+    private static final int SQLITE_FULL = 13;
+    private static final int SQLITE_CANTOPEN = 14;
+    private static final int SQLITE_NOTADB = 26;
 
     public Path dataDir() {
         return dataDir;

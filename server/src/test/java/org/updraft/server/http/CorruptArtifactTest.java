@@ -75,7 +75,8 @@ class CorruptArtifactTest {
 
             assertRefused(RawHttp.exchange(server.port(), checkIn(V1)), V2);
             assertThat(server.get("/api/v1/products/relay/releases/2.0.0").body())
-                    .contains("\"damaged\":\"the file " + blob(server, V2) + " (" + V2.length + " bytes) hashes to ");
+                    .contains("\"damaged\":\"the stored file (" + V2.length + " bytes) hashes to ")
+                    .as("no path shown to viewers").doesNotContain(blob(server, V2).getParent().toString());
             assertThat(server.get("/metrics").body()).contains("updraft_artifacts_damaged 1.0")
                     .contains("updraft_checkins_total{outcome=\"corrupt-artifact\"} 1.0");
             server.server().devices().flush();

@@ -419,7 +419,8 @@ class RolloutTest {
         }
         assertThat(u.get("state").asText()).isEqualTo("offered");
         assertThat(u.get("attempts").asInt()).isEqualTo(1);
-        assertThat(u.get("lastError").asText()).startsWith("download broke: ");
+        assertThat(u.get("lastError").asText()).startsWith("download broke: ")
+                .as("stored and shown: the cause in words, no Java type").doesNotContainPattern("[A-Za-z]+(Exception|Error)\\b|java\\.");
         assertThat(u.get("nextAttemptAt").asText()).isEqualTo("2026-11-27T00:00:30Z");
         assertThat(checkIn(0, "1.0.0").status()).as("within the backoff").isEqualTo(304);
         clock.advance(Duration.ofSeconds(30));

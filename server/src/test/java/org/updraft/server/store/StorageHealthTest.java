@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
 import org.updraft.server.Limits;
@@ -66,10 +69,11 @@ class StorageHealthTest {
             String products = server.get("/api/v1/products").body();
 
             Path filler = fs.fill("filler", 2 * MB);
-            String why = "no space left on the data directory's file system (" + fs.path().toAbsolutePath() + "): ";
+            String why = "no space left on the data directory's file system: ";
 
             var product = server.send("POST", "/api/v1/products", "{\"name\":\"lost\",\"layout\":\"arduino-4m\"}");
             assertThat(product.statusCode()).isEqualTo(507);
+            assertThat(product.body()).as("no path in an answer").doesNotContain(fs.path().toString());
             assertThat(product.body()).contains(why).containsPattern("[0-9]+ MB free, at least [0-9]+ MB needed \\(reserve "
                     + "disk-reserve=4194304 bytes plus this request's [0-9]+ bytes\\)");
             var upload = server.upload("relay", "2.0.0", Multipart.file("firmware", V2));
@@ -82,7 +86,7 @@ class StorageHealthTest {
             RawHttp.Response device = RawHttp.exchange(server.port(), checkIn(new byte[] {1}));
             assertThat(device.status()).isEqualTo(507);
             assertThat(device.body()).isEmpty();
-            assertThat(device.header("X-Updraft-Reason")).startsWith("storage-full: " + why);
+            assertThat(device.header("X-Updraft-Reason")).startsWith("storage-full: " + why).doesNotContain(fs.path().toString());
             RawHttp.Response version = RawHttp.exchange(server.port(), "GET /u/relay/version?mac=" + MAC + " HTTP/1.0\r\n\r\n");
             assertThat(version.status()).isEqualTo(507);
             assertThat(version.body()).isEmpty();
@@ -156,12 +160,81 @@ class StorageHealthTest {
     void aFailedBatchRefusesWritesForTheCooldownThenLetsTheNextOneTry() throws Exception {
         long[] now = {0};
         StorageHealth health = new StorageHealth(Path.of("."), 0, () -> now[0]);
-        health.failed(new IllegalStateException("connection refused"));
+        health.failed(new IllegalStateException("batch failed", new SQLException("An I/O error occurred while sending to the "
+                + "backend at /var/lib/postgresql", "08006")));
         assertThat(health.checkIn().status()).isEqualTo(503);
-        assertThat(health.checkIn().reason()).isEqualTo("the server's writes are failing: connection refused; writes are refused "
-                + "for a few seconds, then tried again");
+        assertThat(health.checkIn().reason()).as("a fixed phrase: no database text, no path")
+                .isEqualTo("the server's writes are failing (disk or database I/O); writes are refused for a few seconds, then tried again");
         now[0] += StorageHealth.COOLDOWN_NANOS;
         assertThat(health.checkIn()).isNull();
+    }
+
+    /** Only the storage itself failing closes the server to writes; one write's own failure does not. */
+    @Test
+    void aBatchThatFailsForItsOwnReasonDoesNotRefuseOtherWrites() throws Exception {
+        StorageHealth health = new StorageHealth(Path.of("."), 0);
+        List<Throwable> ownFailures = List.of(
+                new IllegalStateException("duplicate key", new SQLException("duplicate key value violates unique constraint", "23505")),
+                new SQLiteException("[SQLITE_BUSY] The database file is locked (database is locked)", SQLiteErrorCode.SQLITE_BUSY),
+                new SQLiteException("[SQLITE_CONSTRAINT_UNIQUE] A UNIQUE constraint failed", SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE),
+                new SQLException("deadlock detected", "40P01"),
+                new NullPointerException("a bug in one batch"));
+        for (Throwable own : ownFailures) {
+            assertThat(StorageHealth.isStorageFailure(own)).as(own.toString()).isFalse();
+            health.failed(own);
+            assertThat(health.checkIn()).as("after " + own).isNull();
+            assertThat(health.write(0)).as("after " + own).isNull();
+        }
+        List<Throwable> storageFailures = List.of(
+                new IllegalStateException("x", new IOException("Input/output error")),
+                new SQLException("terminating connection due to administrator command", "57P01", new java.net.SocketException("reset")),
+                new SQLException("could not write block", "58030"),
+                new java.sql.SQLTransientConnectionException("pool - Connection is not available, request timed out after 30000ms"),
+                new SQLiteException("[SQLITE_IOERR_WRITE] I/O error within xWrite", SQLiteErrorCode.SQLITE_IOERR_WRITE),
+                new SQLiteException("[SQLITE_CORRUPT] The database disk image is malformed", SQLiteErrorCode.SQLITE_CORRUPT),
+                new SQLiteException("[SQLITE_FULL] Insertion failed because database is full (database or disk is full)",
+                        SQLiteErrorCode.SQLITE_FULL));
+        for (Throwable storage : storageFailures) {
+            assertThat(StorageHealth.isStorageFailure(storage)).as(storage.toString()).isTrue();
+        }
+        health.failed(storageFailures.get(4));
+        assertThat(health.checkIn().status()).isEqualTo(503);
+    }
+
+    /**
+     * A request that ends without an exception is no proof that storage works (a report refused
+     * 403 wrote nothing): a storage failure recorded while it runs still refuses the next writes.
+     */
+    @Test
+    void aRequestThatWroteNothingDoesNotClearAStorageFailure() throws Exception {
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED)) {
+            server.product("relay", "arduino-4m");
+            server.product("lamp", "arduino-4m");
+            assertThat(RawHttp.exchange(server.port(), checkIn(new byte[] {1})).status()).isEqualTo(304);
+            server.server().devices().flush();
+            StorageHealth health = server.server().storage();
+            String body = "{\"mac\":\"" + MAC + "\",\"status\":\"ok\"}";
+            int status = 0;
+            // Bounded: the failure must land after the request passed its writability check (the
+            // headers are in) and before its handler answers (it waits for the body).
+            for (int attempt = 1; attempt <= 5 && status != 403; attempt++) {
+                health.written();
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+                    s.getOutputStream().write(("POST /u/lamp/report HTTP/1.0\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: " + body.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    Thread.sleep(200L * attempt);
+                    health.failed(new IOException("Input/output error"));
+                    s.getOutputStream().write(body.getBytes(StandardCharsets.US_ASCII));
+                    String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                    status = Integer.parseInt(answer.substring(9, 12));
+                }
+            }
+            assertThat(status).as("a report at another product's URL: 403 not-enrolled, nothing written").isEqualTo(403);
+            StorageHealth.Refusal refusal = health.checkIn();
+            assertThat(refusal).as("the failure still holds").isNotNull();
+            assertThat(refusal.status()).isEqualTo(503);
+        }
     }
 
     static List<Path> list(Path dir) throws IOException {
