@@ -254,6 +254,14 @@ public final class DeviceEndpoints {
         // ESP clients never reuse a connection (HTTP/1.0, or one request per esp_http_client
         // session); closing after the answer frees the socket at once instead of at idle timeout.
         ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
+        try {
+            // Parses the whole query string now (Exchange keeps it): a malformed one is this
+            // check-in's bad input, refused by malformed() like any other, not a JSON 400 later
+            // from the token lookup.
+            ex.query("mac");
+        } catch (Rejection e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         return CheckIn.parse(endpoint, path, slot, ex::header, ex::query, ex.remoteAddress(), ex.at());
     }
 
