@@ -171,12 +171,13 @@ public final class DeviceEndpoints {
         } else {
             LOG.info("report {} {}: {} -> {}", mac, product.name(), r.status(), u.state().id());
         }
+        metrics.report("recorded");
         ex.json(200, answer);
     }
 
     /** A refused report: the status of the outcome, its id and the reason in X-Updraft-Reason and the body. */
     private void refuseReport(Exchange ex, Product product, String mac, Outcome outcome, String reason) {
-        metrics.checkIn(outcome);
+        metrics.report(outcome.id());
         LOG.info("report {} {} -> {} {} ({})", mac, product.name(), outcome.status(), outcome.id(), reason);
         HttpFields.Mutable h = ex.response().getHeaders();
         h.put("X-Updraft-Reason", headerSafe(outcome.id() + ": " + reason));

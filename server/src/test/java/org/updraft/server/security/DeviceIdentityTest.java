@@ -91,6 +91,9 @@ class DeviceIdentityTest {
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(403);
         assertThat(updateState(S)).isEqualTo("downloaded");
         assertThat(device(S)).isEqualTo(before);
+        // Reports are counted as reports, not as check-ins.
+        assertThat(server.get("/metrics").body()).contains("updraft_reports_total{outcome=\"not-enrolled\"} 2.0")
+                .contains("updraft_checkins_total{outcome=\"not-enrolled\"} 0.0");
     }
 
     @Test
