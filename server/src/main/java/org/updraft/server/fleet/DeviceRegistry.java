@@ -90,7 +90,8 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         tags.replaceAll((k, v) -> Set.copyOf(v));
         // Tokens first, records after: where both exist, the record's product wins (the two agree
         // unless a token was issued before that rule existed; "updraft device move" reconciles them).
-        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device_token")
+        // A revoked token admits nobody, so it owns nothing: the MAC is free for any product.
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device_token WHERE revoked_at IS NULL")
                 .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
         jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device")
                 .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
@@ -130,6 +131,19 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                 .bind("p", to.id()).bind("mac", mac).execute());
         pins.remove(mac);
         owners.put(mac, to.id());
+    }
+
+    /**
+     * The device's token was revoked: a device known only by that token (no record) belongs to no
+     * product any more. A device with a record keeps its product.
+     */
+    public void tokenRevoked(String mac) {
+        flush();
+        boolean recorded = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM device WHERE mac = :mac").bind("mac", mac)
+                .mapTo(Long.class).one()) > 0;
+        if (!recorded) {
+            owners.remove(mac);
+        }
     }
 
     /** The device's tags (groups for rollout targets and canary waves); empty when none. */
