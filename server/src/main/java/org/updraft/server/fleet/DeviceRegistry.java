@@ -90,11 +90,15 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         tags.replaceAll((k, v) -> Set.copyOf(v));
         // Tokens first, records after: where both exist, the record's product wins (the two agree
         // unless a token was issued before that rule existed; "updraft device move" reconciles them).
-        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device_token")
+        // A revoked token admits nobody, so it owns nothing: the MAC is free for any product.
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device_token WHERE revoked_at IS NULL")
                 .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
         jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device")
                 .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
-        this.writer = new CheckInWriter(jdbi, DeviceRegistry::write, MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE,
+        // The product written is the owner at write time, not the one the check-in was decided at:
+        // a check-in that passed belongsTo just before a move() is written after it, and must not
+        // put the device back in the product it left (memory and database would disagree until a restart).
+        this.writer = new CheckInWriter(jdbi, (h, rows, timeline) -> write(h, rows, timeline, owners::get), MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE,
                 CheckInWriter.LINGER_NANOS, outcomes);
     }
 
@@ -124,12 +128,27 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
      * product call this; the token, if any, is {@link Admission#rebind}'s business.
      */
     public void move(String mac, Product to) {
-        // Pending check-ins of the old product are written first, so none lands after the move.
+        // The owner first: every batch that starts from now on writes the device with the new
+        // product (write() reads the owner at write time). The flush then waits for any batch that
+        // read the old owner, so none commits after the UPDATE below.
+        owners.put(mac, to.id());
         flush();
         jdbi.useHandle(h -> h.createUpdate("UPDATE device SET product_id = :p, pinned_release_id = NULL WHERE mac = :mac")
                 .bind("p", to.id()).bind("mac", mac).execute());
         pins.remove(mac);
-        owners.put(mac, to.id());
+    }
+
+    /**
+     * The device's token was revoked: a device known only by that token (no record) belongs to no
+     * product any more. A device with a record keeps its product.
+     */
+    public void tokenRevoked(String mac) {
+        flush();
+        boolean recorded = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM device WHERE mac = :mac").bind("mac", mac)
+                .mapTo(Long.class).one()) > 0;
+        if (!recorded) {
+            owners.remove(mac);
+        }
     }
 
     /** The device's tags (groups for rollout targets and canary waves); empty when none. */
@@ -269,6 +288,12 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
      * for every bound value of every row (15 per device, 9 per timeline row).
      */
     static void write(Handle h, Collection<CheckInWriter.DeviceRow> devices, List<Decision> timelineRows) {
+        write(h, devices, timelineRows, mac -> null);
+    }
+
+    /** As above; {@code owner} gives the product a device row is written with (null: the decision's product). */
+    static void write(Handle h, Collection<CheckInWriter.DeviceRow> devices, List<Decision> timelineRows,
+                      java.util.function.Function<String, Long> owner) {
         java.sql.Connection c = h.getConnection();
         try {
             java.util.function.Function<java.time.Instant, Object> ts = Sql.timestamps(c); // per batch, not per row
@@ -282,7 +307,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                 if (!changed.isEmpty()) {
                     try (java.sql.PreparedStatement update = c.prepareStatement(UPDATE_DEVICE)) {
                         for (CheckInWriter.DeviceRow row : changed) {
-                            bindDevice(update, row, ts);
+                            bindDevice(update, row, ts, owner);
                             update.addBatch();
                         }
                         missing(update.executeBatch(), changed, fresh);
@@ -306,7 +331,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                 if (!fresh.isEmpty()) {
                     try (java.sql.PreparedStatement insert = c.prepareStatement(INSERT_DEVICE)) {
                         for (CheckInWriter.DeviceRow row : fresh) {
-                            bindDevice(insert, row, ts);
+                            bindDevice(insert, row, ts, owner);
                             // A new device was first seen at its earliest pending check-in, not its latest.
                             insert.setObject(16, ts.apply(row.firstAt()));
                             insert.addBatch();
@@ -350,10 +375,12 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
 
     /** Parameters 1-15 of UPDATE_DEVICE and INSERT_DEVICE (the same order in both). */
     private static void bindDevice(java.sql.PreparedStatement st, CheckInWriter.DeviceRow row,
-                                   java.util.function.Function<java.time.Instant, Object> ts) throws java.sql.SQLException {
+                                   java.util.function.Function<java.time.Instant, Object> ts,
+                                   java.util.function.Function<String, Long> owner) throws java.sql.SQLException {
         Decision d = row.latest();
         CheckIn c = d.checkIn();
-        st.setLong(1, d.product().id());
+        Long product = owner.apply(c.mac());
+        st.setLong(1, product != null ? product : d.product().id());
         st.setString(2, c.chipId());
         st.setObject(3, c.chipSize(), java.sql.Types.BIGINT);
         st.setObject(4, c.freeSpace(), java.sql.Types.BIGINT);

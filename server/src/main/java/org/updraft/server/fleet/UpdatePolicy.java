@@ -49,6 +49,20 @@ public final class UpdatePolicy {
     }
 
     public Decision decide(CheckIn in, Optional<Product> maybeProduct) {
+        return decide(in, maybeProduct, true);
+    }
+
+    /**
+     * The decision {@link #decide} would make, with no side effect: the running version is not
+     * recorded on the device's update and no rollout membership is fixed. For a request that may
+     * still be refused (a range that may be exempt from the rate limit: which image it continues
+     * must be known before it is counted); a concurrent change may make {@link #decide} differ.
+     */
+    public Decision preview(CheckIn in, Optional<Product> maybeProduct) {
+        return decide(in, maybeProduct, false);
+    }
+
+    private Decision decide(CheckIn in, Optional<Product> maybeProduct, boolean effects) {
         if (maybeProduct.isEmpty()) {
             return new Decision(in, null, Outcome.UNKNOWN_PRODUCT, in.version(), null, null,
                     "no product at " + Rejection.echo(in.productPath()), null);
@@ -56,7 +70,7 @@ public final class UpdatePolicy {
         Product product = maybeProduct.get();
         Optional<Release> running = runningRelease(in, product);
         String runningVersion = running.map(r -> r.version().toString()).orElse(in.version());
-        if (in.mac() != null) {
+        if (in.mac() != null && effects) {
             updates.observe(in.mac(), runningVersion, product.healthWindow(), in.at());
         }
 
@@ -77,7 +91,9 @@ public final class UpdatePolicy {
             target = catalog.release(pinned).filter(r -> r.productId() == product.id());
         }
         if (target.isEmpty() && pinned == null && in.mac() != null) {
-            Optional<RolloutEngine.Offer> offer = rollouts.offer(product, in.mac(), runningVersion, in.at(), in.resumeFrom() > 0);
+            Optional<RolloutEngine.Offer> offer = effects
+                    ? rollouts.offer(product, in.mac(), runningVersion, in.at(), in.resumeFrom() > 0)
+                    : rollouts.peek(product, in.mac(), runningVersion, in.at(), in.resumeFrom() > 0);
             if (offer.isPresent()) {
                 target = Optional.of(offer.get().release());
                 rolloutId = offer.get().rollout().id();

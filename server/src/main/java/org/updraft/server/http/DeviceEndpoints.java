@@ -171,12 +171,13 @@ public final class DeviceEndpoints {
         } else {
             LOG.info("report {} {}: {} -> {}", mac, product.name(), r.status(), u.state().id());
         }
+        metrics.report("recorded");
         ex.json(200, answer);
     }
 
     /** A refused report: the status of the outcome, its id and the reason in X-Updraft-Reason and the body. */
     private void refuseReport(Exchange ex, Product product, String mac, Outcome outcome, String reason) {
-        metrics.checkIn(outcome);
+        metrics.report(outcome.id());
         LOG.info("report {} {} -> {} {} ({})", mac, product.name(), outcome.status(), outcome.id(), reason);
         HttpFields.Mutable h = ex.response().getHeaders();
         h.put("X-Updraft-Reason", headerSafe(outcome.id() + ": " + reason));
@@ -204,9 +205,10 @@ public final class DeviceEndpoints {
             malformed(ex, Endpoint.HTTP_UPDATE, e);
             return;
         }
-        Decision d = decide(ex, in, product);
+        Decided decided = decide(ex, in, product);
+        Decision d = decided.decision();
         if (d.outcome().sendsImage()) {
-            sendImage(ex, d);
+            sendImage(ex, d, decided.continued());
         } else {
             refuse(ex, d.status(), d.outcome().id(), d.reason());
         }
@@ -221,9 +223,10 @@ public final class DeviceEndpoints {
             malformed(ex, Endpoint.NONOS_USER_BIN, e);
             return;
         }
-        Decision d = decide(ex, in, catalog.product(name));
+        Decided decided = decide(ex, in, catalog.product(name));
+        Decision d = decided.decision();
         if (d.outcome().sendsImage()) {
-            sendImage(ex, d);
+            sendImage(ex, d, decided.continued());
         } else {
             ex.abort(d.outcome().id());
         }
@@ -238,7 +241,7 @@ public final class DeviceEndpoints {
             malformed(ex, Endpoint.VERSION, e);
             return;
         }
-        Decision d = decide(ex, in, catalog.product(name));
+        Decision d = decide(ex, in, catalog.product(name)).decision();
         if (d.outcome() == Outcome.VERSION) {
             ex.response().getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
             ex.text(200, d.target().version().toString());
@@ -252,6 +255,14 @@ public final class DeviceEndpoints {
         // ESP clients never reuse a connection (HTTP/1.0, or one request per esp_http_client
         // session); closing after the answer frees the socket at once instead of at idle timeout.
         ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
+        try {
+            // Parses the whole query string now (Exchange keeps it): a malformed one is this
+            // check-in's bad input, refused by malformed() like any other, not a JSON 400 later
+            // from the token lookup.
+            ex.query("mac");
+        } catch (Rejection e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         return CheckIn.parse(endpoint, path, slot, ex::header, ex::query, ex.remoteAddress(), ex.at());
     }
 
@@ -271,14 +282,42 @@ public final class DeviceEndpoints {
         }
     }
 
-    private Decision decide(Exchange ex, CheckIn in, Optional<Product> product) {
-        // A range that may continue the device's download is counted against its limit only once
-        // the image is known and it turns out not to continue it (DownloadAttempts has the rule).
-        boolean mayContinue = in.mac() != null && attempts.mayContinue(in.mac(), in.resumeFrom(), in.at());
-        Decision d = gate(ex, in, product, mayContinue).or(() -> unstorable(in, product))
-                .orElseGet(() -> intact(policy.decide(in, product)));
-        if (mayContinue && d.product() != null && d.outcome().registers() && !continues(ex, d)) {
-            d = rateLimited(ex, in, d.product()).orElse(d);
+    /** A decision, and whether its range continues the device's download (exempt from the limit and recorded already). */
+    private record Decided(Decision decision, boolean continued) {
+    }
+
+    private Decided decide(Exchange ex, CheckIn in, Optional<Product> product) {
+        // A range that may continue the device's download at its own product is counted against its
+        // limit only once the image is known and it turns out not to continue it (DownloadAttempts
+        // has the rule). At another product it continues nothing: it is counted before it can move
+        // the device (belongsTo).
+        boolean mayContinue = in.mac() != null && product.isPresent()
+                && attempts.mayContinue(in.mac(), in.resumeFrom(), in.at())
+                && Long.valueOf(product.get().id()).equals(devices.owner(in.mac()));
+        boolean continued = false;
+        Decision d;
+        Optional<Decision> refused = gate(ex, in, product, mayContinue);
+        if (refused.isPresent()) {
+            d = refused.get();
+        } else if (mayContinue) {
+            // Which image the answer would send, without the policy's side effects (the running
+            // version observed, a rollout membership fixed): a request that ends 429 changes nothing.
+            Decision preview = intact(policy.preview(in, product));
+            continued = continuing(ex, preview);
+            Optional<Decision> limited = continued ? Optional.empty() : rateLimited(ex, in, product.get());
+            if (limited.isPresent()) {
+                d = limited.get();
+            } else {
+                d = intact(policy.decide(in, product));
+                if (continued && !sameImage(preview, d)) {
+                    // Something changed between the two looks (a pin, a rollout): not the download
+                    // the exemption was for, so it is counted after all.
+                    continued = false;
+                    d = rateLimited(ex, in, product.get()).orElse(d);
+                }
+            }
+        } else {
+            d = intact(policy.decide(in, product));
         }
         metrics.checkIn(d.outcome());
         devices.record(d);
@@ -286,19 +325,25 @@ public final class DeviceEndpoints {
             LOG.info("{} {} {} -> {} {} ({})", in.endpoint().id(), in.mac() == null ? "anonymous" : in.mac(), in.productPath(),
                     d.status(), d.outcome().id(), d.reason());
         }
-        return d;
+        return new Decided(d, continued);
+    }
+
+    private static boolean sameImage(Decision a, Decision b) {
+        return a.outcome().sendsImage() && b.outcome().sendsImage() && a.artifact().sha256().equals(b.artifact().sha256());
     }
 
     /**
-     * Admission (the product's enrollment: allowlist or the device's own token), the device's
-     * product (see {@link #belongsTo}) and then the per-device rate limit; empty when the device
-     * may go on to the update policy. Admission comes first so that only an admitted device spends
-     * its own bucket. A request that {@code mayContinue} the device's download is not counted here
-     * ({@link #decide} counts it if it does not continue it).
+     * Admission (the product's enrollment: allowlist or the device's own token), the per-device
+     * rate limit, whether the server can store the check-in, and then the device's product (see
+     * {@link #belongsTo}); empty when the device may go on to the update policy. Admission comes
+     * first so that only an admitted device spends its own bucket; the limit comes before anything
+     * the check-in changes, so a device flooding the server claims or moves nothing. A request that
+     * {@code mayContinue} the device's download is not counted here ({@link #decide} counts it if
+     * it does not continue it).
      */
     private Optional<Decision> gate(Exchange ex, CheckIn in, Optional<Product> maybe, boolean mayContinue) {
         if (maybe.isEmpty()) {
-            return Optional.empty();
+            return unstorable(in, maybe);
         }
         Product product = maybe.get();
         Optional<Admission.Refusal> refused = admission.check(product, in.mac(), token(ex));
@@ -309,16 +354,16 @@ public final class DeviceEndpoints {
             return Optional.of(new Decision(in, product, refused.get().outcome(), in.version(), null, null,
                     refused.get().reason(), null));
         }
-        if (in.mac() != null) {
-            Optional<Decision> foreign = belongsTo(in, product);
-            if (foreign.isPresent()) {
-                return foreign;
+        if (in.mac() == null) {
+            return unstorable(in, maybe);
+        }
+        if (!mayContinue) {
+            Optional<Decision> limited = rateLimited(ex, in, product);
+            if (limited.isPresent()) {
+                return limited;
             }
         }
-        if (in.mac() != null && !mayContinue) {
-            return rateLimited(ex, in, product);
-        }
-        return Optional.empty();
+        return unstorable(in, maybe).or(() -> belongsTo(in, product));
     }
 
     /** Takes a token from the device's bucket; the 429 decision (with Retry-After) when it is empty. */
@@ -335,15 +380,18 @@ public final class DeviceEndpoints {
                 null));
     }
 
-    /** Whether the answer to this request is a range that continues the device's download of the decided image. */
-    private boolean continues(Exchange ex, Decision d) {
+    /**
+     * Whether the answer to this request is a range that continues the device's download of the
+     * decided image; if so it is recorded as sent in the same atomic step (DownloadAttempts).
+     */
+    private boolean continuing(Exchange ex, Decision d) {
         if (!d.outcome().sendsImage()) {
             return false;
         }
         Artifact a = d.artifact();
         CheckIn in = d.checkIn();
         return requested(ex, a) instanceof ByteRange.Partial p
-                && attempts.continues(in.mac(), in.resumeFrom(), a.sha256(), a.size(), p.first(), p.last(), in.at());
+                && attempts.continuing(in.mac(), in.resumeFrom(), a.sha256(), a.size(), p.first(), p.last(), in.at());
     }
 
     /**
@@ -458,7 +506,7 @@ public final class DeviceEndpoints {
     }
 
     /** Writes the artifact (or the requested range of it). The decision already validated it. */
-    private void sendImage(Exchange ex, Decision d) {
+    private void sendImage(Exchange ex, Decision d, boolean continued) {
         Artifact a = d.artifact();
         ByteBuffer image;
         try {
@@ -485,11 +533,11 @@ public final class DeviceEndpoints {
 
         ByteRange range = requested(ex, a);
         String mac = d.checkIn().mac();
-        if (mac != null && !ex.isHead()) {
+        // A continuation was recorded when it was let through (decide); a counted request begins an attempt.
+        if (mac != null && !ex.isHead() && !continued) {
             switch (range) {
-                case ByteRange.Whole w -> attempts.sending(mac, d.checkIn().resumeFrom(), a.sha256(), a.size(), 0, a.size() - 1, ex.at());
-                case ByteRange.Partial p -> attempts.sending(mac, d.checkIn().resumeFrom(), a.sha256(), a.size(), p.first(), p.last(),
-                        ex.at());
+                case ByteRange.Whole w -> attempts.began(mac, a.sha256(), a.size(), 0, a.size() - 1, ex.at());
+                case ByteRange.Partial p -> attempts.began(mac, a.sha256(), a.size(), p.first(), p.last(), ex.at());
                 case ByteRange.Unsatisfiable u -> { }
             }
         }

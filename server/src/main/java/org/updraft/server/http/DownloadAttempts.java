@@ -53,21 +53,29 @@ final class DownloadAttempts {
 
     /**
      * Whether sending bytes {@code first..last} of the image {@code sha256} ({@code size} bytes),
-     * asked for as {@code bytes=from-…}, continues the device's attempt (rules 1-4 above).
+     * asked for as {@code bytes=from-…}, continues the device's attempt (rules 1-4 above); when it
+     * does, the range is recorded as sent in the same step. Check and record are one atomic
+     * operation on the device's entry, so of concurrent requests that would each continue the same
+     * attempt exactly one does: the others see the range it recorded (and, past the budget, its bytes).
      */
-    boolean continues(String mac, long from, String sha256, long size, long first, long last, Instant now) {
-        return continues(byDevice.get(mac), from, sha256, size, first, last, now);
+    boolean continuing(String mac, long from, String sha256, long size, long first, long last, Instant now) {
+        boolean[] continued = {false};
+        byDevice.computeIfPresent(mac, (k, a) -> {
+            if (!continues(a, from, sha256, size, first, last, now)) {
+                return a;
+            }
+            continued[0] = true;
+            return new Attempt(sha256, size, first, last, a.sent() + (last - first + 1), now);
+        });
+        return continued[0];
     }
 
-    /** Bytes {@code first..last} of the image are being sent to the device: its attempt goes on, or a new one begins. */
-    void sending(String mac, long from, String sha256, long size, long first, long last, Instant now) {
+    /** A counted request is sent bytes {@code first..last} of the image: a new attempt begins (it replaces the old). */
+    void began(String mac, String sha256, long size, long first, long last, Instant now) {
         if (byDevice.size() > SWEEP_AT) {
             byDevice.values().removeIf(a -> !fresh(a, now));
         }
-        long length = last - first + 1;
-        byDevice.compute(mac, (k, a) -> continues(a, from, sha256, size, first, last, now)
-                ? new Attempt(sha256, size, first, last, a.sent() + length, now)
-                : new Attempt(sha256, size, first, last, length, now));
+        byDevice.put(mac, new Attempt(sha256, size, first, last, last - first + 1, now));
     }
 
     private static boolean resumes(Attempt a, long from, Instant now) {

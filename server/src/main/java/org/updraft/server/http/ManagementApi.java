@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.eclipse.jetty.http.MultiPart;
 import org.eclipse.jetty.http.MultiPartConfig;
@@ -194,10 +195,19 @@ public final class ManagementApi {
             }
             ex.audit("product", m.product());
             Product to = catalog.requireProduct(m.product());
-            devices.find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac + " (devices register on their first check-in)"));
+            // A device known only by its token (issued, never checked in) moves too: it has no
+            // record, but its token claims the MAC, and "move it first" must be something one can do.
+            if (devices.find(mac).isEmpty() && admission.token(mac).isEmpty()) {
+                throw Rejection.notFound("no device " + mac + " (devices register on their first check-in or with a token)");
+            }
             devices.move(mac, to);
             admission.rebind(mac, to);
-            ex.json(200, devices.find(mac).orElseThrow());
+            Optional<Device> moved = devices.find(mac);
+            if (moved.isPresent()) {
+                ex.json(200, moved.get());
+            } else {
+                ex.json(200, admission.token(mac).orElseThrow());
+            }
         });
         registerSecurity(router);
     }
@@ -263,7 +273,12 @@ public final class ManagementApi {
             String mac = mac(ex.param("mac"));
             ex.json(200, admission.token(mac).orElseThrow(() -> Rejection.notFound("device " + mac + " has no token")));
         });
-        router.delete("/api/v1/devices/{mac}/token", Role.OPERATOR, ex -> ex.json(200, admission.revokeToken(mac(ex.param("mac")))));
+        router.delete("/api/v1/devices/{mac}/token", Role.OPERATOR, ex -> {
+            String mac = mac(ex.param("mac"));
+            var revoked = admission.revokeToken(mac);
+            devices.tokenRevoked(mac);
+            ex.json(200, revoked);
+        });
     }
 
     /** A PEM body: {@code application/x-pem-file}, {@code application/pkix-key} or {@code text/plain}. */

@@ -17,7 +17,8 @@ import org.updraft.server.fleet.Outcome;
 
 /**
  * What {@code /metrics} exports (Prometheus text format): check-ins by outcome
- * ({@code updraft_checkins_total{outcome=...}}), image bytes delivered
+ * ({@code updraft_checkins_total{outcome=...}}), reports by outcome ({@code updraft_reports_total{outcome=...}}),
+ * image bytes delivered
  * ({@code updraft_bytes_served_total}, counted when a response completes), downloads in flight
  * ({@code updraft_downloads_in_flight}), the check-in writer's queue and what it coalesced, shed,
  * waited for and lost ({@code updraft_checkin_writer_*}, see {@link #checkInWriter}), plus JVM
@@ -106,6 +107,15 @@ public final class Metrics {
 
     public void checkIn(Outcome outcome) {
         checkIns.get(outcome).increment();
+    }
+
+    /**
+     * One report ({@code POST /u/{product}/report}): {@code updraft_reports_total{outcome}}, the
+     * refusal's outcome id or {@code recorded} — kept apart from the check-ins it is not.
+     */
+    public void report(String outcome) {
+        Counter.builder("updraft.reports").description("Device reports by outcome").tag("outcome", outcome)
+                .register(registry).increment();
     }
 
     public double checkIns(Outcome outcome) {

@@ -190,11 +190,24 @@ public final class RolloutEngine implements AutoCloseable {
      * attempt, so the retry backoff does not apply to it.
      */
     public Optional<Offer> offer(Product product, String mac, String runningVersion, Instant now, boolean resuming) {
+        return offer(product, mac, runningVersion, now, resuming, true);
+    }
+
+    /**
+     * What {@link #offer} would answer, with no side effect: a device's wave membership, fixed at
+     * first sight, is computed here but not remembered (for a request that may yet be refused).
+     */
+    public Optional<Offer> peek(Product product, String mac, String runningVersion, Instant now, boolean resuming) {
+        return offer(product, mac, runningVersion, now, resuming, false);
+    }
+
+    private Optional<Offer> offer(Product product, String mac, String runningVersion, Instant now, boolean resuming,
+                                  boolean remember) {
         for (Rollout r : rollouts.values()) {
             if (r.productId() != product.id() || !r.state().isActive()) {
                 continue;
             }
-            int wave = membership(r, mac, runningVersion);
+            int wave = remember ? membership(r, mac, runningVersion) : peekMembership(r, mac, runningVersion);
             if (wave < 0 || r.state() != RolloutState.RUNNING || wave > r.currentWave()) {
                 continue;
             }
@@ -206,8 +219,8 @@ public final class RolloutEngine implements AutoCloseable {
             if (u.isPresent() && !u.get().mayBeOfferedAt(now) && !(resuming && u.get().mayResume())) {
                 continue;
             }
-            AtomicInteger flight = inFlight.computeIfAbsent(r.id(), k -> new AtomicInteger());
-            if (flight.get() >= r.policy().maxConcurrent()) {
+            AtomicInteger flight = inFlight.get(r.id());
+            if (flight != null && flight.get() >= r.policy().maxConcurrent()) {
                 continue;
             }
             return Optional.of(new Offer(r, release));
@@ -238,6 +251,13 @@ public final class RolloutEngine implements AutoCloseable {
         int wave = evaluate(r, mac, runningVersion);
         Integer raced = m.putIfAbsent(mac, wave);
         return raced == null ? wave : raced;
+    }
+
+    /** {@link #membership} without remembering it. */
+    private int peekMembership(Rollout r, String mac, String runningVersion) {
+        Map<String, Integer> m = members.get(r.id());
+        Integer known = m == null ? null : m.get(mac);
+        return known != null ? known : evaluate(r, mac, runningVersion);
     }
 
     private int evaluate(Rollout r, String mac, String runningVersion) {

@@ -118,6 +118,33 @@ class DeviceRegistryTest {
     }
 
     /** Product "relay" (arduino-4m) with release 2.0.0. */
+    /**
+     * A check-in decided at the device's old product (it passed belongsTo) and recorded only after
+     * an operator moved the device: the row keeps the new product, in memory and in the database.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aCheckInDecidedBeforeAMoveAndWrittenAfterItKeepsTheNewProduct(TestDatabase db) throws Exception {
+        try (TestServer server = new TestServer(db)) {
+            Optional<Product> relay = relayWithRelease200(server);
+            server.product("lamp", "arduino-4m");
+            Product lamp = server.server().catalog().product("lamp").orElseThrow();
+            DeviceRegistry devices = server.server().devices();
+            UpdatePolicy policy = policy(server);
+            String mac = "AA:BB:CC:00:00:02";
+            devices.claim(mac, relay.get().id());
+            devices.record(policy.decide(checkIn(Endpoint.HTTP_UPDATE, mac, "1.0.0", "10.0.0.1", 0), relay));
+            devices.flush();
+            Decision late = policy.decide(checkIn(Endpoint.HTTP_UPDATE, mac, "1.0.0", "10.0.0.2", 1), relay);
+            devices.move(mac, lamp);
+            devices.record(late);
+            devices.flush();
+            assertThat(devices.owner(mac)).isEqualTo(lamp.id());
+            assertThat(devices.find(mac).orElseThrow().product()).isEqualTo("lamp");
+            assertThat(devices.find(mac).orElseThrow().address()).as("the late check-in was written").isEqualTo("10.0.0.2");
+        }
+    }
+
     private static Optional<Product> relayWithRelease200(TestServer server) {
         server.product("relay", "arduino-4m");
         server.uploadOk("relay", "2.0.0", Multipart.file("firmware", ImageBuilder.arduino().payload(61, 5_000).build()));

@@ -105,6 +105,73 @@ class RangeRateLimitTest {
         assertThat(get("DE:BA:7A:B1:E0:7B", "Range: bytes=4-").status()).isEqualTo(429);
     }
 
+    @Test
+    void concurrentContinuationsOfOneCountedRequestAreExemptOnceBetweenThem() throws Exception {
+        // One counted request begins the attempt (a token left), then 16 copies of the same
+        // continuation at once: one continues it, one more spends the last token, the rest are 429.
+        assertThat(get(MAC, "Range: bytes=0-0").status()).isEqualTo(206);
+        int n = 16;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(n)) {
+            for (int i = 0; i < n; i++) {
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return get(MAC, "Range: bytes=1-").status();
+                }));
+            }
+            go.countDown();
+            java.util.Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+            for (var a : answers) {
+                byStatus.merge(a.get(30, java.util.concurrent.TimeUnit.SECONDS), 1, Integer::sum);
+            }
+            assertThat(byStatus).isEqualTo(java.util.Map.of(206, 2, 429, n - 2));
+        }
+    }
+
+    RawHttp.Response at(String product, String mac, String version, String... headers) throws Exception {
+        StringBuilder r = new StringBuilder("GET /u/" + product + "?mac=" + mac + "&version=" + version + " HTTP/1.0\r\n");
+        for (String h : headers) {
+            r.append(h).append("\r\n");
+        }
+        return RawHttp.exchange(server.port(), r.append("\r\n").toString());
+    }
+
+    com.fasterxml.jackson.databind.JsonNode device(String mac) throws Exception {
+        server.server().devices().flush();
+        server.server().updates().flush();
+        return Json.MAPPER.readTree(server.expect(200, server.get("/api/v1/devices/" + mac)));
+    }
+
+    @Test
+    void aLimitedDeviceAlternatingBetweenOpenProductsIsNotMoved() throws Exception {
+        server.product("lamp", "arduino-4m");
+        server.uploadOk("lamp", "2.0.0", Multipart.file("firmware", FW));
+        assertThat(at("relay", MAC, "2.0.0").status()).isEqualTo(304);
+        assertThat(at("relay", MAC, "2.0.0").status()).isEqualTo(304);
+        for (int i = 0; i < 5; i++) {
+            String product = i % 2 == 0 ? "lamp" : "relay";
+            RawHttp.Response r = at(product, MAC, "2.0.0");
+            assertThat(r.status()).as("check-in " + (i + 3) + " at " + product).isEqualTo(429);
+        }
+        assertThat(device(MAC).get("product").asText()).as("the limit comes before the move").isEqualTo("relay");
+        // A range at the other product continues nothing there: counted before it could move the device.
+        assertThat(at("lamp", MAC, "1.0.0", "Range: bytes=1-").status()).isEqualTo(429);
+        assertThat(device(MAC).get("product").asText()).isEqualTo("relay");
+    }
+
+    @Test
+    void aRangeRefusedByTheLimitLeavesTheUpdateAsItWas() throws Exception {
+        assertThat(get(MAC).status()).isEqualTo(200);
+        assertThat(get(MAC, "Range: bytes=0-").status()).isEqualTo(206);
+        assertThat(device(MAC).get("updates").get(0).get("state").asText()).isEqualTo("downloaded");
+        // Looks like a continuation until the policy sees it runs 2.0.0 (nothing to send): counted, none left.
+        RawHttp.Response r = at("relay", MAC, "2.0.0", "Range: bytes=1-");
+        assertThat(r.status()).isEqualTo(429);
+        assertThat(device(MAC).get("updates").get(0).get("state").asText()).as("a 429 observes no running version")
+                .isEqualTo("downloaded");
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

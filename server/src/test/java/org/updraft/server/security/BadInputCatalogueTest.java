@@ -233,6 +233,7 @@ class BadInputCatalogueTest {
         c.add(new Case("malformed MAC header", device("/u/relay", "x-ESP8266-STA-MAC: DE:BA:7A:B1:E0"), 400,
                 "bad-request: bad x-ESP8266-STA-MAC header"));
         c.add(new Case("malformed ?mac=", device("/u/relay?mac=hello"), 400, "'hello' is not a MAC address"));
+        c.add(new Case("malformed query string", device("/u/relay/version?mac=%C3%28"), 400, "bad-request: malformed query string"));
         c.add(new Case("malformed sketch-md5", device("/u/relay", "x-ESP8266-STA-MAC: " + MAC, "x-ESP8266-sketch-md5: xyz"), 400,
                 "bad x-ESP8266-sketch-md5 header: 'xyz' is not 32 hex digits (MD5)"));
         c.add(new Case("non-numeric free-space", device("/u/relay", "x-ESP8266-STA-MAC: " + MAC, "x-ESP8266-free-space: lots"), 400,
@@ -370,6 +371,19 @@ class BadInputCatalogueTest {
         RawHttp.exchange(server.port(), device("/u/relay?mac=hello"));
         RawHttp.exchange(server.port(), device("/u/relay/version?mac=hello"));
         RawHttp.exchange(server.port(), device("/u/wifi/user1.bin?mac=hello"));
+        assertThat(badRequests() - before).isEqualTo(3.0);
+    }
+
+    @Test
+    void aMalformedQueryStringIsAMalformedCheckIn() throws Exception {
+        double before = badRequests();
+        for (String path : List.of("/u/relay?mac=%FF", "/u/relay/version?x=%ZZ")) {
+            RawHttp.Response r = RawHttp.exchange(server.port(), device(path));
+            assertThat(r.status()).as(path).isEqualTo(400);
+            assertThat(r.header("X-Updraft-Reason")).as(path).startsWith("bad-request: malformed query string");
+            assertThat(r.body()).as("no body a firmware could take for a version").isEmpty();
+        }
+        assertThat(RawHttp.exchange(server.port(), device("/u/wifi/user1.bin?mac=%E2%82")).raw()).as("NONOS: closed").isEmpty();
         assertThat(badRequests() - before).isEqualTo(3.0);
     }
 

@@ -91,6 +91,9 @@ class DeviceIdentityTest {
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(403);
         assertThat(updateState(S)).isEqualTo("downloaded");
         assertThat(device(S)).isEqualTo(before);
+        // Reports are counted as reports, not as check-ins.
+        assertThat(server.get("/metrics").body()).contains("updraft_reports_total{outcome=\"not-enrolled\"} 2.0")
+                .contains("updraft_checkins_total{outcome=\"not-enrolled\"} 0.0");
     }
 
     @Test
@@ -189,5 +192,38 @@ class DeviceIdentityTest {
         assertThat(checkIn("/u/secure", S, "1.0.0", "Bearer " + token).status()).isEqualTo(403);
         assertThat(server.get("/api/v1/audit?limit=1000").body()).contains("PUT /api/v1/devices/{mac}/product")
                 .contains("product=lamp");
+    }
+
+    @Test
+    void aDeviceKnownOnlyByItsTokenCanBeMoved() throws Exception {
+        String t = "DE:BA:7A:B1:E0:71";
+        server.expect(201, server.send("POST", "/api/v1/devices/" + t + "/token", "{\"product\":\"secure\"}"));
+        assertThat(server.send("POST", "/api/v1/devices/" + t + "/token", "{\"product\":\"lamp\"}").statusCode()).isEqualTo(409);
+        JsonNode moved = Json.MAPPER.readTree(server.expect(200, server.send("PUT", "/api/v1/devices/" + t + "/product",
+                "{\"product\":\"lamp\"}")));
+        assertThat(moved.get("mac").asText()).isEqualTo(t);
+        assertThat(moved.get("product").asText()).isEqualTo("lamp");
+        String lampToken = Json.MAPPER.readTree(server.expect(201, server.send("POST", "/api/v1/devices/" + t + "/token",
+                "{\"product\":\"lamp\"}"))).get("token").asText();
+        assertThat(checkIn("/u/lamp", t, "1.0.0", "Bearer " + lampToken).status()).isEqualTo(200);
+        assertThat(device(t).get("product").asText()).isEqualTo("lamp");
+    }
+
+    @Test
+    void aRevokedTokenOwnsNoDevice() throws Exception {
+        String now = "DE:BA:7A:B1:E0:72";
+        String later = "DE:BA:7A:B1:E0:73";
+        for (String mac : new String[] {now, later}) {
+            server.expect(201, server.send("POST", "/api/v1/devices/" + mac + "/token", "{\"product\":\"secure\"}"));
+            server.expect(200, server.send("DELETE", "/api/v1/devices/" + mac + "/token", null));
+        }
+        assertThat(server.send("POST", "/api/v1/devices/" + now + "/token", "{\"product\":\"lamp\"}").statusCode())
+                .as("released at once").isEqualTo(201);
+        server.restart();
+        assertThat(server.send("POST", "/api/v1/devices/" + later + "/token", "{\"product\":\"lamp\"}").statusCode())
+                .as("and after a restart").isEqualTo(201);
+        // A device with a record keeps its product when its token is revoked.
+        server.expect(200, server.send("DELETE", "/api/v1/devices/" + S + "/token", null));
+        assertThat(server.send("POST", "/api/v1/devices/" + S + "/token", "{\"product\":\"lamp\"}").statusCode()).isEqualTo(409);
     }
 }

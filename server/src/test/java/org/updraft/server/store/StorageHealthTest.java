@@ -105,6 +105,7 @@ class StorageHealthTest {
             assertThat(list(fs.path().resolve("uploads"))).isEmpty();
             server.server().devices().flush();
             assertThat(server.server().devices().find(MAC)).as("a refused check-in registers nothing").isEmpty();
+            assertThat(server.server().devices().owner(MAC)).as("nor claims the MAC for a product").isNull();
             assertThat(server.get("/api/v1/products").body()).isEqualTo(products);
 
             Files.delete(filler);
