@@ -38,7 +38,7 @@ public final class EmbeddedDatabase {
      */
     public static void prepare(Path dataDir, boolean embedded) {
         try {
-            createDirectory(dataDir);
+            DataDirectory.createPrivateDirectories(dataDir);
             if (!embedded) {
                 return;
             }
@@ -47,20 +47,6 @@ public final class EmbeddedDatabase {
             createFile(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the data directory " + dataDir.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
-    }
-
-    static void createDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return;
-        }
-        if (dir.toAbsolutePath().getParent() != null) {
-            Files.createDirectories(dir.toAbsolutePath().getParent());
-        }
-        try {
-            Files.createDirectory(dir, ownerOnly("rwx------"));
-        } catch (FileAlreadyExistsException e) {
-            // created meanwhile: fine, it is there
         }
     }
 
