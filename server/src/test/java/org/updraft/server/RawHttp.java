@@ -32,6 +32,18 @@ public final class RawHttp {
     private RawHttp() {
     }
 
+    /**
+     * What ESP8266httpUpdate sends to {@code /u/relay} from a device with this MAC running
+     * {@code running} (its size and MD5 as the sketch headers), byte for byte, over HTTP/1.0.
+     */
+    public static String esp8266CheckIn(String mac, byte[] running) {
+        return "GET /u/relay HTTP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: ESP8266-http-Update\r\nConnection: close\r\n"
+                + "x-ESP8266-Chip-ID: 15602487\r\nx-ESP8266-STA-MAC: " + mac + "\r\nx-ESP8266-AP-MAC: " + mac + "\r\n"
+                + "x-ESP8266-free-space: 2000000\r\nx-ESP8266-sketch-size: " + running.length + "\r\n"
+                + "x-ESP8266-sketch-md5: " + org.updraft.server.artifact.Digests.md5Hex(running) + "\r\nx-ESP8266-chip-size: 4194304\r\n"
+                + "x-ESP8266-sdk-version: 2.2.2-dev(38a443e)\r\nx-ESP8266-mode: sketch\r\nContent-Length: 0\r\n\r\n";
+    }
+
     public static Response exchange(int port, String request) throws IOException {
         return exchange(port, request.getBytes(StandardCharsets.ISO_8859_1));
     }

@@ -21,14 +21,6 @@ class RestartTest {
     static final byte[] U2 = ImageBuilder.nonosUser(2, FlashLayout.NONOS_1M).payload(44, 9_000).build();
     static final String MAC = "DE:BA:7A:B1:E0:42";
 
-    static String checkIn(int port, byte[] running) {
-        return "GET /u/relay HTTP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: ESP8266-http-Update\r\nConnection: close\r\n"
-                + "x-ESP8266-Chip-ID: 15602487\r\nx-ESP8266-STA-MAC: " + MAC + "\r\nx-ESP8266-AP-MAC: " + MAC + "\r\n"
-                + "x-ESP8266-free-space: 2000000\r\nx-ESP8266-sketch-size: " + running.length + "\r\n"
-                + "x-ESP8266-sketch-md5: " + Digests.md5Hex(running) + "\r\nx-ESP8266-chip-size: 4194304\r\n"
-                + "x-ESP8266-sdk-version: 2.2.2-dev(38a443e)\r\nx-ESP8266-mode: sketch\r\nContent-Length: 0\r\n\r\n";
-    }
-
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void everythingSurvivesARestart(TestDatabase db) throws Exception {
@@ -38,7 +30,7 @@ class RestartTest {
             server.uploadOk("relay", "1.0.0", Multipart.file("firmware", V1));
             server.uploadOk("relay", "2.0.0", Multipart.file("firmware", V2));
             server.uploadOk("wifi", "7", Multipart.file("user1", U1), Multipart.file("user2", U2));
-            assertThat(RawHttp.exchange(server.port(), checkIn(server.port(), V1)).body()).isEqualTo(V2);
+            assertThat(RawHttp.exchange(server.port(), RawHttp.esp8266CheckIn(MAC, V1)).body()).isEqualTo(V2);
             assertThat(server.send("PUT", "/api/v1/devices/" + MAC + "/pin", "{\"version\":\"1.0.0\"}").statusCode()).isEqualTo(200);
             String productsBefore = server.get("/api/v1/products").body();
             String releasesBefore = server.get("/api/v1/products/relay/releases").body();
@@ -62,7 +54,7 @@ class RestartTest {
             assertThat(device.get("timeline")).hasSize(1);
 
             // The pin still holds after the restart: a device on v2 is sent back to v1.
-            RawHttp.Response pinned = RawHttp.exchange(server.port(), checkIn(server.port(), V2));
+            RawHttp.Response pinned = RawHttp.exchange(server.port(), RawHttp.esp8266CheckIn(MAC, V2));
             assertThat(pinned.status()).isEqualTo(200);
             assertThat(pinned.body()).isEqualTo(V1);
             // Artifacts are served byte-exact from the store after the restart.

@@ -23,7 +23,6 @@ import org.updraft.server.ServerConfig;
 import org.updraft.server.TestDatabase;
 import org.updraft.server.TestServer;
 import org.updraft.server.Tmpfs;
-import org.updraft.server.artifact.Digests;
 import org.updraft.server.http.Json;
 
 /**
@@ -46,14 +45,6 @@ class StorageHealthTest {
     static ServerConfig on(Tmpfs fs, ServerConfig c) {
         return new ServerConfig(c.host(), c.port(), fs.path(), c.jdbcUrl(), c.mqttUrl(), c.webhookUrl(), c.rolloutTick(), c.clock(),
                 c.limits().with("disk-reserve", Long.toString(4 * MB)), c.tls(), c.adminToken());
-    }
-
-    static String checkIn(byte[] running) {
-        return "GET /u/relay HTTP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: ESP8266-http-Update\r\nConnection: close\r\n"
-                + "x-ESP8266-Chip-ID: 15602487\r\nx-ESP8266-STA-MAC: " + MAC + "\r\nx-ESP8266-AP-MAC: " + MAC + "\r\n"
-                + "x-ESP8266-free-space: 2000000\r\nx-ESP8266-sketch-size: " + running.length + "\r\n"
-                + "x-ESP8266-sketch-md5: " + Digests.md5Hex(running) + "\r\nx-ESP8266-chip-size: 4194304\r\n"
-                + "x-ESP8266-sdk-version: 2.2.2-dev(38a443e)\r\nx-ESP8266-mode: sketch\r\nContent-Length: 0\r\n\r\n";
     }
 
     @ParameterizedTest
@@ -83,7 +74,7 @@ class StorageHealthTest {
                     ("{\"mac\":\"" + MAC + "\",\"status\":\"ok\"}").getBytes(StandardCharsets.UTF_8));
             assertThat(report.statusCode()).isEqualTo(507);
 
-            RawHttp.Response device = RawHttp.exchange(server.port(), checkIn(new byte[] {1}));
+            RawHttp.Response device = RawHttp.exchange(server.port(), RawHttp.esp8266CheckIn(MAC, new byte[] {1}));
             assertThat(device.status()).isEqualTo(507);
             assertThat(device.body()).isEmpty();
             assertThat(device.header("X-Updraft-Reason")).startsWith("storage-full: " + why).doesNotContain(fs.path().toString());
@@ -113,7 +104,7 @@ class StorageHealthTest {
             assertThat(server.get("/health").statusCode()).as("recovers without a restart").isEqualTo(200);
             server.expect(201, server.send("POST", "/api/v1/products", "{\"name\":\"kept\",\"layout\":\"arduino-4m\"}"));
             server.uploadOk("relay", "2.0.0", Multipart.file("firmware", V2));
-            RawHttp.Response updated = RawHttp.exchange(server.port(), checkIn(V1));
+            RawHttp.Response updated = RawHttp.exchange(server.port(), RawHttp.esp8266CheckIn(MAC, V1));
             assertThat(updated.status()).isEqualTo(200);
             assertThat(updated.body()).isEqualTo(V2);
 
@@ -211,7 +202,7 @@ class StorageHealthTest {
         try (TestServer server = new TestServer(TestDatabase.EMBEDDED)) {
             server.product("relay", "arduino-4m");
             server.product("lamp", "arduino-4m");
-            assertThat(RawHttp.exchange(server.port(), checkIn(new byte[] {1})).status()).isEqualTo(304);
+            assertThat(RawHttp.exchange(server.port(), RawHttp.esp8266CheckIn(MAC, new byte[] {1})).status()).isEqualTo(304);
             server.server().devices().flush();
             StorageHealth health = server.server().storage();
             String body = "{\"mac\":\"" + MAC + "\",\"status\":\"ok\"}";
