@@ -95,8 +95,7 @@ public final class UpdraftServer implements AutoCloseable {
             this.storage = new StorageHealth(data.root(), config.limits().diskReserveBytes());
             this.store = new ArtifactStore(data.artifacts());
             this.catalog = new Catalog(database.jdbi(), store, clock);
-            List<String> orphans = store.sweep(java.util.Set.copyOf(database.jdbi().withHandle(h ->
-                    h.createQuery("SELECT sha256 FROM artifact").mapTo(String.class).list())));
+            List<String> orphans = store.sweep(catalog.storedArtifacts());
             if (!orphans.isEmpty()) {
                 LOG.warn("removed {} artifact file(s) no release names (an upload stopped before its release was stored): {}",
                         orphans.size(), orphans);

@@ -175,6 +175,11 @@ public final class Catalog {
         return Optional.ofNullable(productsByPath.get(path));
     }
 
+    /** The SHA-256 of every artifact row: the blobs the artifact store must keep. */
+    public java.util.Set<String> storedArtifacts() {
+        return java.util.Set.copyOf(jdbi.withHandle(h -> h.createQuery("SELECT sha256 FROM artifact").mapTo(String.class).list()));
+    }
+
     public Product requireProduct(String name) {
         return product(name).orElseThrow(() -> Rejection.notFound("no product named '" + Rejection.echo(name) + "'"));
     }
