@@ -67,7 +67,7 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         ServerConfig config;
         try {
-            org.updraft.server.Limits limits = org.updraft.server.Limits.DEFAULTS;
+            org.updraft.server.config.Limits limits = org.updraft.server.config.Limits.DEFAULTS;
             for (var e : limitOptions.entrySet()) {
                 limits = limits.with(e.getKey(), e.getValue());
             }
@@ -77,7 +77,7 @@ final class ServerCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--tls-cert/--tls-key/--tls-pkcs12 need --https-port");
                 }
                 String pw = System.getenv("UPDRAFT_TLS_PASSWORD");
-                config = config.withTls(new org.updraft.server.TlsConfig(httpsPort, tlsCert, tlsKey, tlsPkcs12,
+                config = config.withTls(new org.updraft.server.config.TlsConfig(httpsPort, tlsCert, tlsKey, tlsPkcs12,
                         pw == null ? null : pw.toCharArray(), java.time.Duration.ofSeconds(10)));
             }
         } catch (IllegalArgumentException e) {

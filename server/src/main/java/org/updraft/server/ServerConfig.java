@@ -1,5 +1,8 @@
 package org.updraft.server;
 
+import org.updraft.server.config.Limits;
+import org.updraft.server.config.TlsConfig;
+
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package org.updraft.server;
 
+import org.updraft.server.config.Limits;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;

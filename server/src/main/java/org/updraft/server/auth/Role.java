@@ -1,7 +1,7 @@
 package org.updraft.server.auth;
 
 import java.util.Locale;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 
 /**
  * What a management token may do; each role includes the ones below it.

@@ -21,7 +21,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.updraft.core.layout.FlashLayout;
 import org.updraft.core.sign.ReleaseManifest;
 import org.updraft.core.version.Version;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.artifact.ArtifactStore;
 import org.updraft.server.catalog.ReleaseValidation.ValidatedImage;
 import org.updraft.server.store.Sql;

@@ -1,6 +1,6 @@
 package org.updraft.server.catalog;
 
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 
 /** Which devices of a product may check in (DESIGN §8). */
 public enum Enrollment {

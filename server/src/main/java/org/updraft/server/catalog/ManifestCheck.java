@@ -9,7 +9,7 @@ import org.updraft.core.sign.ReleaseManifest;
 import org.updraft.core.sign.VerifyingKey;
 import org.updraft.core.sign.Verification;
 import org.updraft.core.version.Version;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.catalog.ReleaseValidation.ValidatedImage;
 
 /**

@@ -14,7 +14,7 @@ import java.util.zip.GZIPInputStream;
 import org.updraft.core.image.FirmwareImage;
 import org.updraft.core.image.ImageFormat;
 import org.updraft.core.image.InvalidImageException;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.artifact.Digests;
 
 /**

@@ -12,7 +12,7 @@ import org.updraft.core.image.SignatureTrailer;
 import org.updraft.core.sign.ArduinoSignature;
 import org.updraft.core.sign.KeyAlgorithm;
 import org.updraft.core.sign.Verification;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 
 /**
  * The upload-time check of an image's Arduino signature trailer ({@code image || sig || u32le(len)})

@@ -1,6 +1,6 @@
 package org.updraft.server.catalog;
 
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 
 /**
  * Whether a product's images must be signed (DESIGN §5, §8): checked at upload, before anything is

@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.artifact.Digests;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Enrollment;

@@ -2,7 +2,7 @@ package org.updraft.server.fleet;
 
 import java.time.Instant;
 import java.util.Locale;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import java.util.function.Function;
 
 /**

@@ -2,7 +2,7 @@ package org.updraft.server.fleet;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 
 /**
  * A device's station MAC address in the form the stock clients send it: upper-case hex pairs

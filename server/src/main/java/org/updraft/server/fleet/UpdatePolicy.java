@@ -1,6 +1,6 @@
 package org.updraft.server.fleet;
 
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import java.util.Optional;
 import org.updraft.core.version.Version;
 import org.updraft.server.catalog.Artifact;

@@ -1,7 +1,7 @@
 package org.updraft.server.http;
 
 import java.time.Instant;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.audit.Verification;
 import org.updraft.server.auth.Role;

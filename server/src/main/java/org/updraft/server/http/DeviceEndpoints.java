@@ -21,7 +21,7 @@ import org.updraft.server.fleet.Outcome;
 import org.updraft.server.fleet.Mac;
 import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.core.version.Version;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.auth.Access;
 import org.updraft.server.catalog.Release;
 import org.updraft.server.rollout.RolloutEngine;

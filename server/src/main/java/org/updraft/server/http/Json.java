@@ -13,7 +13,7 @@ import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.stream.Collectors;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 
 /**
  * The one JSON mapper of the management API: ISO-8601 times, unknown fields rejected, and no

@@ -8,7 +8,7 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.updraft.server.Limits;
+import org.updraft.server.config.Limits;
 
 /**
  * Answers for requests Jetty refuses before any route sees them — a header block over the limit

@@ -5,7 +5,7 @@ import java.net.SocketAddress;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.server.Request;
-import org.updraft.server.Limits;
+import org.updraft.server.config.Limits;
 
 /**
  * The per-client-address and per-device rate limits (OWASP API4): token buckets answering 429 with

@@ -2,7 +2,7 @@ package org.updraft.server.http;
 
 import java.time.Instant;
 import java.util.List;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.auth.Role;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.updraft.server.TlsConfig;
+import org.updraft.server.config.TlsConfig;
 
 /**
  * Loads the HTTPS certificate (PEM chain + PKCS#8 key, or PKCS#12) into a KeyStore for Jetty,

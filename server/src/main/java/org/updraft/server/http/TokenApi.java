@@ -1,6 +1,6 @@
 package org.updraft.server.http;
 
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.auth.Principal;
 import org.updraft.server.auth.Role;

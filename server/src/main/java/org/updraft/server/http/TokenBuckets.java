@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
-import org.updraft.server.Limits;
+import org.updraft.server.config.Limits;
 
 /**
  * One token bucket per key (a client address, a device MAC): {@code burst} requests at once,

@@ -3,8 +3,8 @@ package org.updraft.server.http;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
-import org.updraft.server.Limits;
-import org.updraft.server.Rejection;
+import org.updraft.server.config.Limits;
+import org.updraft.server.problem.Rejection;
 
 /**
  * {@code min-upload-rate} (README "Limits") for every request body any handler reads — JSON,

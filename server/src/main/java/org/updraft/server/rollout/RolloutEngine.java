@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 import org.updraft.server.artifact.Digests;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;

@@ -198,7 +198,7 @@ public final class UpdateTracker implements AutoCloseable {
                 case "rolled_back" -> u.rolledBack("device reported a rollback" + why, now);
                 case "error" -> u.state().isFinal() ? u : failedAttempt(u, "device reported an error" + why, now);
                 default -> throw new IllegalArgumentException("status must be ok, error or rolled_back, got '"
-                        + org.updraft.server.Rejection.echo(status) + "'");
+                        + org.updraft.server.problem.Rejection.echo(status) + "'");
             };
             number = next != u ? put(m, next) : writer.add(next);
         }
@@ -209,7 +209,7 @@ public final class UpdateTracker implements AutoCloseable {
             written = false; // not written within 10 s: not acknowledged either
         }
         if (!written) {
-            throw new org.updraft.server.Rejection(503, "storage-failing: the report could not be written (the server's writes "
+            throw new org.updraft.server.problem.Rejection(503, "storage-failing: the report could not be written (the server's writes "
                     + "are failing); send it again");
         }
         return Optional.of(next);

@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteException;
-import org.updraft.server.Rejection;
+import org.updraft.server.problem.Rejection;
 
 /**
  * Whether the server can keep what it is asked to write — asked before anything is acknowledged:

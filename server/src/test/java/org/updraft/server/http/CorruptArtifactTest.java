@@ -9,7 +9,7 @@ import java.nio.file.attribute.FileTime;
 import org.junit.jupiter.api.Test;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
-import org.updraft.server.Limits;
+import org.updraft.server.config.Limits;
 import org.updraft.server.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.TestDatabase;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.server.TestDatabase;
 import org.updraft.server.TestServer;
-import org.updraft.server.TlsConfig;
+import org.updraft.server.config.TlsConfig;
 
 /** The HTTPS listener with a real TLS client: PEM and PKCS#12, and a certificate reload without restart. */
 class TlsListenerTest {

@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.updraft.server.Limits;
+import org.updraft.server.config.Limits;
 import org.updraft.server.RawHttp;
 import org.updraft.server.TestDatabase;
 import org.updraft.server.TestServer;

@@ -16,7 +16,7 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
-import org.updraft.server.Limits;
+import org.updraft.server.config.Limits;
 import org.updraft.server.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.ServerConfig;

@@ -1,4 +1,4 @@
-package org.updraft.server;
+package org.updraft.server.config;
 
 import java.nio.file.Path;
 import java.time.Duration;

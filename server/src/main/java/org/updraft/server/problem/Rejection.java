@@ -1,4 +1,4 @@
-package org.updraft.server;
+package org.updraft.server.problem;
 
 import org.updraft.core.Validate;
 

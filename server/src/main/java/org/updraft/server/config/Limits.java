@@ -1,4 +1,4 @@
-package org.updraft.server;
+package org.updraft.server.config;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
