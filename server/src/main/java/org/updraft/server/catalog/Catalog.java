@@ -32,14 +32,15 @@ import org.updraft.server.problem.Rejection;
  * memory view.
  *
  * <p>Invariant: a release is visible only after its artifacts are stored (fsync'd, renamed) and
- * its rows are committed. A failed commit deletes the blobs this call created.
+ * its rows are committed. A failed commit deletes the blobs this call created. The whole upload,
+ * step by step, is in docs/architecture.md ("The upload flow").
  */
 public final class Catalog {
 
     /**
      * First path segments of the server's own routes (and the UI's), which no product's updatePath
-     * may take, in any letter case: /api/v1/..., /u/{product}/..., /health, /metrics. A test checks
-     * that every registered route starts with one of them.
+     * may take, in any letter case: /api/v1/..., /u/{product}/..., /health, /metrics.
+     * BadInputCatalogueTest checks that every registered route starts with one of them.
      */
     public static final List<String> RESERVED_ROOTS = List.of("/api", "/u", "/ui", "/health", "/metrics");
 
