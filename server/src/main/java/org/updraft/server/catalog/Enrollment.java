@@ -2,7 +2,7 @@ package org.updraft.server.catalog;
 
 import org.updraft.server.problem.Rejection;
 
-/** Which devices of a product may check in (DESIGN §8). */
+/** Which devices of a product may check in; enforced at check-in by {@code fleet/Admission} (docs/device-identity.md). */
 public enum Enrollment {
     /** Any device; it registers by its MAC on the first check-in (what stock ESP servers do). */
     OPEN("open"),

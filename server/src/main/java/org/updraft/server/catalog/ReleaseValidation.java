@@ -18,8 +18,9 @@ import org.updraft.server.problem.Rejection;
 import org.updraft.server.artifact.Digests;
 
 /**
- * Decides whether uploaded images may become a release of a product (DESIGN §5). Every check
- * runs before anything is stored, so a rejection leaves the store and the database untouched.
+ * The image rules of the {@link ReleaseIntake}: whether uploaded images may become a release of
+ * a product. Every check runs before anything is stored, so a rejection leaves the store and the
+ * database untouched.
  *
  * <p>Checks, in order: the release has exactly the artifacts its product kind needs (one
  * {@code firmware}, or the NONOS {@code user1} + {@code user2} pair); each is a valid image

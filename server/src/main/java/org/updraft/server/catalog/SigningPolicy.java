@@ -3,8 +3,8 @@ package org.updraft.server.catalog;
 import org.updraft.server.problem.Rejection;
 
 /**
- * Whether a product's images must be signed (DESIGN §5, §8): checked at upload, before anything is
- * stored. Signed images are stored and served verbatim either way (the device verifies the trailer).
+ * Whether a product's images must be signed: checked at upload by {@link SignatureCheck}, before
+ * anything is stored (docs/architecture.md, the upload flow). Signed images are stored and served verbatim either way (the device verifies the trailer).
  */
 public enum SigningPolicy {
     /** Unsigned images are accepted; a signed one is recorded with its signer when a trusted key verifies it. */
