@@ -22,6 +22,8 @@ import org.updraft.server.audit.AuditEvent;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.catalog.Catalog;
+import org.updraft.server.delivery.Delivery;
+import org.updraft.server.delivery.UpdateReports;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.fleet.Admission;
@@ -129,7 +131,9 @@ public final class UpdraftServer implements AutoCloseable {
             Admission admission = new Admission(database.jdbi(), catalog, clock);
             RateLimits rates = new RateLimits(limits, System::nanoTime);
             this.api = new HttpApi(
-                    new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock, admission, rates, storage),
+                    new DeviceEndpoints(new Delivery(catalog, policy, devices, store, updates, rollouts, admission, storage,
+                            limits.perDevice(), clock), new UpdateReports(catalog, devices, updates, admission),
+                            catalog, store, metrics, rates),
                     new ManagementApi(catalog, devices, updates, data.uploads(), admission, limits, store::damage),
                     new RolloutApi(catalog, rollouts),
                     new ServiceEndpoints(database.jdbi(), storage, metrics),
