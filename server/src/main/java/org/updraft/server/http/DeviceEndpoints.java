@@ -310,9 +310,4 @@ public final class DeviceEndpoints {
             download.ended(false, Exchange.reason(failure, "the connection closed"));
         }));
     }
-
-    /** Header values are ASCII; anything else becomes '?' ({@link HeaderText}). */
-    static String headerSafe(String s) {
-        return HeaderText.safe(s);
-    }
 }

@@ -361,7 +361,7 @@ public final class ManagementApi {
                 String fileName = part.getFileName();
                 if (fileName != null && (fileName.contains("/") || fileName.contains("\\") || fileName.contains("..")
                         || fileName.chars().anyMatch(Character::isISOControl))) {
-                    throw Rejection.badRequest("file name '" + DeviceEndpoints.headerSafe(fileName) + "' of part '" + name
+                    throw Rejection.badRequest("file name '" + HeaderText.safe(fileName) + "' of part '" + name
                             + "' is a path or holds control characters; send the bare file name (e.g. firmware.bin)");
                 }
                 if (seen.merge(name, 1, Integer::sum) > 1) {
