@@ -27,14 +27,9 @@ import org.updraft.server.delivery.UpdateReports;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.fleet.Admission;
-import org.updraft.server.http.DeviceEndpoints;
 import org.updraft.server.http.HeaderDeadline;
 import org.updraft.server.http.HttpConnections;
-import org.updraft.server.http.ProtocolErrors;
-import org.updraft.server.http.RateLimits;
 import org.updraft.server.http.HttpApi;
-import org.updraft.server.http.ManagementApi;
-import org.updraft.server.http.RolloutApi;
 import org.updraft.server.notify.MqttNotifier;
 import org.updraft.server.notify.Notifiers;
 import org.updraft.server.notify.WebhookNotifier;
@@ -44,7 +39,6 @@ import org.updraft.server.rollout.UpdateTracker;
 import java.util.ArrayList;
 import java.util.List;
 import org.updraft.server.http.Metrics;
-import org.updraft.server.http.ServiceEndpoints;
 import org.updraft.server.store.DataDirectory;
 import org.updraft.server.store.Database;
 import org.updraft.server.store.EmbeddedDatabase;
@@ -129,15 +123,10 @@ public final class UpdraftServer implements AutoCloseable {
             UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
             Limits limits = config.limits();
             Admission admission = new Admission(database.jdbi(), catalog, clock);
-            RateLimits rates = new RateLimits(limits, System::nanoTime);
-            this.api = new HttpApi(
-                    new DeviceEndpoints(new Delivery(catalog, policy, devices, store, updates, rollouts, admission, storage,
-                            limits.perDevice(), clock), new UpdateReports(catalog, devices, updates, admission),
-                            catalog, store, metrics, rates),
-                    new ManagementApi(catalog, devices, updates, data.uploads(), admission, limits, store::damage),
-                    new RolloutApi(catalog, rollouts),
-                    new ServiceEndpoints(database.jdbi(), storage, metrics),
-                    tokens, audit, clock, rates, storage);
+            Delivery delivery = new Delivery(catalog, policy, devices, store, updates, rollouts, admission, storage,
+                    limits.perDevice(), clock);
+            this.api = new HttpApi(delivery, new UpdateReports(catalog, devices, updates, admission), catalog, devices, updates,
+                    rollouts, admission, store, data.uploads(), database.jdbi(), storage, tokens, audit, metrics, limits, clock);
             scrubbing = new ArtifactScrub(store, limits.scrubInterval());
 
             skipJettyMBeanServer();
@@ -173,7 +162,7 @@ public final class UpdraftServer implements AutoCloseable {
                 this.tlsConnector = null;
             }
             jetty.setHandler(api.handler());
-            jetty.setErrorHandler(new ProtocolErrors(limits));
+            jetty.setErrorHandler(api.errors());
             jetty.setStopTimeout(5_000);
             started = jetty;
             jetty.start();

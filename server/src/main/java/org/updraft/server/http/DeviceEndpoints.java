@@ -27,7 +27,7 @@ import org.updraft.server.problem.Rejection;
  * nothing to do, a deliberate 4xx with {@code X-Updraft-Reason}, never 3xx, and for a NONOS user
  * bin anything but the image is a connection closed without a byte. Reports go to {@link UpdateReports}.
  */
-public final class DeviceEndpoints {
+final class DeviceEndpoints {
 
     private static final Logger LOG = LoggerFactory.getLogger("org.updraft.checkin");
     /** Longest {@code detail} of a report: it is kept in the update's last error (300 characters with its prefix). */
@@ -40,7 +40,7 @@ public final class DeviceEndpoints {
     private final Metrics metrics;
     private final RateLimits rates;
 
-    public DeviceEndpoints(Delivery delivery, UpdateReports reports, Catalog catalog, ArtifactStore store, Metrics metrics,
+    DeviceEndpoints(Delivery delivery, UpdateReports reports, Catalog catalog, ArtifactStore store, Metrics metrics,
                            RateLimits rates) {
         this.delivery = delivery;
         this.reports = reports;
@@ -269,7 +269,7 @@ public final class DeviceEndpoints {
         try {
             image = store.read(a.sha256());
         } catch (ArtifactStore.Damaged e) {
-            // Changed since decide() looked: the same refusal, nothing sent.
+            // Damaged since the Delivery checked it: the same refusal, nothing sent.
             Decision corrupt = Delivery.corrupt(d);
             metrics.checkIn(corrupt.outcome());
             DeviceAnswers.refuse(ex, d.checkIn().endpoint(), corrupt);

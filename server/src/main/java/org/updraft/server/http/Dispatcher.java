@@ -33,7 +33,7 @@ import org.updraft.server.store.StorageHealth;
  * fails, a 2xx answer becomes a 500 saying the change was applied but not recorded (acknowledged
  * means durable: no 2xx without its audit entry on disk).
  */
-public final class Dispatcher extends Handler.Abstract {
+final class Dispatcher extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -45,7 +45,7 @@ public final class Dispatcher extends Handler.Abstract {
     private final AuditLog audit;
     private final StorageHealth storage;
 
-    public Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates,
+    Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates,
                       StorageHealth storage) {
         super(InvocationType.BLOCKING);
         this.storage = storage;

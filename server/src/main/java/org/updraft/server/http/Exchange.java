@@ -31,7 +31,7 @@ import org.updraft.server.auth.Principal;
  * connection without a byte ({@link DeviceAnswers} has the rule: the SDK flashes any body
  * announced by a Content-Length whatever the status). Enforced here, so no refusal path can forget.
  */
-public final class Exchange {
+final class Exchange {
 
     private static final int MAX_JSON_BODY = 64 * 1024;
 

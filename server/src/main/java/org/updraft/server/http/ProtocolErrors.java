@@ -18,13 +18,13 @@ import org.updraft.server.fleet.Outcome;
  * limit that was hit instead of Jetty's HTML page. A request for a NONOS user bin gets no answer
  * at all, only a closed connection ({@link NonosTarget}): the SDK would flash this error as firmware.
  */
-public final class ProtocolErrors extends ErrorHandler {
+final class ProtocolErrors extends ErrorHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProtocolErrors.class);
 
     private final Limits limits;
 
-    public ProtocolErrors(Limits limits) {
+    ProtocolErrors(Limits limits) {
         this.limits = limits;
     }
 

@@ -13,13 +13,13 @@ import org.updraft.server.delivery.Delivery;
  * {@code Retry-After}. Loopback clients (local tools, the tests' own clients) are exempt unless
  * {@link Limits#limitLoopback()}.
  */
-public final class RateLimits {
+final class RateLimits {
 
     private final Limits limits;
     private final TokenBuckets perIp;
     private final TokenBuckets perDevice;
 
-    public RateLimits(Limits limits, LongSupplier nanos) {
+    RateLimits(Limits limits, LongSupplier nanos) {
         this.limits = limits;
         this.perIp = new TokenBuckets(limits.perIp(), nanos);
         this.perDevice = new TokenBuckets(limits.perDevice(), nanos);
