@@ -1,4 +1,4 @@
-package org.updraft.server.http;
+package org.updraft.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -8,10 +8,10 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
+import org.updraft.server.http.ByteRange;
 
 /**
- * Range header parsing (ByteRange is package-private, so this class lives in its package; it is
- * compiled into the bench jar only). The shapes esp_https_ota and resuming clients send.
+ * Range header parsing ({@link ByteRange#parse}). The shapes esp_https_ota and resuming clients send.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

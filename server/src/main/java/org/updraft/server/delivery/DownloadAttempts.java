@@ -1,4 +1,4 @@
-package org.updraft.server.http;
+package org.updraft.server.delivery;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * So one counted request buys at most twice the image, never an unbounded number of copies.
  *
  * <p>Invariant: at most one attempt per device (a new one replaces the old). Memory stays bounded
- * as in {@link TokenBuckets}: past {@link #SWEEP_AT} devices, attempts older than the window go.
+ * as in the HTTP side's token buckets (http.TokenBuckets): past {@link #SWEEP_AT} devices,
+ * attempts older than the window go.
  */
 final class DownloadAttempts {
 
