@@ -28,7 +28,6 @@ import org.updraft.server.artifact.Digests;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.Release;
-import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.store.Sql;
 
 /**
@@ -69,7 +68,7 @@ public final class RolloutEngine implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final Catalog catalog;
-    private final DeviceRegistry devices;
+    private final Audience devices;
     private final UpdateTracker tracker;
     private final Clock clock;
     private volatile Notifier notifier = Notifier.NONE;
@@ -84,7 +83,7 @@ public final class RolloutEngine implements AutoCloseable {
     private final Thread ticker;
     private volatile boolean closed;
 
-    public RolloutEngine(Jdbi jdbi, Catalog catalog, DeviceRegistry devices, UpdateTracker tracker, Clock clock, Duration tick) {
+    public RolloutEngine(Jdbi jdbi, Catalog catalog, Audience devices, UpdateTracker tracker, Clock clock, Duration tick) {
         this.jdbi = jdbi;
         this.catalog = catalog;
         this.devices = devices;
@@ -297,7 +296,7 @@ public final class RolloutEngine implements AutoCloseable {
 
     private void populate(Rollout r) {
         Product p = catalog.product(r.productId()).orElseThrow();
-        for (var d : devices.list(p.name(), null, null)) {
+        for (var d : devices.known(p.name())) {
             membership(r, d.mac(), d.runningVersion());
         }
     }
