@@ -95,7 +95,8 @@ public final class UpdraftServer implements AutoCloseable {
             metrics.integrity(() -> storage.write(0) == null, storage::usable, () -> store.damaged().size());
             this.updates = new UpdateTracker(database.jdbi(), catalog, storage);
             opened.push(updates);
-            this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick());
+            this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick(),
+                    config.deviceUrl());
             opened.push(rollouts);
             List<Notifier> notifiers = new ArrayList<>();
             if (config.mqttUrl() != null) {
