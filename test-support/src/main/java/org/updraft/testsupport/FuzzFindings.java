@@ -1,4 +1,4 @@
-package org.updraft.core;
+package org.updraft.testsupport;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
