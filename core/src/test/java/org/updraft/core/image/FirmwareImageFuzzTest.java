@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.updraft.core.FuzzFindings;
+import org.updraft.testsupport.FuzzFindings;
 import org.updraft.core.layout.FlashLayout;
 
 /**

@@ -1,4 +1,4 @@
-package org.updraft.cli.e2e;
+package org.updraft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,7 @@ class SimulatePowerCutTest {
 
     @Test
     void printsTheTableAndExitsZero() {
-        PullUpdateEndToEndTest.Run run = PullUpdateEndToEndTest.Run.of("simulate", "powercut", "--seed", "7",
+        Run run = Run.of("simulate", "powercut", "--seed", "7",
                 "--images", "small");
 
         assertThat(run.exit()).as(run.toString()).isZero();
@@ -26,7 +26,7 @@ class SimulatePowerCutTest {
 
     @Test
     void anUnknownImageSizeIsAUsageError() {
-        PullUpdateEndToEndTest.Run run = PullUpdateEndToEndTest.Run.of("simulate", "powercut", "--images", "huge");
+        Run run = Run.of("simulate", "powercut", "--images", "huge");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).startsWith("error: --images must be real or small, got 'huge'\n");
     }

@@ -1,8 +1,7 @@
-package org.updraft.cli.e2e;
+package org.updraft.integration.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.updraft.server.ServerConfig;
 import org.updraft.server.UpdraftServer;
+import org.updraft.testsupport.Multipart;
 
 /** A real UpdraftServer on a free loopback port (embedded SQLite in {@code dir}), driven through its management API. */
 final class LiveServer implements AutoCloseable {
@@ -44,21 +44,14 @@ final class LiveServer implements AutoCloseable {
 
     /** {@code files}: part name, then bytes, alternating ("firmware", v2) or ("user1", a, "user2", b). */
     void release(String product, String version, Object... files) throws Exception {
-        String boundary = "----updraft-e2e-boundary";
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n" + version + "\r\n")
-                .getBytes(StandardCharsets.UTF_8));
+        Multipart form = new Multipart().field("version", version);
         for (int i = 0; i < files.length; i += 2) {
             String name = (String) files[i];
-            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name
-                    + ".bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-            body.writeBytes((byte[]) files[i + 1]);
-            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+            form.file(name, name + ".bin", (byte[]) files[i + 1]);
         }
-        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> r = send(HttpRequest.newBuilder(uri().resolve("/api/v1/products/" + product + "/releases"))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.body())).build());
         if (r.statusCode() != 201) {
             throw new AssertionError("release " + product + " " + version + ": " + r.statusCode() + " " + r.body());
         }

@@ -1,9 +1,9 @@
-package org.updraft.server;
+package org.updraft.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Builds a multipart/form-data body for tests. */
+/** A multipart/form-data body as a release upload sends it to the management API, for any module's tests. */
 public final class Multipart {
 
     public record Part(String name, String fileName, byte[] bytes) {

@@ -1,4 +1,4 @@
-package org.updraft.server;
+package org.updraft.testsupport;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
- * (Same as the core module's test helper org.updraft.core.FuzzFindings.) Puts the reproducer's path into the failure of a fuzzing run. libFuzzer writes a failing input as
+ * Puts the reproducer's path into the failure of a fuzzing run. libFuzzer writes a failing input as
  * {@code crash-<sha1>} (or {@code timeout-…}, {@code oom-…}) into the findings directory, which the
  * build sets to {@code target/jazzer} ({@code jazzer.internal.basedir}), and says so only on the
  * fork's stderr; this handler names the file(s) written by this JVM and how to turn them into a

@@ -1,17 +1,14 @@
-package org.updraft.cli.fleet;
+package org.updraft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.updraft.cli.Updraft;
 
 /** {@code updraft simulate fleet} and {@code updraft demo} as a user runs them (in-process server, real sockets). */
 class FleetCommandsTest {
@@ -23,12 +20,12 @@ class FleetCommandsTest {
     @Timeout(60)
     void simulateFleetPrintsTheReportPerWaveAndWritesItAsJson() throws Exception {
         Path json = dir.resolve("report.json");
-        String[] run = run("simulate", "fleet", "--devices", "40", "--profile", "esp32-4m", "--poll", "60s", "--drop", "0.3",
+        Run run = Run.of("simulate", "fleet", "--devices", "40", "--profile", "esp32-4m", "--poll", "60s", "--drop", "0.3",
                 "--waves", "canary,50,100", "--canaries", "2", "--soak", "1m", "--backoff", "15s", "--health-window", "1m",
                 "--max-attempts", "20", "--speed", "300", "--json", json.toString());
 
-        assertThat(run[0]).as(run[1] + run[2]).isEqualTo("0");
-        assertThat(run[1]).contains("in-process server http://127.0.0.1:")
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("in-process server http://127.0.0.1:")
                 .containsPattern("fleet: 40 × esp32-4m, product fleet-esp32-4m-[0-9a-f]{4}, release 1.1.0, rollout 1 completed")
                 .containsPattern("(?m)^wave +members +offered +confirmed +failed +rolled back +attempts mean +max +time to complete$")
                 .containsPattern("(?m)^canary +2 +2 +2 +0 +0 ")
@@ -44,38 +41,28 @@ class FleetCommandsTest {
 
     @Test
     void simulateFleetRefusesABadReleaseOnAProfileThatCannotRevert() {
-        String[] run = run("simulate", "fleet", "--profile", "arduino-4m", "--bad-release");
-        assertThat(run[0]).isEqualTo("1");
-        assertThat(run[2]).startsWith("error: --bad-release needs a boot model that can revert: arduino-4m (eboot copy) has no trial boot");
+        Run run = Run.of("simulate", "fleet", "--profile", "arduino-4m", "--bad-release");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).startsWith("error: --bad-release needs a boot model that can revert: arduino-4m (eboot copy) has no trial boot");
     }
 
     @Test
     void simulateFleetRefusesMqttSharedWithoutABroker() {
-        String[] run = run("simulate", "fleet", "--mqtt-shared");
-        assertThat(run[0]).isEqualTo("1");
-        assertThat(run[2]).isEqualTo("error: --mqtt-shared needs --mqtt URL (the broker the devices listen on)\n");
+        Run run = Run.of("simulate", "fleet", "--mqtt-shared");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).isEqualTo("error: --mqtt-shared needs --mqtt URL (the broker the devices listen on)\n");
     }
 
     @Test
     @Timeout(60)
     void demoRunsAStagedRolloutOnFiftyDevicesAndPrintsTheAddressAndTheReport() {
-        String[] run = run("demo", "--port", "0", "--speed", "600");
+        Run run = Run.of("demo", "--port", "0", "--speed", "600");
 
-        assertThat(run[0]).as(run[1] + run[2]).isEqualTo("0");
-        assertThat(run[1]).containsPattern("Updraft demo server: http://127.0.0.1:\\d+ ")
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).containsPattern("Updraft demo server: http://127.0.0.1:\\d+ ")
                 .containsPattern("API: +http://127.0.0.1:\\d+/api/v1/rollouts")
                 .containsPattern("fleet: 50 × nonos-512k, product demo-[0-9a-z]+, release 1.1.0, rollout 1 completed")
                 .containsPattern("(?m)^total +50 +50 +50 +0 +0 ")
                 .contains("50 on the new release");
-    }
-
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        picocli.CommandLine cli = Updraft.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new String[] {Integer.toString(exit), out.toString(), err.toString()};
     }
 }

@@ -1,4 +1,4 @@
-package org.updraft.cli.fleet;
+package org.updraft.integration.fleet;
 
 import java.net.URI;
 import java.time.Duration;

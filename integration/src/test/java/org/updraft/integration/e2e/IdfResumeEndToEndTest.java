@@ -1,4 +1,4 @@
-package org.updraft.cli.e2e;
+package org.updraft.integration.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
