@@ -1,4 +1,5 @@
-package org.updraft.core.image;
+package org.updraft.core.chip;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

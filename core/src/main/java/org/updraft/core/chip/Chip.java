@@ -1,4 +1,4 @@
-package org.updraft.core.image;
+package org.updraft.core.chip;
 
 /**
  * The chip an image is built for.
@@ -45,7 +45,8 @@ public enum Chip {
                 + " 16 ESP32-H2, 18 ESP32-P4, 23 ESP32-C5");
     }
 
-    static boolean isKnownEsp32ChipId(int id) {
+    /** Whether {@code id} is the ESP32 {@code chip_id} of a chip this enum knows. */
+    public static boolean isKnownEsp32ChipId(int id) {
         for (Chip chip : values()) {
             if (chip.esp32ChipId == id && chip.isEsp32Family()) {
                 return true;
