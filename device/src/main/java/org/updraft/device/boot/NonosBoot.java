@@ -164,6 +164,26 @@ public final class NonosBoot implements Bootloader {
     }
 
     /**
+     * {@code system_upgrade_flag_set(UPGRADE_FLAG_FINISH)} followed by {@code system_upgrade_reboot()}
+     * as an application calls them without {@code system_upgrade_start}: the SDK flips the boot
+     * flag to the slot not running and looks at nothing in it. esp-link's {@code /flash/reboot}
+     * ({@code cgiRebootFirmware}) does exactly this after checking only the first 32 bytes of that
+     * slot, so a stale, truncated or other-slot image can be selected; what then boots is up to
+     * {@link #boot}. Call at the reset, not before: the flag moves only when the timer fires.
+     */
+    public void flipToOtherSlot(NorFlash flash, BootResult.Booted running) {
+        int runningSlot = running.slot().name().equals("user1") ? 1 : 2;
+        Effective current = SystemParameters.read(flash, map.systemParameters());
+        SystemParameters.save(flash, map.systemParameters(),
+                current.params().next(3 - runningSlot, runningSlot, trial.enabled(), 0));
+    }
+
+    /** The slot number the boot flag selects (1 or 2), as boot.bin reads it before any check. */
+    public int selectedSlot(NorFlash flash) {
+        return SystemParameters.read(flash, map.systemParameters()).params().slot();
+    }
+
+    /**
      * Why {@code image} (a complete, valid v2 image) cannot run from user {@code slot}: its irom0
      * was linked for the other slot; null when it was linked for this one or the link address is
      * unknown (see the class comment).
