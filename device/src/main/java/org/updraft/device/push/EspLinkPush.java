@@ -4,7 +4,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.LongConsumer;
 
 /**
@@ -70,10 +69,7 @@ public final class EspLinkPush {
         Http.Answer up = http.post("/flash/upload", List.of("Content-Type: application/octet-stream"), image, progress);
         if (up.status() != 200) {
             // esp-link answers a refusal after the first 1024 bytes and closes: the reason is the body
-            throw new PushFailure("device refused the upload: HTTP " + up.status() + " " + up.reason()
-                    + (up.bodySent() < image.length
-                            ? String.format(Locale.ROOT, " (answered after %,d of %,d bytes)", up.bodySent(), image.length)
-                            : ""),
+            throw new PushFailure("device refused the upload: HTTP " + up.status() + " " + up.reason(),
                     up.status() >= 500);
         }
         Http.Answer reboot = http.get("/flash/reboot");
