@@ -119,6 +119,23 @@ class PushCommandTest {
         }
     }
 
+    /**
+     * What protects a web or arduino-ota push from the core's thin check (magic byte and flash size
+     * only; WebUpdateReceiverTest shows a corrupt sketch staged and the board bricked): the image is
+     * parsed and refused before a byte is sent.
+     */
+    @Test
+    void aCorruptSketchIsRefusedBeforeAnythingIsSent() throws Exception {
+        byte[] corrupt = SKETCH2.clone();
+        corrupt[corrupt.length - 100] ^= 0x55;
+        Path fw = file("fw.bin", corrupt);
+        for (String protocol : new String[] {"web", "arduino-ota"}) {
+            Run run = Run.of("push", protocol, "127.0.0.1:9", fw.toString());
+            assertThat(run.exit()).as(run.toString()).isEqualTo(1);
+            assertThat(run.err()).startsWith("error: " + fw + " is not a firmware image: ").endsWith("; nothing was sent\n");
+        }
+    }
+
     @Test
     void aNonImageIsRefusedBeforeAnythingIsSent() throws Exception {
         Path page = Files.writeString(dir.resolve("user2.bin"), HTML);
