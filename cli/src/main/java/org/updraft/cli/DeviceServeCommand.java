@@ -17,7 +17,6 @@ import org.updraft.device.boot.Bootloader;
 import org.updraft.device.boot.EbootCopy;
 import org.updraft.device.boot.FlashMap;
 import org.updraft.device.boot.NonosBoot;
-import org.updraft.device.boot.TrialBoot;
 import org.updraft.device.receiver.ArduinoOtaReceiver;
 import org.updraft.device.receiver.EspLinkReceiver;
 import org.updraft.device.receiver.PushReceiver;
@@ -39,7 +38,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Run one emulated device with its push receiver until Ctrl-C; log what it does.",
                 "Receivers: esp-link (NONOS profiles: /flash/next, /flash/upload, /flash/reboot),",
                 "web (ESP8266HTTPUpdateServer, arduino profiles), arduino-ota (espota.py, arduino profiles).",
-                "Profiles: nonos-1m, nonos-512k (esp-link answers 'Flash too small'), arduino-1m, arduino-4m."})
+                "Profiles: nonos-1m, nonos-512k (esp-link answers 'Flash too small'; both boot with Espressif's",
+                "boot.bin, which jumps into a broken slot), arduino-1m, arduino-4m (eboot)."})
 final class DeviceServeCommand implements Callable<Integer> {
 
     @Spec
@@ -86,8 +86,9 @@ final class DeviceServeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Bootloader bootloader = switch (profile) {
-            case "nonos-1m" -> new NonosBoot(FlashMap.NONOS_1M, TrialBoot.OFF);
-            case "nonos-512k" -> new NonosBoot(FlashMap.NONOS_512K, TrialBoot.OFF);
+            // esp-link and other stock NONOS firmware boot with Espressif's boot.bin, not Updraft's verifying model
+            case "nonos-1m" -> NonosBoot.stock(FlashMap.NONOS_1M);
+            case "nonos-512k" -> NonosBoot.stock(FlashMap.NONOS_512K);
             case "arduino-1m" -> new EbootCopy(FlashMap.ARDUINO_1M);
             case "arduino-4m" -> new EbootCopy(FlashMap.ARDUINO_4M);
             default -> throw usage("unknown profile '" + profile + "'; expected one of nonos-1m, nonos-512k, arduino-1m,"

@@ -237,6 +237,31 @@ class EspLinkReceiverTest {
         runs(board, V1);
     }
 
+    /**
+     * The same hazards on Espressif's own boot.bin ({@link NonosBoot#stock}), which esp-link boots
+     * with: it jumps into whatever slot the flag names once its first byte is EA, so a truncated
+     * image or the other slot's build leaves the chip crash-looping.
+     */
+    @Test
+    void onTheStockBootLoaderTheSelectedBrokenSlotCrashLoops() throws Exception {
+        for (byte[] upload : List.of(java.util.Arrays.copyOf(V2, V2.length - 5000), V3)) {
+            Board stock = Board.provisioned(NonosBoot.stock(FlashMap.NONOS_1M), V1);
+            start(stock);
+            assertThat(exchange(receiver.address(), post("/flash/upload", upload))).isEqualTo(OK + "\r\n");
+            assertThat(exchange(receiver.address(), get("/flash/reboot"))).isEqualTo(OK + "Content-Length: 0\r\n\r\n");
+            receiver.awaitRunning();
+            assertThat(stock.state()).isInstanceOf(org.updraft.device.boot.BootResult.Bricked.class);
+            assertThat(((org.updraft.device.boot.BootResult.Bricked) stock.state()).reason())
+                    .startsWith("boot.bin jumps into user2").endsWith("it crash-loops until reflashed over serial");
+            receiver.close();
+        }
+        // a valid image for the slot boots as on the verifying model
+        Board stock = Board.provisioned(NonosBoot.stock(FlashMap.NONOS_1M), V1);
+        start(stock);
+        client().push(null, V2, sent -> { });
+        runs(stock, V2);
+    }
+
     /** Until esp-link's 2 s timer fires the device answers from the running image; then it is away while booting. */
     @Test
     void duringTheRebootWindowTheOldImageStillAnswers() throws Exception {
