@@ -12,7 +12,10 @@ import org.updraft.device.flash.NorFlash;
  * user1 or user2 (Espressif, ESP8266 FOTA Introduction v1.6), the application writes the other
  * slot and flips that flag ({@code system_upgrade_start}, {@code UPGRADE_FLAG_FINISH},
  * {@code system_upgrade_reboot}). The flag lives in the SDK's power-safe two-copy store
- * ({@link SystemParameters}).
+ * ({@link SystemParameters}). Upstream reference: Espressif ESP8266_NONOS_SDK v2.2.1,
+ * {@code bin/boot_v1.7.bin} and "ESP8266 FOTA Introduction" v1.6 (the boot loader ships as a
+ * binary); {@link #stock} is that boot loader, the public constructor Updraft's verifying model
+ * (docs/emulator-fidelity.md).
  *
  * <p>Updraft additions, both inside the same store: boot verifies the chosen image and falls back
  * to the other slot when it is invalid; with a {@link TrialBoot} a new image boots on probation,

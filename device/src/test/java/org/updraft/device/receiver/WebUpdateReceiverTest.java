@@ -157,6 +157,16 @@ class WebUpdateReceiverTest {
         assertThat(((org.updraft.device.boot.BootResult.Bricked) board.state()).reason()).startsWith("sketch at 0x0 is corrupt: ");
     }
 
+    /** A gzip sketch passes _verifyEnd (1F 8B) and eboot inflates it while copying. */
+    @Test
+    void aGzipSketchIsInflatedByEboot() throws Exception {
+        start("", "");
+        byte[] gz = org.updraft.core.image.ImageBuilder.gzip(V2);
+        assertThat(body(exchange(receiver.address(), multipart("firmware", gz, null)))).isEqualTo(WebUpdateReceiver.SUCCESS);
+        receiver.awaitRunning();
+        runs(board, V2);
+    }
+
     @Test
     void aDroppedUploadStagesNothingAndTheNextPushSucceeds() throws Exception {
         start("", "");
