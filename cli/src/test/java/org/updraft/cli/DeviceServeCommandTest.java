@@ -220,6 +220,7 @@ class DeviceServeCommandTest {
             assertThat(exchange(port, request)).isEqualTo("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
                     + success.length() + "\r\nConnection: close\r\n\r\n" + success);
             device.await("reset: booted ");
+            device.await("back on the network");
             assertThat(device.log()).contains("upload: staged for eboot's copy; restarting\n");
             assertThat(exchange(port, curlGet(port, "/nope"))).endsWith("\r\n\r\nNot found: /nope");
         }

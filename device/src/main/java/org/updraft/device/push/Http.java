@@ -48,8 +48,8 @@ final class Http {
         this.timeout = timeout;
     }
 
-    /** What the device answered; {@code bodySent} is how much of the request body went out before it did. */
-    record Answer(String version, int status, List<String[]> headers, String body, long bodySent) {
+    /** What the device answered. */
+    record Answer(String version, int status, List<String[]> headers, String body) {
         Optional<String> header(String name) {
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
@@ -125,8 +125,7 @@ final class Http {
                 }
             });
             try {
-                Answer answer = read(new BufferedInputStream(socket.getInputStream()), sent);
-                return answer;
+                return read(new BufferedInputStream(socket.getInputStream()));
             } catch (SocketTimeoutException e) {
                 throw new PushFailure("no answer from " + where() + " within " + timeout.toSeconds() + " s", true, e);
             } catch (IOException e) {
@@ -154,7 +153,7 @@ final class Http {
     }
 
     /** Status line, headers, body; {@code IOException} only when no status line arrived. */
-    private static Answer read(InputStream in, AtomicLong sent) throws IOException {
+    private static Answer read(InputStream in) throws IOException {
         String status = line(in);
         if (status == null) {
             throw new IOException("the device closed the connection without answering");
@@ -212,7 +211,7 @@ final class Http {
         } catch (SocketException | NumberFormatException e) {
             // a reset (or garbage) after the answer began: what arrived is the answer
         }
-        return new Answer(parts[0], code, List.copyOf(headers), body.toString(StandardCharsets.ISO_8859_1), sent.get());
+        return new Answer(parts[0], code, List.copyOf(headers), body.toString(StandardCharsets.ISO_8859_1));
     }
 
     /** Copies up to {@code max} bytes or until the close; keeps at most {@link #MAX_BODY}. */

@@ -107,6 +107,7 @@ final class Reboot {
                 }
                 if (net != null) {
                     net.back();
+                    log.accept("back on the network");
                 }
                 done.complete(null);
             } catch (InterruptedException e) {
