@@ -65,7 +65,8 @@ final class DeviceServeCommand implements Callable<Integer> {
     String bind;
 
     @Option(names = "--reboot-delay", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "From the answer to the reset (defaults: esp-link 2s, web 100ms, arduino-ota 1s).")
+            description = {"From the answer to the reset (defaults: esp-link 2s, web 100ms, arduino-ota 1s;",
+                    "arduino-ota: also the pause before its final OK)."})
     Duration rebootDelay;
 
     @Option(names = "--boot-time", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
