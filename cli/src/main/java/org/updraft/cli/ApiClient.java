@@ -38,6 +38,8 @@ final class ApiClient implements AutoCloseable {
 
     private final URI server;
     private final String token;
+    /** Where the token came from when neither --token nor UPDRAFT_TOKEN gave it (the bootstrap token file), else null. */
+    private final String tokenSource;
     private final HttpClient http;
 
     /**
@@ -45,7 +47,13 @@ final class ApiClient implements AutoCloseable {
      * @param token  admin bearer token, or null/blank for none
      */
     ApiClient(URI server, String token) {
+        this(server, token, null);
+    }
+
+    /** As {@link #ApiClient(URI, String)}, with the file the token was read from named in refusals. */
+    ApiClient(URI server, String token, String tokenSource) {
         this.server = server;
+        this.tokenSource = tokenSource;
         this.token = token == null || token.isBlank() ? null : token.strip();
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -188,8 +196,11 @@ final class ApiClient implements AutoCloseable {
         if (message == null) {
             message = request + " answered HTTP " + status + (body.isBlank() ? "" : ": \"" + abbreviate(body) + "\"");
         }
-        if (status == 401 && token == null) {
+        // Said once: the server's own missing-token answer already names UPDRAFT_TOKEN.
+        if (status == 401 && token == null && !message.contains("UPDRAFT_TOKEN")) {
             message += " (pass --token or set UPDRAFT_TOKEN)";
+        } else if (status == 401 && tokenSource != null) {
+            message += " (the token was read from " + tokenSource + "; pass --token or set UPDRAFT_TOKEN)";
         }
         return message;
     }

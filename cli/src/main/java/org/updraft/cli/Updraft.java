@@ -25,7 +25,9 @@ import picocli.CommandLine.Command;
                 "Exit codes: 0 ok, 1 refused or failed, 2 usage error."},
         subcommands = {
                 ServerCommand.class,
+                StatusCommand.class,
                 InspectCommand.class,
+                SampleCommand.class,
                 KeygenCommand.class, SignCommand.class, VerifyCommand.class,
                 ProductCommand.class,
                 ReleaseCommand.class,
