@@ -179,7 +179,10 @@ final class ApiClient implements AutoCloseable {
         if (status >= 200 && status < 300) {
             return new Reply(request, status, response.body());
         }
-        throw new CommandFailure(refusal(request, status, response.body()));
+        // 400 Bad Request: what the user gave is malformed or out of range (the CLI sends well-formed
+        // requests, so the values are the user's): a usage error, exit 2, like one the CLI notices itself.
+        String refused = refusal(request, status, response.body());
+        throw status == 400 ? CommandFailure.usage(refused) : new CommandFailure(refused);
     }
 
     /** The server's {"error": "..."} text, or what happened when the answer is not Updraft's error JSON. */

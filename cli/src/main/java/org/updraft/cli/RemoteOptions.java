@@ -10,8 +10,8 @@ import picocli.CommandLine.TypeConversionException;
 final class RemoteOptions {
 
     @Option(names = "--server", paramLabel = "URL", converter = ServerUrl.class,
-            defaultValue = "${env:UPDRAFT_SERVER:-http://localhost:8080}",
-            description = "Updraft server base URL (default: $UPDRAFT_SERVER, else http://localhost:8080).")
+            defaultValue = "${env:UPDRAFT_SERVER:-http://localhost:${env:UPDRAFT_PORT:-8080}}",
+            description = "Updraft server base URL (default: $UPDRAFT_SERVER, else http://localhost:$UPDRAFT_PORT, else http://localhost:8080).")
     URI server;
 
     @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:UPDRAFT_TOKEN}",

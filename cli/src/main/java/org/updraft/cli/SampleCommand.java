@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  * therefore carries {@value #MARKER} in a data segment (docs/images.md says so), and
  * {@code updraft inspect} names it a sample.
  */
-@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sample", sortOptions = false,
         description = {"Write a sample firmware image to try Updraft with (offline).",
                 "It is structurally valid (inspect and upload accept it for its layout) but not executable: never flash it."})
 final class SampleCommand implements Callable<Integer> {
@@ -43,6 +43,10 @@ final class SampleCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    // No standard help options: their -V/--version would take the --version this command needs.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--chip", required = true, paramLabel = "CHIP", description = "esp8266 or esp32.")
     String chip;

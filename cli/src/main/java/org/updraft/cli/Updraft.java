@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  * The {@code updraft} command: the root of every subcommand and the entry point of the runnable jar.
  *
  * <p>New command groups are added to {@code subcommands} below; each is one class.
- * Exit codes (DESIGN §2a): 0 ok, 1 refused or failed (message on stderr), 2 usage error.
+ * Exit codes (docs/cli.md): 0 ok, 1 refused or failed (message on stderr), 2 usage error.
  */
 @Command(
         name = "updraft",
@@ -20,9 +20,11 @@ import picocli.CommandLine.Command;
         description = "Firmware over the air for ESP8266 and ESP32 fleets.",
         commandListHeading = "%nCommands:%n",
         footer = {"",
-                "Remote commands talk to --server URL (default: $UPDRAFT_SERVER, else",
-                "http://localhost:8080) with --token T (default: $UPDRAFT_TOKEN).",
-                "Exit codes: 0 ok, 1 refused or failed, 2 usage error."},
+                "Remote commands talk to --server URL (default: $UPDRAFT_SERVER, else http://localhost:$UPDRAFT_PORT,"
+                        + " else http://localhost:8080) with --token T (default: $UPDRAFT_TOKEN; for a server on this machine,"
+                        + " the bootstrap token its data directory keeps).",
+                "Exit codes: 0 ok, 1 refused or failed, 2 usage error (bad option values too, whether the CLI or the server notices).",
+                "Run without a command: the usage, and exit 2."},
         subcommands = {
                 ServerCommand.class,
                 StatusCommand.class,
@@ -40,7 +42,7 @@ import picocli.CommandLine.Command;
                 PushCommand.class,
                 CommandLine.HelpCommand.class,
         })
-public final class Updraft implements Runnable {
+public final class Updraft implements java.util.concurrent.Callable<Integer> {
 
     /** Exit code when a command was refused or failed. */
     static final int FAILED = 1;
@@ -64,16 +66,29 @@ public final class Updraft implements Runnable {
         return cli;
     }
 
-    /** {@code updraft} alone: show what there is. */
+    /** {@code updraft} alone: a usage error (a command is missing), so the usage on stderr and exit 2. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        CommandLine cli = spec.commandLine();
+        cli.getErr().println("error: no command given");
+        cli.usage(cli.getErr());
+        cli.getErr().flush();
+        return cli.getCommandSpec().exitCodeOnInvalidInput();
     }
 
-    /** A failed command prints one "error: …" line on stderr and exits 1; unexpected bugs say so. */
+    /**
+     * A failed command prints one "error: …" line on stderr and exits 1; a usage error noticed
+     * after parsing (CommandFailure.usage: a bad value, the server's 400) adds where help is and
+     * exits 2; unexpected bugs say so.
+     */
     private static int report(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         if (e instanceof CommandFailure failure) {
             cli.getErr().println("error: " + failure.getMessage());
+            if (failure.exitCode() == 2) {
+                cli.getErr().println("Try '" + cli.getCommandSpec().qualifiedName() + " --help' for more information.");
+            }
+            cli.getErr().flush();
+            return failure.exitCode();
         } else {
             cli.getErr().println("error: unexpected " + e);
             if (System.getenv("UPDRAFT_DEBUG") != null) {

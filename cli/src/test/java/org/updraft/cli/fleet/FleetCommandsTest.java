@@ -58,15 +58,31 @@ class FleetCommandsTest {
 
     @Test
     @Timeout(60)
-    void demoRunsAStagedRolloutOnFiftyDevicesAndPrintsTheAddressAndTheReport() {
-        String[] run = run("demo", "--port", "0", "--speed", "600");
+    void demoRunsAStagedRolloutOnFiftyDevicesAndPrintsTheAddressAndTheReport() throws Exception {
+        // Port 8080 taken (by this test, or by whatever already holds it): the demo picks a free port by itself.
+        java.net.ServerSocket taken = null;
+        try {
+            taken = new java.net.ServerSocket(8080, 1, java.net.InetAddress.getLoopbackAddress());
+        } catch (java.io.IOException alreadyTaken) {
+            // someone else's server on 8080: just as good
+        }
+        String[] run;
+        try {
+            run = run("demo", "--speed", "600");
+        } finally {
+            if (taken != null) {
+                taken.close();
+            }
+        }
 
         assertThat(run[0]).as(run[1] + run[2]).isEqualTo("0");
         assertThat(run[1]).containsPattern("Updraft demo server: http://127.0.0.1:\\d+ ")
+                .doesNotContain("http://127.0.0.1:8080")
                 .containsPattern("API: +http://127.0.0.1:\\d+/api/v1/rollouts")
                 .containsPattern("fleet: 50 × nonos-512k, product demo-[0-9a-z]+, release 1.1.0, rollout 1 completed")
                 .containsPattern("(?m)^total +50 +50 +50 +0 +0 ")
-                .contains("50 on the new release");
+                .contains("50 on the new release")
+                .endsWith("The demo's server stops now. To look around afterwards, run updraft demo --keep (it serves until Ctrl-C).\n");
     }
 
     private static String[] run(String... args) {
