@@ -56,6 +56,22 @@ class CliConventionsTest {
     }
 
     @Test
+    void theJarsEntryBuildsOnlyTheCommandItRunsAndReadsTheSame() {
+        for (String name : Updraft.COMMANDS) {
+            assertThat(Updraft.commandLine(name).getSubcommands().keySet()).as(name).containsExactly(name);
+        }
+        assertThat(Updraft.commandLine("devic").getSubcommands()).containsKeys("device", "demo", "help");
+        assertThat(Updraft.commandLine((String) null).getSubcommands()).hasSize(Updraft.COMMANDS.size() + 1);
+
+        java.io.StringWriter alone = new java.io.StringWriter();
+        CommandLine one = Updraft.commandLine("device");
+        one.setErr(new java.io.PrintWriter(alone, true));
+        assertThat(one.execute("device", "pin", "--bogus")).isEqualTo(2);
+        Run full = Run.of("device", "pin", "--bogus");
+        assertThat(alone.toString()).isEqualTo(full.err());
+    }
+
+    @Test
     void deviceRunIsNotCalledOffline() {
         Run help = Run.of("device", "run", "--help");
         assertThat(help.out()).doesNotContain("offline)");
