@@ -142,8 +142,9 @@ final class TokenCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "updraft-data",
-                description = "The server's data directory, whose embedded database updraft.db is used (default: ./${DEFAULT-VALUE}).")
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:UPDRAFT_DATA_DIR:-updraft-data}",
+                description = "The server's data directory, whose embedded database updraft.db is used"
+                        + " (default: $UPDRAFT_DATA_DIR, else ./updraft-data).")
         java.nio.file.Path dataDir;
 
         @Option(names = "--db", paramLabel = "JDBC-URL",

@@ -45,15 +45,16 @@ class FleetCommandsTest {
     @Test
     void simulateFleetRefusesABadReleaseOnAProfileThatCannotRevert() {
         String[] run = run("simulate", "fleet", "--profile", "arduino-4m", "--bad-release");
-        assertThat(run[0]).isEqualTo("1");
+        assertThat(run[0]).as("options that do not go together: a usage error").isEqualTo("2");
         assertThat(run[2]).startsWith("error: --bad-release needs a boot model that can revert: arduino-4m (eboot copy) has no trial boot");
     }
 
     @Test
     void simulateFleetRefusesMqttSharedWithoutABroker() {
         String[] run = run("simulate", "fleet", "--mqtt-shared");
-        assertThat(run[0]).isEqualTo("1");
-        assertThat(run[2]).isEqualTo("error: --mqtt-shared needs --mqtt URL (the broker the devices listen on)\n");
+        assertThat(run[0]).as("options that do not go together: a usage error").isEqualTo("2");
+        assertThat(run[2]).isEqualTo("error: --mqtt-shared needs --mqtt URL (the broker the devices listen on)\n"
+                + "Try 'updraft simulate fleet --help' for more information.\n");
     }
 
     @Test
