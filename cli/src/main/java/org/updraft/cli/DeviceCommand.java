@@ -240,8 +240,8 @@ final class DeviceCommand {
     }
 
     @Command(name = "tag", mixinStandardHelpOptions = true,
-            description = {"Replace a device's tags (groups for rollout targets and canary waves):",
-                    "the device then carries exactly the TAGs given; --clear removes them all."})
+            description = {"Replace a device's tags (groups for rollout targets and canary waves).",
+                    "The device then carries exactly the TAGs given; --clear removes them all."})
     static final class Tag implements Callable<Integer> {
         @Spec
         CommandSpec spec;

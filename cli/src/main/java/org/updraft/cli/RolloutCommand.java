@@ -207,10 +207,9 @@ final class RolloutCommand {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Show a rollout with a progress bar per wave (# confirmed, x failed or",
-                    "rolled back). With --watch: refresh every --interval (in place on a",
-                    "terminal, else one snapshot each time) until the rollout is completed",
-                    "(exit 0), halted or aborted (exit 1), or --timeout passes (exit 1)."})
+            description = {"Show a rollout with a progress bar per wave (# confirmed, x failed or rolled back).",
+                    "With --watch: refresh every --interval (in place on a terminal, else one snapshot each time) until the rollout"
+                            + " is completed (exit 0), halted or aborted (exit 1), or --timeout passes (exit 1)."})
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
