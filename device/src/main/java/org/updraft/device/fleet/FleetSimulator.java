@@ -26,7 +26,7 @@ import org.updraft.device.client.UpdateOutcome;
 import org.updraft.device.flash.NorFlash;
 
 /**
- * Runs a fleet against a real server (issue 5 item 4):
+ * Runs a fleet against a real server (docs/rollouts.md, "Fleet simulator"):
  * <ol>
  *   <li>creates the product (with the plan's health window) and uploads the factory release and
  *       the new release, the latter with {@code hold=true} so only the rollout delivers it;</li>
