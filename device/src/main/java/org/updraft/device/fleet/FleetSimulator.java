@@ -40,6 +40,12 @@ import org.updraft.device.flash.NorFlash;
  *       confirmed, failed or rolled back; or halted/aborted with nothing in flight — or until the
  *       limit, then stops the devices and reports.</li>
  * </ol>
+ *
+ * <p>One class because {@link Run} is the fleet's single owner from set-up to report: the devices,
+ * their threads, the subscriptions, the link and the rollout's observed waves are created, watched,
+ * stopped and counted together, in that order, and {@link #start} is only its entry point. The
+ * parts that stand alone are already separate ({@link FleetDevice}, {@link FaultyLink},
+ * {@link FleetThreads}, {@link ServerApi}, {@link FleetReport}).
  */
 public final class FleetSimulator {
     /** Check-ins at once while the fleet registers. */
