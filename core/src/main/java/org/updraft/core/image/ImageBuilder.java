@@ -37,6 +37,11 @@ import org.updraft.core.layout.FlashLayout;
  * an {@code esp_app_desc_t} in the first (DROM) segment and the SHA-256 appended.
  *
  * <p>The {@code wrong*} and {@link #chipId(int)} methods build deliberately broken images.
+ *
+ * <p>One class because it mirrors {@code ImageParser}: one builder whose options (flash mode, entry,
+ * versions, chip, the deliberate faults) apply to every format, and whose four format writers share
+ * one E9 writer (header, segments, checksum) and one code generator. A builder per format would
+ * repeat those options in each; the public surface is the chain of small setters above.
  */
 public final class ImageBuilder {
 

@@ -79,6 +79,12 @@ import java.util.OptionalLong;
  * <h2>gzip</h2>
  * "1F 8B": one gzip member, decompressed with a 16 MiB cap, CRC-32 and size verified; the content
  * must itself be an image; a signature may follow the member (sign after compressing).
+ *
+ * <p>One class because the formats nest: an Arduino sketch is two E9 images, a v2 image wraps an E9
+ * header, gzip holds any of them, and a signature trailer may follow each. Every step is a private
+ * static function over the same byte array with the same readers (header, segments, checksum,
+ * padding, bounds), and the comment above is the one statement of the format rules; a class per
+ * format would split those rules across files and make the readers package-wide.
  */
 final class ImageParser {
 

@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * Names what an input is when it is not an image, so the message says what was uploaded by mistake:
- * an HTML page (a web server's directory listing has been flashed as firmware, DESIGN §1), JSON,
+ * an HTML page (a web server's directory listing has been flashed as firmware before), JSON,
  * plain text, a ZIP archive, an ELF file or unknown binary.
  */
 final class NotAnImage {

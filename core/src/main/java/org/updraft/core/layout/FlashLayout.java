@@ -10,11 +10,11 @@ import org.updraft.core.chip.Chip;
 /**
  * How a product's flash is divided, and so where an update goes and how large it may be.
  *
- * <p><b>NONOS SDK</b> (reference/device-protocols.md §5; SDK {@code upgrade_lib}, {@code user_main.c}
+ * <p><b>NONOS SDK</b> (docs/images.md, "Flash layouts"; SDK {@code upgrade_lib}, {@code user_main.c}
  * "ABCCC" tail): boot at 0x0 (4 KB), user1 at 0x1000, user2 at the start of the second half plus
  * 0x1000; the last five sectors are RF calibration, RF init data and three system-parameter sectors.
  * The old rule "half the map minus 4 KB boot minus 16 KB parameters" gives 236 KB (0x3B000) for
- * 256+256 (DESIGN §1) and 0x7B000 = 503808 for 512+512 (esp-link's {@code ESP_FLASH_MAX}); it
+ * 256+256 and 0x7B000 = 503808 for 512+512 (esp-link's {@code ESP_FLASH_MAX}); it
  * predates the RF calibration sector, and on 512 KB and 1 MB flash a user2 image of that size
  * would overwrite RF calibration (0x7B000 / 0xFB000). Updraft therefore caps those two maps at
  * the space before RF calibration: 0x3A000 (232 KB) and 0x7A000 (488 KB); map4 keeps 0x7B000

@@ -26,7 +26,8 @@ import org.updraft.core.Validate;
 /**
  * A release manifest: which artifacts make up a release, with their SHA-256 and size, a security
  * counter and an expiry, signed with Ed25519 — the "signed length and hash" and "expires" checks of
- * TUF/Uptane partial verification (reference/security-reliability.md §1), small enough for a device.
+ * TUF/Uptane partial verification, small enough for a device (docs/security.md, "Release manifests and
+ * security counters").
  *
  * <h2>Canonical form (version 1)</h2>
  * ASCII text, one {@code key=value} line per field, each ending in LF ({@code \n}), no blank lines,

@@ -8,7 +8,7 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.updraft.core.chip.Chip;
 
-/** Against reference/device-protocols.md §5, DESIGN §1/§2 and arduino-esp32 default.csv. */
+/** Against the NONOS SDK maps (docs/images.md, "Flash layouts"), Arduino's eagle.flash.*.ld and arduino-esp32 default.csv. */
 class FlashLayoutTest {
 
     @Test

@@ -61,7 +61,7 @@ class ArduinoSignatureTest {
         assertThat(signed[6304]).isEqualTo((byte) 0x30); // DER SEQUENCE, like image.bin.ecdsa-p256.sig
         assertThat(Fixtures.bytes("image.bin.ecdsa-p256.sig")[0]).isEqualTo((byte) 0x30);
         assertThat(ArduinoSignature.verify(signed, Fixtures.verifyingKey("ecdsa-p256.pub")).isValid()).isTrue();
-        // one Updraft made and openssl dgst -verify accepted (README)
+        // one Updraft made and openssl dgst -verify accepted (the fixtures' README.md)
         assertThat(ArduinoSignature.verify(opensslSigned("updraft-ecdsa-p256.sig"), Fixtures.verifyingKey("ecdsa-p256.pub")))
                 .isEqualTo(new Verification.Valid(Fixtures.EC_FINGERPRINT, KeyAlgorithm.ECDSA_P256));
     }

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
-/** The OpenSSL-made files in src/test/resources/org/updraft/core/sign (see the README there). */
+/** The OpenSSL-made files in src/test/resources/org/updraft/core/sign (see the README.md there). */
 final class Fixtures {
 
     static final String RSA_FINGERPRINT = "SHA256:0HQY7GC5YfFkw4I20MBcTLLbSJaT/onq7vDl+R7vYRE";

@@ -61,7 +61,7 @@ public final class Board {
      * {@code Updater.h}; done by the core itself when the sketch directory holds
      * {@code public.key}): from now on every Updater path — ESP8266httpUpdate, the web updater,
      * ArduinoOTA — verifies the signed trailer after the write, skips the x-MD5 comparison and
-     * refuses with {@code ERROR[12]} (device-protocols.md §1 "Signed images"). A property of the
+     * refuses with {@code ERROR[12]} (docs/emulator.md, {@code --public-key}). A property of the
      * sketch, kept here for the emulated device's lifetime; only Arduino ESP8266 boards have it.
      */
     public void installPublicKey(VerifyingKey key) {

@@ -5,7 +5,7 @@ import org.updraft.core.layout.FlashLayout;
 
 /**
  * The flash layouts the emulator runs, with the regions its boot models use. Offsets are those of
- * {@code device-protocols.md} §5 (NONOS SDK maps), Arduino's {@code eagle.flash.*.ld} and the
+ * the NONOS SDK maps (docs/images.md, "Flash layouts"), Arduino's {@code eagle.flash.*.ld} and the
  * Arduino-ESP32 {@code default.csv} partition table.
  *
  * <p>NONOS: boot.bin at 0x0, user1 at 0x1000, user2 at half + 0x1000; the tail is "ABCCC" = RF

@@ -10,7 +10,7 @@ import org.updraft.device.boot.Updater;
 /**
  * One emulated device running stock pull firmware: it boots, checks in with its profile's client,
  * updates, reboots, and checks in again from the new image — which is how the server learns the
- * new version (DESIGN §3: stock clients need no change). A check-in that reaches the server and
+ * new version (stock clients need no change: docs/device-contract.md). A check-in that reaches the server and
  * is told "nothing to do" confirms an image still on probation.
  *
  * <p>Time is the caller's: {@link #run} waits between polls through a {@link Pause}, which tests

@@ -27,7 +27,7 @@ import org.updraft.device.boot.Updater;
  * The stock pull client of both Arduino cores, on an emulated {@link Board}, over a plain socket:
  * ESP8266 {@code ESP8266httpUpdate::handleUpdate} (libraries/ESP8266httpUpdate) and ESP32
  * {@code HTTPUpdate::handleUpdate} (arduino-esp32 libraries/HTTPUpdate). Request bytes are those
- * of {@code reference/device-protocols.md} §1 (HTTP/1.0, {@code Connection: close}, the
+ * of the stock clients as docs/device-contract.md describes them (HTTP/1.0, {@code Connection: close}, the
  * {@code x-ESP8266-*} / {@code x-ESP32-*} set computed from the emulated flash); the reaction to
  * the answer is the stock one, code for code.
  *

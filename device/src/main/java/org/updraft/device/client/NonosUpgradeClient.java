@@ -19,7 +19,7 @@ import org.updraft.device.boot.Updater;
 
 /**
  * ESP8266 NONOS SDK {@code system_upgrade_start(struct upgrade_server_info *server)}
- * (reference/device-protocols.md §5; Espressif {@code upgrade.c} as vendored by nodemcu,
+ * (the NONOS rule of docs/device-contract.md; Espressif {@code upgrade.c} as vendored by nodemcu,
  * IoT_Demo {@code user_esp_platform.c}):
  * <ul>
  *   <li>the application builds {@code server->url} and the SDK sends it verbatim; the file is
@@ -33,7 +33,8 @@ import org.updraft.device.boot.Updater;
  *   <li>failures — 10 s connect timer, the {@code check_times} timer, an early close — keep the
  *       running slot.</li>
  * </ul>
- * Updraft answers a device it has nothing for by closing without a byte (DESIGN §3); this client
+ * Updraft answers a device it has nothing for by closing without a byte (the NONOS
+ * rule of docs/device-contract.md); this client
  * reports that as {@link UpdateOutcome.NoUpdate} (the SDK only sees a failed upgrade).
  */
 public final class NonosUpgradeClient {

@@ -26,7 +26,7 @@ import org.updraft.device.client.UpdateOutcome;
 import org.updraft.device.flash.NorFlash;
 
 /**
- * Runs a fleet against a real server (issue 5 item 4):
+ * Runs a fleet against a real server (docs/rollouts.md, "Fleet simulator"):
  * <ol>
  *   <li>creates the product (with the plan's health window) and uploads the factory release and
  *       the new release, the latter with {@code hold=true} so only the rollout delivers it;</li>
@@ -40,6 +40,12 @@ import org.updraft.device.flash.NorFlash;
  *       confirmed, failed or rolled back; or halted/aborted with nothing in flight — or until the
  *       limit, then stops the devices and reports.</li>
  * </ol>
+ *
+ * <p>One class because {@link Run} is the fleet's single owner from set-up to report: the devices,
+ * their threads, the subscriptions, the link and the rollout's observed waves are created, watched,
+ * stopped and counted together, in that order, and {@link #start} is only its entry point. The
+ * parts that stand alone are already separate ({@link FleetDevice}, {@link FaultyLink},
+ * {@link FleetThreads}, {@link ServerApi}, {@link FleetReport}).
  */
 public final class FleetSimulator {
     /** Check-ins at once while the fleet registers. */

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Which wave a device belongs to, by the rule DESIGN §6 fixes ("wave membership is a
- * deterministic hash of (device, rollout), so it runs identically on every server instance"):
+ * Which wave a device belongs to, by the server's rule (docs/rollouts.md, waves): wave membership is a
+ * deterministic hash of (device, rollout), so it runs identically on every server instance —
  * the first tag wave whose tag the device carries; else the first percentage wave above the
  * device's bucket, where bucket = first 8 bytes of SHA-256("rollout id/MAC") as 53 bits, scaled
  * to [0, 100). The report uses it only to group attempts per wave, and checks its counts against

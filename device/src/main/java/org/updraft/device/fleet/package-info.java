@@ -1,5 +1,5 @@
 /**
- * The fleet simulator (DESIGN §2 {@code fleet/}, issue 5 item 4): thousands of emulated devices on
+ * The fleet simulator (docs/rollouts.md, "Fleet simulator"): thousands of emulated devices on
  * threads against a real Updraft server, over HTTP only, on a scaled clock, through a
  * loopback link that drops, stalls and throttles transfers; a live view per wave and a report.
  *

@@ -52,6 +52,12 @@ import org.updraft.device.flash.PowerCut;
  *
  * <p>Usage: {@code new PowerCutEnumeration(seed, Depth.DEEP).run(Profile.all(Images.REAL)).table()}.
  * All in memory; no clocks, no sleeping.
+ *
+ * <p>One class because it is one enumeration: the first cuts, the recovery cuts, the retry cuts and
+ * the follow-up update share the seed, the depth and the tally of one scenario, and each needs the
+ * pristine flash, the old, new and bad images and the version in hand. Split apart, those would
+ * travel as long parameter lists between classes that are never used alone; the flash model, boot
+ * models and fault plans it drives are already classes of their own.
  */
 public final class PowerCutEnumeration {
     /** A device rebooting in a loop gives up being counted after this many boots. */

@@ -20,7 +20,7 @@ import org.updraft.device.boot.IdfOtaData;
 
 /**
  * HttpUpdateClient against a scripted raw-socket server: the exact request bytes of
- * ESP8266httpUpdate and ESP32 HTTPUpdate (device-protocols.md §1) and every reaction code.
+ * ESP8266httpUpdate and ESP32 HTTPUpdate (docs/device-contract.md) and every reaction code.
  */
 class HttpUpdateClientTest {
     static final byte[] V1 = ImageBuilder.arduino().version("1.0.0").payload(1, 9_000).build();

@@ -17,7 +17,7 @@ import org.updraft.device.push.ArduinoOtaPush;
 import org.updraft.device.push.WebUpdatePush;
 
 /**
- * device-protocols.md §1 "Signed images": once a key is installed, every Updater path verifies —
+ * Signed images on the device (docs/emulator.md, {@code --public-key}): once a key is installed, every Updater path verifies —
  * here the two push paths that bypass any server, the web updater and ArduinoOTA. Unsigned images,
  * images signed by another key, tampered and ECDSA-signed images are refused with ERROR[12] after
  * the write, the old sketch keeps booting byte for byte; the correctly signed image is installed

@@ -24,7 +24,7 @@ import org.updraft.device.client.Identity;
 import org.updraft.device.client.UpdateOutcome;
 
 /**
- * Issue 4's network faults against a real Updraft server, with {@link FaultProxy} between the
+ * Network faults (docs/emulator.md) against a real Updraft server, with {@link FaultProxy} between the
  * emulated device and the server: a drop at every 1 KiB boundary of the transfer, a stall past the
  * client timeout, a 200 carrying an HTML page, a wrong x-MD5, a body shorter than Content-Length
  * followed by close, and wrong-chip images. After each fault the device is power-cycled: the old

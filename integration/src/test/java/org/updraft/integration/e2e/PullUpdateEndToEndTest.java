@@ -22,7 +22,7 @@ import org.updraft.device.client.Identity;
 import org.updraft.device.client.UpdateOutcome;
 
 /**
- * Issue 4's "Done when": an emulated device of each profile, running stock client behaviour over
+ * The pull path end to end (docs/emulator.md, docs/device-contract.md): an emulated device of each profile, running stock client behaviour over
  * real sockets, pulls v2 from a real Updraft server (embedded SQLite in a temp dir), reboots into it, checks in
  * again from v2 — and the server's device API shows it running v2.
  */

@@ -26,8 +26,9 @@ import org.updraft.device.receiver.ArduinoOtaReceiver;
 import org.updraft.device.receiver.WebUpdateReceiver;
 
 /**
- * Issue 6: "the emulated device refuses an image whose signature does not verify even when the
- * server is bypassed (pushed directly), and keeps its old firmware". An emulated Arduino ESP8266
+ * Signed images (docs/security.md, "Signed images"): the emulated device refuses an image whose
+ * signature does not verify even when the server is bypassed (pushed directly), and keeps its old
+ * firmware. An emulated Arduino ESP8266
  * with a public key installed: {@code updraft push web} and {@code updraft push arduino-ota} of an
  * unsigned image and of one signed by another key end in ERROR[12] with v1 booting byte for byte;
  * the correctly signed image is installed. The pull path the same against a real server, through

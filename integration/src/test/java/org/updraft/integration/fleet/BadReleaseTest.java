@@ -20,9 +20,9 @@ import org.updraft.device.fleet.Scenario;
 import org.updraft.server.UpdraftServer;
 
 /**
- * Issue 5: "A release that crashes on boot: the rollout halts automatically after the canary wave
- * crosses the failure threshold; no device outside the canary ever downloads it; every canary is
- * back on the previous release (trial boot) and is reported as rolled_back."
+ * A release that crashes on boot (docs/rollouts.md): the rollout halts automatically after the canary
+ * wave crosses the failure threshold; no device outside the canary ever downloads it; every canary
+ * is back on the previous release (trial boot) and is reported as rolled_back.
  */
 class BadReleaseTest {
 

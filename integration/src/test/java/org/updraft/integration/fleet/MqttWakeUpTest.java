@@ -16,8 +16,8 @@ import org.updraft.device.fleet.Scenario;
 import org.updraft.server.UpdraftServer;
 
 /**
- * Issue 5: "MQTT: a subscribed emulated device receives update-available and pulls within one
- * second instead of waiting for its poll interval." Real time (speed 1), an hour between polls,
+ * MQTT wake-up (docs/rollouts.md): a subscribed emulated device receives update-available and pulls
+ * within one second instead of waiting for its poll interval. Real time (speed 1), an hour between polls,
  * the machine's Mosquitto on 127.0.0.1:1883; one device listens, one only polls.
  */
 class MqttWakeUpTest {

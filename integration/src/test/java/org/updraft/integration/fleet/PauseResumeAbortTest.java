@@ -20,8 +20,8 @@ import org.updraft.device.fleet.Scenario;
 import org.updraft.server.UpdraftServer;
 
 /**
- * Issue 5: "Pause stops new offers while in-flight downloads finish; resume continues; abort
- * leaves every device on a valid release."
+ * Rollout states (docs/rollouts.md): pause stops new offers while in-flight downloads finish; resume
+ * continues; abort leaves every device on a valid release.
  */
 class PauseResumeAbortTest {
 

@@ -20,8 +20,8 @@ import org.updraft.device.fleet.Scenario;
 import org.updraft.server.UpdraftServer;
 
 /**
- * Issue 5: "Killing and restarting the server in the middle of a rollout loses no state and does
- * not re-offer to confirmed devices." The server is closed and started again on the same data
+ * A server restart mid-rollout (docs/rollouts.md, docs/durability.md): killing and restarting the
+ * server in the middle of a rollout loses no state and does not re-offer to confirmed devices. The server is closed and started again on the same data
  * directory and port while 300 devices keep polling through the link.
  */
 class ServerRestartTest {

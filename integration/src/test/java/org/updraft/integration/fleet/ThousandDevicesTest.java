@@ -16,8 +16,9 @@ import org.updraft.device.fleet.Scenario;
 import org.updraft.server.UpdraftServer;
 
 /**
- * Issue 5: "1,000 emulated devices, 30 % of connections dropped mid-transfer: every device ends
- * confirmed on the new release, none bricked, attempts per device reported."
+ * A rollout under faults (docs/rollouts.md, "Fleet simulator"): 1,000 emulated devices, 30 % of
+ * connections dropped mid-transfer; every device ends confirmed on the new release, none bricked,
+ * attempts per device reported.
  */
 class ThousandDevicesTest {
 

@@ -27,8 +27,8 @@ import org.updraft.server.ServerConfig;
 import org.updraft.server.UpdraftServer;
 
 /**
- * Issue 5: "Thresholds at their exact edges (a wave at exactly the success threshold advances;
- * one failure over the failure threshold halts)". Scripted check-ins over real sockets: ten
+ * Rollout thresholds at their exact edges (docs/rollouts.md): a wave at exactly the success threshold
+ * advances; one failure over the failure threshold halts. Scripted check-ins over real sockets: ten
  * canaries each download the release ({@code ?mac=&version=}, as esp_https_ota asks), then
  * report, one at a time.
  */

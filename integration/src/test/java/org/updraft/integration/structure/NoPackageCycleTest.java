@@ -2,7 +2,6 @@ package org.updraft.integration.structure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,16 +25,10 @@ class NoPackageCycleTest {
      */
     private static final Map<String, Set<String>> CYCLES_NOT_YET_BROKEN = Map.of();
 
-    /** The repository root; the build passes it (integration/pom.xml), the working directory is the fallback. */
-    private static Path root() {
-        String root = System.getProperty("updraft.root");
-        return root != null ? Path.of(root) : Path.of("").toAbsolutePath().getParent();
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"test-support", "core", "device", "server", "cli"})
     void noPackageCycleInside(String module) {
-        PackageGraph graph = Jdeps.packageGraph(root().resolve(module).resolve("target/classes"));
+        PackageGraph graph = Jdeps.packageGraph(SourceTree.root().resolve(module).resolve("target/classes"));
         assertThat(graph.packages()).as("packages of %s", module).isNotEmpty();
 
         Set<String> allowed = CYCLES_NOT_YET_BROKEN.getOrDefault(module, Set.of());

@@ -53,6 +53,12 @@ import org.updraft.server.store.DataDirectory;
  * and hashing happen once per file per process; each response writes a {@code slice()} of the
  * shared map, so serving costs no heap copy and the page cache is shared by all downloads of the
  * same image.
+ *
+ * <p>One class because the write path and the serve path keep one invariant together: a cached
+ * verdict describes exactly the file on disk. {@link #put} and {@link #delete} drop a blob's verdict
+ * when they change its file; {@link #read} and {@link #scrub} hash under a per-blob lock and cache
+ * the verdict with the file's stat. Split into a writer and a verifier, both would need the cache
+ * and the path rule, and the invariant would belong to neither.
  */
 public final class ArtifactStore {
 

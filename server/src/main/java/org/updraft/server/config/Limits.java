@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Every size, time and rate limit of the server (DESIGN §8, OWASP API4), with its default. Set
- * from the command line as {@code --limit NAME=VALUE} ({@link #with(String, String)}); the README's
- * configuration table lists them.
+ * Every size, time and rate limit of the server (OWASP API4), with its default. Set from the
+ * command line as {@code --limit NAME=VALUE} ({@link #with(String, String)}); docs/security.md,
+ * "Limits" lists them.
  *
  * @param maxImageBytes        largest image part of an upload (413 above)
  * @param maxRequestHeaderBytes request line + headers (431 above; 414 when the request line alone is too long)

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * download dressed up as one (a {@code Range} header used to skip the limit, so {@code bytes=0-}
  * fetched the whole image as often as asked).
  *
- * <p>A request is a continuation when all of these hold (README "Limits"):
+ * <p>A request is a continuation when all of these hold (docs/security.md, "Limits"):
  * <ol>
  *   <li>it names a device and asks for one range {@code bytes=N-} or {@code bytes=N-M} with
  *       N &gt; 0, and is answered with that range (206) — {@code bytes=0-}, a suffix range

@@ -19,7 +19,8 @@ import org.updraft.server.store.WriteOutcomes;
 /**
  * Writes what check-ins leave in the database — the device row and, when the decision changed,
  * a timeline row — from one background thread, in bounded memory, without ever dropping a
- * device's latest state (DESIGN §7: the hot path only hands over).
+ * device's latest state (the hot path only hands over: docs/durability.md,
+ * "What a crash may lose").
  *
  * <p>Invariants:
  * <ul>

@@ -1,6 +1,6 @@
 package org.updraft.server.fleet;
 
-/** Which device-facing endpoint a check-in came through (DESIGN §3). */
+/** Which device-facing endpoint a check-in came through (docs/device-contract.md). */
 public enum Endpoint {
     /** {@code GET /u/{product}} (or the product's update path): ESP8266httpUpdate, ESP32 HTTPUpdate, esp_https_ota. */
     HTTP_UPDATE("http-update"),

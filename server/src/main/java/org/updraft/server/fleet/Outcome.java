@@ -2,7 +2,7 @@ package org.updraft.server.fleet;
 
 /**
  * What a check-in ends in, with the HTTP status the device gets. The codes are chosen from what
- * the stock clients do with them (reference/device-protocols.md §1): 304 is "no update" to
+ * the stock clients do with them (docs/device-contract.md): 304 is "no update" to
  * ESP8266httpUpdate and ESP32 HTTPUpdate; 200 must carry a validated image; every refusal is a
  * deliberate 4xx (never 3xx: a redirect is -104 on a stock client, or is followed by IDF).
  */

@@ -33,7 +33,7 @@ public final class Listeners implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
-        // Limits (README "Limits"): header block and request line, idle and header timeouts. The body
+        // Limits (docs/security.md, "Limits"): header block and request line, idle and header timeouts. The body
         // rate is enforced by the Dispatcher (UploadRate): Jetty's core server stores MinRequestDataRate
         // but does not enforce it; it is set here only so Jetty's own view of the configuration agrees.
         http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
@@ -45,7 +45,7 @@ public final class Listeners implements AutoCloseable {
             return new Listeners(plain, null, null);
         }
         // HTTPS beside plain HTTP: same handler, same limits; SecureRequestCustomizer marks
-        // requests as secure. ESP8266 fleets stay on HTTP + signed images (see README).
+        // requests as secure. ESP8266 fleets stay on HTTP + signed images (docs/security.md, "HTTPS").
         TlsCertificates tls = new TlsCertificates(tlsConfig);
         HttpConfiguration https = new HttpConfiguration(http);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();

@@ -10,7 +10,7 @@ import org.eclipse.jetty.server.Request;
  * Jetty's parser later makes of them — also when it refuses them (request line too long, a space
  * in the target, no {@code Host}, an ambiguous path). The NONOS SDK's {@code system_upgrade_start}
  * ignores the status line and flashes any body announced with {@code Content-Length: }
- * (README "What the device sees"), so every answer to such a request but the image itself is a
+ * (the NONOS rule of docs/device-contract.md), so every answer to such a request but the image itself is a
  * closed connection with no byte sent, whichever layer refuses.
  *
  * <p>The rule, deliberately wider than the routes: the request target's path — from the first

@@ -7,7 +7,7 @@ import org.updraft.server.config.Limits;
 import org.updraft.server.problem.Rejection;
 
 /**
- * {@code min-upload-rate} (README "Limits") for every request body any handler reads — JSON,
+ * {@code min-upload-rate} (docs/security.md, "Limits") for every request body any handler reads — JSON,
  * PEM, multipart uploads, the device report, the drain before an error answer — because they all
  * read through this request. Jetty 12's own {@code HttpConfiguration.setMinRequestDataRate} is
  * stored but enforced by nothing in Jetty's core server (only by its servlet layers), so a body

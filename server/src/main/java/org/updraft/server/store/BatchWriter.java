@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes items to the database in batches from one background thread, so a hot path only
- * enqueues (DESIGN §7: "device last-seen updates are batched, not one transaction per poll").
+ * enqueues: device state is written in batches, not one transaction per check-in (docs/architecture.md,
+ * "Threads").
  *
  * <p>Invariants: items are written in the order enqueued, each batch in one transaction; a
  * failing batch is retried ({@link RetriedTransaction}: 5 attempts with backoff) and then logged as lost; {@link #flush()}

@@ -96,7 +96,7 @@ class AuditLogTest {
             JsonNode all = entries(s);
             for (int i = all.size() - 1; i >= 0; i--) {
                 JsonNode e = all.get(i);
-                // [seq, at, actor, tokenId, role, action, target, remote, status, prevHash] — as the README documents it.
+                // [seq, at, actor, tokenId, role, action, target, remote, status, prevHash] — as docs/security.md, "Audit log" documents it.
                 var canonical = JSON.createArrayNode().add(e.get("seq").asLong()).add(e.get("at").asText()).add(e.get("actor"))
                         .add(e.get("tokenId")).add(e.get("role")).add(e.get("action")).add(e.get("target")).add(e.get("remote"))
                         .add(e.get("status").asInt()).add(e.get("prevHash"));

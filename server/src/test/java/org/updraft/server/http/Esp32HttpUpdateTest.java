@@ -15,7 +15,7 @@ import org.updraft.server.TestServer;
 import org.updraft.server.artifact.Digests;
 
 /**
- * Plays Arduino-ESP32 HTTPUpdate (reference/device-protocols.md §1, "ESP32 HTTPUpdate"): UA
+ * Plays Arduino-ESP32 HTTPUpdate (docs/device-contract.md; arduino-esp32 libraries/HTTPUpdate): UA
  * ESP32-http-Update, Cache-Control: no-cache, x-ESP32-* headers, sketch-sha256 in UPPER case,
  * no Chip-ID.
  */

@@ -14,7 +14,7 @@ import org.updraft.server.TestServer;
 import org.updraft.server.artifact.Digests;
 
 /**
- * Plays the stock ESP8266httpUpdate client byte for byte (reference/device-protocols.md §1:
+ * Plays the stock ESP8266httpUpdate client byte for byte (docs/device-contract.md:
  * HTTP/1.0, Connection: close, the full x-ESP8266-* header set) over a raw socket.
  */
 class Esp8266HttpUpdateTest {

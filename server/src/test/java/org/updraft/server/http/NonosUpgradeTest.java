@@ -14,7 +14,7 @@ import org.updraft.server.TestServer;
 import org.updraft.server.artifact.Digests;
 
 /**
- * Plays NONOS {@code system_upgrade_start} (reference/device-protocols.md §5): the SDK sends the
+ * Plays NONOS {@code system_upgrade_start} (the NONOS rule of docs/device-contract.md): the SDK sends the
  * application's request verbatim, does not look at the status code, and needs "\r\n\r\n" and the
  * exact text "Content-Length: " in the first TCP segment; any body so announced is flashed.
  */

@@ -14,7 +14,7 @@ import org.updraft.server.TestServer;
 import org.updraft.server.artifact.Digests;
 
 /**
- * Anti-rollback (DESIGN §8): versions — a lower version reaches a device only through a pin or a
+ * Anti-rollback (docs/security.md, "Anti-rollback"): versions — a lower version reaches a device only through a pin or a
  * release marked as a downgrade; security counters — a release below the highest counter a device
  * has run (now, installed or confirmed) is never offered, pinned or not.
  */

@@ -14,7 +14,7 @@ import org.updraft.server.TestServer;
 import org.updraft.server.http.Json;
 
 /**
- * Device identity across products (README "Device identity"): a device record belongs to one
+ * Device identity across products (docs/device-identity.md): a device record belongs to one
  * product; a check-in or a report at another product's URL never rewrites the record of a device
  * whose product enrolls; "ok" confirms only what the server has seen running. Over a real socket,
  * as the stock clients and firmware send it.
