@@ -62,7 +62,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--limit", paramLabel = "NAME=VALUE",
             description = "Change a limit, e.g. --limit max-image-bytes=8388608 --limit header-timeout=5s --limit ip-rate=600/min "
-                    + "(names and defaults: README, Limits). Repeatable.")
+                    + "(names and defaults: docs/security.md, Limits). Repeatable.")
     java.util.Map<String, String> limitOptions = new java.util.LinkedHashMap<>();
 
     @Override

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code updraft simulate fleet}: N emulated devices, a rollout, faults, a report per wave
- * (issue 5 item 4). Without {@code --server}, an in-process server on a temporary directory runs
+ * (docs/rollouts.md, "Fleet simulator"). Without {@code --server}, an in-process server on a temporary directory runs
  * on the same scaled clock as the devices.
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true, sortOptions = false,

@@ -42,9 +42,6 @@ class CitationTest {
      */
     private static final Set<String> IN_FLIGHT_UNTIL_MERGED = Set.of(
             "cli/src/main/java/org/updraft/cli/RolloutCommand.java",
-            "cli/src/main/java/org/updraft/cli/ServerCommand.java",
-            "cli/src/main/java/org/updraft/cli/SimulateFleetCommand.java",
-            "cli/src/main/java/org/updraft/cli/Updraft.java",
             "device/src/main/java/org/updraft/device/client/IdfOtaClient.java",
             "server/src/main/java/org/updraft/server/fleet/Admission.java",
             "server/src/main/java/org/updraft/server/fleet/DeviceRegistry.java",
