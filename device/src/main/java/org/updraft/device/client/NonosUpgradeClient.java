@@ -21,8 +21,8 @@ import org.updraft.device.boot.Updater;
  * ESP8266 NONOS SDK {@code system_upgrade_start(struct upgrade_server_info *server)}, checking
  * exactly what the SDK checks and nothing more. Upstream reference: Espressif's upgrade code,
  * {@code upgrade.c} with {@code upgrade_lib.c} (as vendored by nodemcu-firmware,
- * {@code app/upgrade/}), and the {@code upgrade_crc_check} that later SDKs (v1.1 onward, the
- * v2.2.1 this emulator's NONOS profiles follow; {@code upgrade.c} of Espressif's RTOS-based
+ * {@code app/upgrade/}), and the {@code upgrade_crc_check} that later SDKs (the 2.x line, whose
+ * v2.2.1 this emulator's NONOS profiles follow; the {@code upgrade.c} of Espressif's RTOS-based
  * platform code shows the same function) run when the download is complete; IoT_Demo
  * {@code user_esp_platform.c} for the application side:
  * <ul>
