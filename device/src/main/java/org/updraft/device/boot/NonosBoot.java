@@ -31,15 +31,18 @@ import org.updraft.device.flash.NorFlash;
  * magic!", "first boot failed, reboot to try backup bin", Espressif BBS t=2911); a wrong-slot
  * image has the right magic, is jumped into and crash-loops until reflashed over serial (BBS
  * t=1536, user2 linked for the wrong map: "E:M 0" at every boot). So on stock hardware it is a
- * brick, not a fallback. This model does two things, and both are stated as such:
+ * brick, not a fallback. In this model:
  * <ul>
- *   <li>every emulated write path refuses it before the flag can move (the updater's slot check
- *       below: {@link SlotWriter#finish()} fails, so {@code NonosUpgradeClient} and esp-link's
- *       upload answer an error) — where the real SDK would have written it and crashed;</li>
+ *   <li>the SDK's own write paths write it and select it, as the originals do:
+ *       {@code NonosUpgradeClient} ({@code system_upgrade_start}: only the download CRC is
+ *       checked, {@link SlotWriter#finishUnchecked}) and esp-link's upload and
+ *       {@code /flash/reboot}; {@link #stock} then reports the crash loop as
+ *       {@link BootResult.Bricked};</li>
+ *   <li>the updater's own slot check (below) refuses it in {@link SlotWriter#finish()}, which
+ *       only Updraft's verifying paths (the power-cut proof's {@link Updater#stage}) call;</li>
  *   <li>boot, which already verifies the chosen image as Updraft's addition (CRC, structure),
  *       counts an image linked for the other slot as one more kind of invalid image and falls back
- *       — this is the verifying boot's behaviour, not boot.bin's; only images written behind the
- *       model's back (serial flashing, a test) can reach it.</li>
+ *       — this is the verifying boot's behaviour, not boot.bin's.</li>
  * </ul>
  * When the link address cannot be inferred (core's heuristic needs enough literal-pool pointers;
  * {@link FirmwareImage#iromLinkAddress()} is empty; the same inference is applied to the walked bytes) nothing is decided and the image counts as

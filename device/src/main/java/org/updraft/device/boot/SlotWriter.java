@@ -123,7 +123,9 @@ public final class SlotWriter {
      * of the bytes received (all of them when {@code asReceived}, else exactly the announced
      * length), read back and compared, but <em>not</em> validated as an image — the core checks
      * only the magic byte and the flash size code ({@code _verifyEnd}), which its caller has done.
-     * eboot then copies whatever it is; {@link EbootCopy#boot} finds out whether it runs.
+     * eboot then copies whatever it is; {@link EbootCopy#boot} finds out whether it runs. The
+     * NONOS SDK's {@code system_upgrade_start} path uses it the same way: its only check, the
+     * download CRC, is its caller's, and boot.bin finds out whether the slot runs.
      */
     public StagedImage finishUnchecked(int imageLength, boolean asReceived) throws UpdateException {
         if (!asReceived && received() != length) {

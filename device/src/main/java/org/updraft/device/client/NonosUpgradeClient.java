@@ -18,24 +18,42 @@ import org.updraft.device.boot.UpdateException;
 import org.updraft.device.boot.Updater;
 
 /**
- * ESP8266 NONOS SDK {@code system_upgrade_start(struct upgrade_server_info *server)}
- * (the NONOS rule of docs/device-contract.md; Espressif {@code upgrade.c} as vendored by nodemcu,
- * IoT_Demo {@code user_esp_platform.c}):
+ * ESP8266 NONOS SDK {@code system_upgrade_start(struct upgrade_server_info *server)}, checking
+ * exactly what the SDK checks and nothing more. Upstream reference: Espressif's upgrade code,
+ * {@code upgrade.c} with {@code upgrade_lib.c} (as vendored by nodemcu-firmware,
+ * {@code app/upgrade/}), and the {@code upgrade_crc_check} that later SDKs (the 2.x line, whose
+ * v2.2.1 this emulator's NONOS profiles follow; the {@code upgrade.c} of Espressif's RTOS-based
+ * platform code shows the same function) run when the download is complete; IoT_Demo
+ * {@code user_esp_platform.c} for the application side:
  * <ul>
  *   <li>the application builds {@code server->url} and the SDK sends it verbatim; the file is
  *       {@code user2.bin} when {@code system_upgrade_userbin_check() == UPGRADE_FW_BIN1} (user1
  *       running), else {@code user1.bin};</li>
  *   <li>{@code upgrade_download}: the <em>first</em> segment must contain {@code "\r\n\r\n"} and
- *       {@code "Content-Length: "}; the status code is never looked at; the body goes to the
- *       other slot; when {@code totallength == sumlength} the SDK checks the bin's CRC
- *       ({@code upgrade_crc_check}), sets {@code UPGRADE_FLAG_FINISH} and the app calls
- *       {@code system_upgrade_reboot()};</li>
- *   <li>failures — 10 s connect timer, the {@code check_times} timer, an early close — keep the
- *       running slot.</li>
+ *       {@code "Content-Length: "}; the status code is never looked at; every body byte goes
+ *       straight to the other slot ({@code system_upgrade}: erase each sector as the write
+ *       reaches it, then {@code spi_flash_write}) — an HTML error page as much as an image;</li>
+ *   <li>when {@code totallength == sumlength}, {@code upgrade_crc_check(fw_bin_sec, sumlength)}
+ *       compares the last 4 bytes with the CRC of the {@code sumlength - 4} bytes before them
+ *       (gen_appbin's CRC, the v2 image CRC); that is the <em>only</em> look at the content. No
+ *       magic byte, no header, no flash size, no check that the image was linked for the slot it
+ *       is in. A match sets {@code UPGRADE_FLAG_FINISH}, and the application's callback calls
+ *       {@code system_upgrade_reboot()}, which flips the boot flag to the other slot because the
+ *       flag says FINISH (nothing else is looked at) and resets;</li>
+ *   <li>failures — 10 s connect timer, the {@code check_times} timer, an early close, a CRC
+ *       mismatch — leave {@code UPGRADE_FLAG_IDLE} and keep the running slot; the other slot
+ *       keeps whatever was written into it (its previous image is gone).</li>
  * </ul>
- * Updraft answers a device it has nothing for by closing without a byte (the NONOS
- * rule of docs/device-contract.md); this client
- * reports that as {@link UpdateOutcome.NoUpdate} (the SDK only sees a failed upgrade).
+ * So the build linked for the other slot (right CRC) is written and selected, and what runs then
+ * is up to the boot loader: Espressif's boot.bin ({@code NonosBoot.stock}) jumps into it and the
+ * chip crash-loops; Updraft's verifying {@code NonosBoot} falls back (docs/emulator-fidelity.md).
+ * The older SDK code vendored by nodemcu-firmware has no CRC check at all (it sets FINISH as soon
+ * as Content-Length bytes arrived); this client follows the later SDKs, and the difference is
+ * listed in docs/emulator-fidelity.md.
+ *
+ * <p>Updraft answers a device it has nothing for by closing without a byte (the NONOS rule of
+ * docs/device-contract.md); this client reports
+ * that as {@link UpdateOutcome.NoUpdate} (the SDK only sees a failed upgrade).
  */
 public final class NonosUpgradeClient {
     /** IoT_Demo's {@code pheadbuffer}, after the request line and Host. */
@@ -156,6 +174,7 @@ public final class NonosUpgradeClient {
             listener.writing(first.startsWith("HTTP/1.") ? ResponseHead.toInt(first.substring(Math.min(9, first.length()))) : 0,
                     sumlength, writer.region().name());
             int body = end + 4;
+            DownloadCrc crc = new DownloadCrc(sumlength);
             int total = 0;
             byte[] chunk = segment;
             int from = body;
@@ -165,6 +184,7 @@ public final class NonosUpgradeClient {
                     return failed("more than Content-Length bytes arrived (" + (total + count) + " > " + sumlength + ")");
                 }
                 writer.write(chunk, from, count); // system_upgrade(ptr, length)
+                crc.update(chunk, from, count);
                 total += count;
                 if (total == sumlength) {
                     break;
@@ -175,11 +195,12 @@ public final class NonosUpgradeClient {
                     return failed("connection closed after " + total + " of " + sumlength + " bytes");
                 }
             }
-            StagedImage staged;
-            try {
-                staged = writer.finish(); // upgrade_crc_check
-            } catch (UpdateException e) {
-                return failed("upgrade_crc_check: " + e.getMessage());
+            // The slot is read back and compared with what arrived (the SDK's CRC check reads
+            // flash too), but not validated as an image: the SDK does not.
+            StagedImage staged = writer.finishUnchecked(sumlength, false);
+            String mismatch = crc.problem();
+            if (mismatch != null) {
+                return failed("upgrade_crc_check: " + mismatch);
             }
             updater.activate(staged); // system_upgrade_flag_set(UPGRADE_FLAG_FINISH) + userbin flag
             BootResult booted = board.reset(); // system_upgrade_reboot()
@@ -209,6 +230,46 @@ public final class NonosUpgradeClient {
             } catch (SocketTimeoutException e) {
                 throw new CheckTimesExpired();
             }
+        }
+    }
+
+    /**
+     * {@code upgrade_crc_check}: {@code calc_img_crc(sumlength - 4)} over what was written, then
+     * compared with the 4 bytes stored after it. The value is the v2 image CRC as gen_appbin and
+     * esptool compute it (zlib CRC-32, then {@code ^ 0xFFFFFFFF} if bit 31 is set, else
+     * {@code + 1}; core's {@code Checksums.esp8266V2Crc}), so a correctly built user bin passes
+     * whatever it contains. Fed the body as it arrives; the stored word is the last 4 bytes.
+     */
+    private static final class DownloadCrc {
+        private final int covered;
+        private final java.util.zip.CRC32 crc32 = new java.util.zip.CRC32();
+        private final byte[] stored = new byte[4];
+        private int seen;
+
+        DownloadCrc(int sumlength) {
+            this.covered = sumlength - 4;
+        }
+
+        void update(byte[] data, int offset, int count) {
+            for (int at = Math.max(seen, covered); at < Math.min(seen + count, covered + 4); at++) {
+                stored[at - covered] = data[offset + at - seen];
+            }
+            int crcBytes = Math.max(0, Math.min(count, covered - seen));
+            crc32.update(data, offset, crcBytes);
+            seen += count;
+        }
+
+        /** Null when the stored word matches; otherwise what the SDK would have printed. */
+        String problem() {
+            if (covered < 0) {
+                return "only " + seen + " bytes, no room for a CRC";
+            }
+            long c = crc32.getValue();
+            long computed = (c & 0x8000_0000L) != 0 ? c ^ 0xFFFF_FFFFL : (c + 1) & 0xFFFF_FFFFL;
+            long flash = (stored[0] & 0xFFL) | (stored[1] & 0xFFL) << 8 | (stored[2] & 0xFFL) << 16
+                    | (stored[3] & 0xFFL) << 24;
+            return computed == flash ? null : String.format("upgrade crc check failed: img_crc 0x%08X, flash_crc 0x%08X"
+                    + " (the last 4 of the %d bytes written)", computed, flash, seen);
         }
     }
 

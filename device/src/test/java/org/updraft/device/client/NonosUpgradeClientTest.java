@@ -3,6 +3,7 @@ package org.updraft.device.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.updraft.core.image.ImageBuilder;
@@ -12,6 +13,7 @@ import org.updraft.device.boot.BootResult;
 import org.updraft.device.boot.FlashMap;
 import org.updraft.device.boot.NonosBoot;
 import org.updraft.device.boot.TrialBoot;
+import org.updraft.device.flash.NorFlash;
 
 /** NonosUpgradeClient against a scripted server: the SDK demo request and system_upgrade_start's rules. */
 class NonosUpgradeClientTest {
@@ -83,21 +85,99 @@ class NonosUpgradeClientTest {
         }
         assertThat(((BootResult.Booted) board.powerOn()).image()).isEqualTo(U1);
     }
+    /** The user1.bin build of v2: a correct image with a correct CRC, linked for the slot that is running. */
+    static final byte[] USER1_V2 = ImageBuilder.nonosUser(1, FlashLayout.NONOS_512K).version("2").payload(3, 10_000).build();
+    /** What a misconfigured web server answers for a missing file, with a length, as a 200. */
+    static final byte[] HTML = ("<!DOCTYPE html>\n<html><head><title>Not here</title></head>\n<body><p>The firmware moved."
+            + " Log in to download it.</p></body></html>\n").repeat(40).getBytes(StandardCharsets.US_ASCII);
+
+    static Board stockBoard() {
+        return Board.provisioned(NonosBoot.stock(FlashMap.NONOS_512K), U1);
+    }
+
+    static String ok(int length) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n";
+    }
+
     /**
-     * The server (or a proxy) answers user2.bin with the user1.bin build. system_upgrade_start
-     * would write it, its CRC is fine, and the chip would crash-loop in user2; the emulated
-     * updater's slot check refuses it before the flag moves, and user1 keeps running.
+     * A server (or a proxy) answers user2.bin with the user1.bin build. system_upgrade_start
+     * writes it into user2, its CRC is right, so the flag says FINISH and system_upgrade_reboot
+     * flips to user2: boot.bin jumps into code linked for user1 and the chip crash-loops.
      */
     @Test
-    void theBuildForTheOtherSlotIsRefusedAndUser1KeepsRunning() throws Exception {
-        Board board = board();
-        byte[] user1V2 = ImageBuilder.nonosUser(1, FlashLayout.NONOS_512K).version("2").payload(3, 10_000).build();
-        try (ScriptedServer s = ScriptedServer.answering("HTTP/1.1 200 OK\r\nContent-Length: " + user1V2.length + "\r\n\r\n", user1V2)) {
-            assertThat(client(board, s).upgrade()).isEqualTo(new UpdateOutcome.Failed(0, "upgrade_crc_check: not a valid"
-                    + " image for user2: irom0 is linked at 0x40201010 (the user1.bin build) but user2 runs it from"
-                    + " 0x40241010: it would crash on its first irom0 call"));
+    void theBuildForTheOtherSlotIsWrittenSelectedAndCrashLoopsOnBootBin() throws Exception {
+        Board board = stockBoard();
+        UpdateOutcome o;
+        try (ScriptedServer s = ScriptedServer.answering(ok(USER1_V2.length), USER1_V2)) {
+            o = client(board, s).upgrade();
         }
-        board.powerOn();
-        assertThat(((BootResult.Booted) board.state()).image()).isEqualTo(U1);
+        assertThat(o).isInstanceOf(UpdateOutcome.Updated.class);
+        assertThat(((UpdateOutcome.Updated) o).staged().region().name()).isEqualTo("user2");
+        assertThat(((NonosBoot) board.bootloader()).selectedSlot(board.flash())).isEqualTo(2);
+        assertThat(board.state()).isEqualTo(new BootResult.Bricked("boot.bin jumps into user2: irom0 is linked at"
+                + " 0x40201010 (the user1.bin build) but user2 runs it from 0x40241010: it would crash on its first irom0"
+                + " call; it crash-loops until reflashed over serial"));
+        assertThat(board.powerOn()).isInstanceOf(BootResult.Bricked.class); // every boot, not just the first
+    }
+
+    /** The same download on Updraft's verifying boot model: flipped all the same, then the fallback boots user1. */
+    @Test
+    void onTheVerifyingBootModelTheSameFlipFallsBackToUser1() throws Exception {
+        Board board = board();
+        try (ScriptedServer s = ScriptedServer.answering(ok(USER1_V2.length), USER1_V2)) {
+            assertThat(client(board, s).upgrade()).isInstanceOf(UpdateOutcome.Updated.class);
+        }
+        assertThat(((NonosBoot) board.bootloader()).selectedSlot(board.flash())).isEqualTo(2);
+        BootResult.Booted booted = (BootResult.Booted) board.state();
+        assertThat(booted.slot().name()).isEqualTo("user1");
+        assertThat(booted.image()).isEqualTo(U1);
+    }
+
+    /**
+     * An HTML page with a length, answered 200 (or 404: the status is never read): every byte goes
+     * into user2, erasing what was there; only the CRC check keeps the flag from moving. user1 runs
+     * on, but the other slot no longer holds an image.
+     */
+    @Test
+    void anHtmlPageOverwritesTheOtherSlotAndOnlyTheCrcCheckKeepsUser1() throws Exception {
+        Board board = stockBoard();
+        int user2 = 0x41000; // nonos-512k: user2 at half + 0x1000
+        byte[] backup = ImageBuilder.nonosUser(2, FlashLayout.NONOS_512K).version("0").payload(4, 9_000).build();
+        board.flash().eraseRange(user2, 3 * NorFlash.SECTOR_SIZE);
+        board.flash().programPages(user2, backup); // an older build, still in user2
+        try (ScriptedServer s = ScriptedServer.answering("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n"
+                + "Content-Length: " + HTML.length + "\r\n\r\n", HTML)) {
+            UpdateOutcome o = client(board, s).upgrade();
+            assertThat(o).isInstanceOf(UpdateOutcome.Failed.class);
+            assertThat(((UpdateOutcome.Failed) o).message()).startsWith("upgrade_crc_check: upgrade crc check failed: img_crc 0x")
+                    .endsWith(", flash_crc 0x0A3E6C6D (the last 4 of the " + HTML.length + " bytes written)");
+        }
+        assertThat(board.flash().read(user2, HTML.length)).isEqualTo(HTML);
+        assertThat(((NonosBoot) board.bootloader()).selectedSlot(board.flash())).isEqualTo(1);
+        assertThat(((BootResult.Booted) board.powerOn()).image()).isEqualTo(U1);
+    }
+
+    /**
+     * The CRC is the only look at the content: a page that happens to end in its own CRC (any
+     * file gen_appbin-style tooling appended one to) is accepted and selected. boot.bin then
+     * finds no EA magic in user2 ("error magic!") and boots the backup, user1.
+     */
+    @Test
+    void anythingEndingInItsOwnCrcIsSelectedAndBootBinFallsBackOnTheMagicByte() throws Exception {
+        byte[] page = java.util.Arrays.copyOf(HTML, HTML.length + 4);
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(HTML);
+        long crc = (c.getValue() & 0x8000_0000L) != 0 ? c.getValue() ^ 0xFFFF_FFFFL : c.getValue() + 1;
+        for (int i = 0; i < 4; i++) {
+            page[HTML.length + i] = (byte) (crc >>> (8 * i));
+        }
+        Board board = stockBoard();
+        try (ScriptedServer s = ScriptedServer.answering(ok(page.length), page)) {
+            assertThat(client(board, s).upgrade()).isInstanceOf(UpdateOutcome.Updated.class);
+        }
+        assertThat(((NonosBoot) board.bootloader()).selectedSlot(board.flash())).isEqualTo(2);
+        BootResult.Booted booted = (BootResult.Booted) board.state();
+        assertThat(booted.slot().name()).isEqualTo("user1");
+        assertThat(booted.image()).isEqualTo(U1);
     }
 }
