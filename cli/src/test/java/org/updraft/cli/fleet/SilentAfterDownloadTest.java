@@ -253,8 +253,13 @@ class SilentAfterDownloadTest {
 
     /** The rollout as the API shows it (policy and finish time are not in {@link RolloutStatus}). */
     static JsonNode rolloutJson(UpdraftServer server, long id) throws Exception {
+        return rolloutJson(server, String.valueOf(id));
+    }
+
+    /** {@code GET /api/v1/rollouts/{path}} (a rollout id, or "id/preview") as JSON. */
+    static JsonNode rolloutJson(UpdraftServer server, String path) throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
-        var r = http.send(java.net.http.HttpRequest.newBuilder(server.baseUri().resolve("/api/v1/rollouts/" + id))
+        var r = http.send(java.net.http.HttpRequest.newBuilder(server.baseUri().resolve("/api/v1/rollouts/" + path))
                 .header("Authorization", "Bearer " + ScaledServer.token()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
