@@ -37,6 +37,13 @@ import org.updraft.server.problem.Rejection;
  * offers; transfers in flight finish. A running or paused rollout holds its devices: another
  * rollout that could reach the same device cannot start.
  *
+ * <p>Delivery limits (docs/rollouts.md): a member still downloaded past the install deadline is
+ * {@link #silent} (its recorder fails it, which counts toward the failure threshold); a new offer
+ * — not a resumed transfer — is made only inside the rollout's {@link OfferWindows} and under its
+ * {@link RateCap}, counted when the transfer starts ({@link #downloadStarted(long, boolean, Instant)}),
+ * so racing check-ins may overshoot the cap by a few, as they may {@code maxConcurrent}.
+ * {@link #preview} places devices by the membership rule without remembering them.
+ *
  * <p>Invariants: it reads no clock and no database — time is passed in, devices come through
  * {@link Audience}, device progress through {@link Progress}. A transition ({@link #start},
  * {@link #pause}, {@link #resume}, {@link #abort}, {@link #evaluate}) only returns the next
