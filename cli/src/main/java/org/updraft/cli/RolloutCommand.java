@@ -26,15 +26,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code updraft rollout create|list|status|start|pause|resume|abort}: releases going out to a product's
- * devices in waves (DESIGN §6), with per-wave progress bars.
+ * {@code updraft rollout create|list|status|preview|start|pause|resume|abort}: releases going out to a
+ * product's devices in waves (docs/rollouts.md), with per-wave progress bars.
  */
 @Command(name = "rollout", mixinStandardHelpOptions = true,
         description = {"Roll a release out in waves: a canary group, then shares of the fleet.",
                 "A wave advances on confirmations and the rollout halts on failures.",
                 "States: draft -> running <-> paused -> completed | halted | aborted."},
         subcommands = {RolloutCommand.Create.class, RolloutCommand.List.class, RolloutCommand.Status.class,
-                RolloutCommand.Start.class, RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class})
+                RolloutCommand.Start.class, RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class,
+                RolloutCommand.Preview.class})
 final class RolloutCommand {
 
     /** Width of a wave's progress bar, in characters between the brackets. */
@@ -92,6 +93,31 @@ final class RolloutCommand {
         @Option(names = "--start", description = "Start the rollout right after creating it.")
         boolean start;
 
+        @Option(names = "--install-deadline", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = {"A device that downloaded the release and has not checked in running it",
+                        "within this counts as failed (\"silent after download\"), e.g. 30m",
+                        "(default: 3 of the product's observed poll intervals, at least 5m; 1h if unknown)."})
+        Duration installDeadline;
+
+        @Option(names = "--window", paramLabel = "WINDOW",
+                description = {"New offers only inside this window, e.g. \"mon-fri 01:00-05:00\" or \"daily 22:00-02:00\"",
+                        "(repeatable; needs --time-zone). In-flight transfers finish outside it."})
+        java.util.List<String> windows;
+
+        @Option(names = "--time-zone", paramLabel = "ZONE", description = "IANA time zone of the --window hours, e.g. Europe/Berlin or UTC.")
+        String timeZone;
+
+        @Option(names = "--rate", paramLabel = "N", description = "At most N new offers per minute across the whole rollout.")
+        Integer rate;
+
+        @Option(names = "--ramp-start", paramLabel = "N",
+                description = "Ramp: N new offers per minute when a wave opens, doubling every --ramp-doubling up to --rate.")
+        Integer rampStart;
+
+        @Option(names = "--ramp-doubling", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "The ramp's doubling period, whole minutes, e.g. 10m.")
+        Duration rampDoubling;
+
         @Override
         public Integer call() {
             ObjectNode body = ApiClient.object().put("version", version);
@@ -122,6 +148,28 @@ final class RolloutCommand {
             }
             if (backoff != null) {
                 body.put("backoffSeconds", seconds(spec, "--backoff", backoff));
+            }
+            if (installDeadline != null) {
+                body.put("installDeadlineSeconds", seconds(spec, "--install-deadline", installDeadline));
+            }
+            if (windows != null) {
+                body.put("windows", String.join("; ", windows));
+            }
+            if (timeZone != null) {
+                body.put("timeZone", timeZone);
+            }
+            if (rate != null) {
+                body.put("offersPerMinute", rate);
+            }
+            if (rampStart != null) {
+                body.put("rampStartPerMinute", rampStart);
+            }
+            if (rampDoubling != null) {
+                if (rampDoubling.toMillis() % 60_000 != 0) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--ramp-doubling takes whole minutes, e.g. 10m or 1h; got "
+                            + human(rampDoubling));
+                }
+                body.put("rampDoublingMinutes", rampDoubling.toMinutes());
             }
             PrintWriter out = spec.commandLine().getOut();
             try (ApiClient api = remote.client()) {
@@ -251,6 +299,64 @@ final class RolloutCommand {
                 return watch(api, id, out, !remote.json && stdoutIsTerminal() ? terminalColumns() : 0, remote.json, interval,
                         timeout);
             }
+        }
+    }
+
+    @Command(name = "preview", mixinStandardHelpOptions = true,
+            description = {"Which known devices each wave of a rollout would get (a draft) or has (a started",
+                    "rollout), by the rule the server uses at start; a device that first checks in",
+                    "later joins by the same rule. --macs lists every device, not only the counts."})
+    static final class Preview implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "ID", description = "Rollout id.")
+        long id;
+
+        @Option(names = "--macs", description = "List the devices of each wave.")
+        boolean macs;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.get(path(id) + "/preview");
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode p = reply.json();
+                out.println("Rollout " + Table.text(p.path("rollout")) + " (" + Table.text(p.path("state")) + "): "
+                        + Table.text(p.path("devices")) + " known devices");
+                Table table = macs ? Table.of("WAVE", "DEVICES", "MACS") : Table.of("WAVE", "DEVICES");
+                for (JsonNode w : p.path("waves")) {
+                    String label = (w.path("wave").asInt() + 1) + " " + Table.text(w.path("label"));
+                    if (macs) {
+                        table.row(label, Table.text(w.path("devices")), joined(w.path("macs")));
+                    } else {
+                        table.row(label, Table.text(w.path("devices")));
+                    }
+                }
+                String none = String.valueOf(p.path("inNoWave").size());
+                if (macs) {
+                    table.row("no wave", none, joined(p.path("inNoWave")));
+                } else {
+                    table.row("no wave", none);
+                }
+                table.print(out);
+                out.flush();
+            }
+            return 0;
+        }
+
+        private static String joined(JsonNode list) {
+            java.util.List<String> out = new ArrayList<>();
+            list.forEach(m -> out.add(m.asText()));
+            return out.isEmpty() ? "-" : String.join(" ", out);
         }
     }
 
@@ -526,7 +632,7 @@ final class RolloutCommand {
                 + (Table.text(r.path("fromVersions")).equals("-") ? "" : ", running " + r.path("fromVersions").asText())
                 + " (pinned devices excluded)";
         JsonNode policy = r.path("policy");
-        return Table.details()
+        Table t = Table.details()
                 .row("waves", waves.isEmpty() ? "-" : String.join(", ", waves))
                 .row("target", target)
                 .row("advance at", share(policy.path("successThreshold")) + " of a wave confirmed")
@@ -534,8 +640,21 @@ final class RolloutCommand {
                 .row("soak", human(Duration.ofSeconds(policy.path("soakSeconds").asLong())) + " per wave at least")
                 .row("downloads", "at most " + Table.text(policy.path("maxConcurrent")) + " at once")
                 .row("attempts", "at most " + Table.text(policy.path("maxAttempts")) + " per device, backoff "
-                        + human(Duration.ofSeconds(policy.path("backoffSeconds").asLong())) + " doubling")
-                .row("created", Table.time(r.path("createdAt")));
+                        + human(Duration.ofSeconds(policy.path("backoffSeconds").asLong())) + " doubling");
+        // Delivery limits, from servers that report them.
+        if (policy.hasNonNull("installDeadlineSeconds")) {
+            t.row("deadline", "failed when silent " + human(Duration.ofSeconds(policy.path("installDeadlineSeconds").asLong()))
+                    + " after a download");
+        }
+        if (policy.hasNonNull("windows")) {
+            t.row("windows", policy.path("windows").asText() + " (" + Table.text(policy.path("timeZone")) + ")");
+        }
+        if (policy.hasNonNull("offersPerMinute")) {
+            t.row("rate", "at most " + policy.path("offersPerMinute").asInt() + " new offers a minute"
+                    + (policy.hasNonNull("rampStartPerMinute") ? ", from " + policy.path("rampStartPerMinute").asInt()
+                    + " when a wave opens, doubling every " + human(Duration.ofMinutes(policy.path("rampDoublingMinutes").asLong())) : ""));
+        }
+        return t.row("created", Table.time(r.path("createdAt")));
     }
 
     /** 0.9 as "90%", 0.125 as "12.5%". */

@@ -454,4 +454,68 @@ class RolloutCommandTest {
             server.stop(0);
         }
     }
+
+    // ---- delivery limits and preview ----------------------------------------------------------
+
+    @Test
+    void createSendsTheDeliveryLimitsAndTheSummaryShowsThem() throws IOException {
+        String limited = DRAFT.replace("\"backoffSeconds\":90}", "\"backoffSeconds\":90,\"installDeadlineSeconds\":1800,"
+                + "\"windows\":\"mon,tue,wed,thu,fri 01:00-05:00; sat,sun 00:00-24:00\",\"timeZone\":\"Europe/Berlin\","
+                + "\"offersPerMinute\":40,\"rampStartPerMinute\":5,\"rampDoublingMinutes\":10}");
+        try (StubServer stub = new StubServer().answer("POST /api/v1/products/relay/rollouts", 201, limited)) {
+            Run run = Run.of("rollout", "create", "relay", "2.0.0", "--install-deadline", "30m", "--window", "mon-fri 01:00-05:00",
+                    "--window", "sat,sun 00:00-24:00", "--time-zone", "Europe/Berlin", "--rate", "40", "--ramp-start", "5",
+                    "--ramp-doubling", "10m", "--server", stub.url());
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(stub.only().bodyText()).isEqualTo("{\"version\":\"2.0.0\",\"installDeadlineSeconds\":1800,"
+                    + "\"windows\":\"mon-fri 01:00-05:00; sat,sun 00:00-24:00\",\"timeZone\":\"Europe/Berlin\","
+                    + "\"offersPerMinute\":40,\"rampStartPerMinute\":5,\"rampDoublingMinutes\":10}");
+            assertThat(run.out()).isEqualTo("Created rollout 7: relay 2.0.0 (draft)\n" + DRAFT_DETAILS.replace("""
+                      created     2026-11-27 02:00:00Z
+                    """, """
+                      deadline    failed when silent 30m after a download
+                      windows     mon,tue,wed,thu,fri 01:00-05:00; sat,sun 00:00-24:00 (Europe/Berlin)
+                      rate        at most 40 new offers a minute, from 5 when a wave opens, doubling every 10m
+                      created     2026-11-27 02:00:00Z
+                    """) + "Start it with: updraft rollout start 7\n");
+
+            Run seconds = Run.of("rollout", "create", "relay", "2.0.0", "--rate", "4", "--ramp-start", "1", "--ramp-doubling", "90s",
+                    "--server", stub.url());
+            assertThat(seconds.exit()).isEqualTo(2);
+            assertThat(seconds.err()).startsWith("error: --ramp-doubling takes whole minutes, e.g. 10m or 1h; got 1m 30s\nUsage: ");
+            assertThat(stub.requests).hasSize(1);
+        }
+    }
+
+    @Test
+    void previewPrintsEachWavesCountAndWithMacsItsDevices() throws IOException {
+        String preview = "{\"rollout\":7,\"state\":\"draft\",\"devices\":5,\"waves\":["
+                + "{\"wave\":0,\"label\":\"canary\",\"devices\":1,\"macs\":[\"AA:00:00:00:00:01\"]},"
+                + "{\"wave\":1,\"label\":\"10%\",\"devices\":0,\"macs\":[]},"
+                + "{\"wave\":2,\"label\":\"100%\",\"devices\":3,\"macs\":[\"AA:00:00:00:00:02\",\"AA:00:00:00:00:03\",\"AA:00:00:00:00:04\"]}],"
+                + "\"inNoWave\":[\"AA:00:00:00:00:05\"]}";
+        try (StubServer stub = new StubServer().answer("GET /api/v1/rollouts/7/preview", 200, preview)) {
+            Run counts = Run.of("rollout", "preview", "7", "--server", stub.url());
+            assertThat(counts.exit()).as(counts.toString()).isZero();
+            assertThat(counts.out()).isEqualTo("""
+                    Rollout 7 (draft): 5 known devices
+                    WAVE      DEVICES
+                    1 canary  1
+                    2 10%     0
+                    3 100%    3
+                    no wave   1
+                    """);
+            Run macs = Run.of("rollout", "preview", "7", "--macs", "--server", stub.url());
+            assertThat(macs.out()).isEqualTo("""
+                    Rollout 7 (draft): 5 known devices
+                    WAVE      DEVICES  MACS
+                    1 canary  1        AA:00:00:00:00:01
+                    2 10%     0        -
+                    3 100%    3        AA:00:00:00:00:02 AA:00:00:00:00:03 AA:00:00:00:00:04
+                    no wave   1        AA:00:00:00:00:05
+                    """);
+            Run json = Run.of("rollout", "preview", "7", "--json", "--server", stub.url());
+            assertThat(json.out()).isEqualTo(preview + "\n");
+        }
+    }
 }

@@ -89,6 +89,8 @@ class RolloutEndToEndTest {
                     + "  soak        10m per wave at least\n"
                     + "  downloads   at most 50 at once\n"
                     + "  attempts    at most 3 per device, backoff 30s doubling\n"
+                    // The devices checked in moments apart: three poll intervals are below the 5-minute floor.
+                    + "  deadline    failed when silent 5m after a download\n"
                     + "  created     20").endsWith("Z\nRollout " + id + " (relay 2.0.0): running, wave canary (1 of 2).\n");
 
             JsonNode json = ApiClient.JSON.readTree(Run.of("rollout", "status", id, "--json", "--server", url, "--token", TOKEN).out());

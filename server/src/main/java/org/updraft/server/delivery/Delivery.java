@@ -328,7 +328,7 @@ public final class Delivery {
         Long rollout = d.rolloutId();
         updates.downloading(mac, target.id(), rollout, in.resumeFrom() > 0, in.at());
         if (rollout != null) {
-            rollouts.downloadStarted(rollout);
+            rollouts.downloadStarted(rollout, in.resumeFrom() > 0, in.at());
         }
         return new Download(this, mac, target.id(), rollout);
     }

@@ -431,6 +431,19 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
         return list(product, null, null).stream().map(d -> new Audience.Known(d.mac(), d.runningVersion())).toList();
     }
 
+    /**
+     * The product's poll interval as its devices show it: per device that checked in at least
+     * twice, (last seen − first seen) / (check-ins − 1); the median of those, so a few devices that
+     * were offline for a while or polled fast after an update do not move it. Empty when no device
+     * has checked in twice. Read when a rollout is created (its default install deadline).
+     */
+    @Override
+    public Optional<java.time.Duration> pollInterval(String product) {
+        List<java.time.Duration> gaps = list(product, null, null).stream().filter(d -> d.checkIns() >= 2)
+                .map(d -> java.time.Duration.between(d.firstSeen(), d.lastSeen()).dividedBy(d.checkIns() - 1)).sorted().toList();
+        return gaps.isEmpty() ? Optional.empty() : Optional.of(gaps.get(gaps.size() / 2));
+    }
+
     public Optional<Device> find(String mac) {
         flush();
         return jdbi.withHandle(h -> {

@@ -22,7 +22,8 @@ final class RolloutApi {
     }
 
     record PolicyView(double successThreshold, double failureThreshold, long soakSeconds, int maxConcurrent, int maxAttempts,
-                      long backoffSeconds) {
+                      long backoffSeconds, long installDeadlineSeconds, String windows, String timeZone, Integer offersPerMinute,
+                      Integer rampStartPerMinute, Long rampDoublingMinutes) {
     }
 
     record RolloutView(long id, String product, String version, String state, String reason, List<String> targetTags,
@@ -41,7 +42,10 @@ final class RolloutApi {
                 r.fromVersions() == null ? null : r.fromVersions().text(), r.waves().stream().map(w -> w.label()).toList(),
                 r.currentWave(), r.waves().get(r.currentWave()).label(), r.waveStartedAt(),
                 new PolicyView(pol.successThreshold(), pol.failureThreshold(), pol.soak().toSeconds(), pol.maxConcurrent(),
-                        pol.maxAttempts(), pol.backoff().toSeconds()),
+                        pol.maxAttempts(), pol.backoff().toSeconds(), pol.installDeadline().toSeconds(),
+                        pol.windows() == null ? null : pol.windows().text(), pol.windows() == null ? null : pol.windows().zone().getId(),
+                        pol.rate() == null ? null : pol.rate().perMinute(), pol.rate() == null ? null : pol.rate().rampStart(),
+                        pol.rate() == null || pol.rate().rampEvery() == null ? null : pol.rate().rampEvery().toMinutes()),
                 r.createdAt(), r.finishedAt(), engine.stats(r));
     }
 
@@ -60,6 +64,7 @@ final class RolloutApi {
             ex.json(200, engine.list(p).stream().map(this::view).toList());
         });
         router.get("/api/v1/rollouts/{id}", Role.VIEWER, ex -> ex.json(200, view(engine.require(id(ex)))));
+        router.get("/api/v1/rollouts/{id}/preview", Role.VIEWER, ex -> ex.json(200, engine.preview(id(ex))));
         router.post("/api/v1/rollouts/{id}/start", Role.OPERATOR, ex -> ex.json(200, view(engine.start(id(ex)))));
         router.post("/api/v1/rollouts/{id}/pause", Role.OPERATOR, ex -> ex.json(200, view(engine.pause(id(ex)))));
         router.post("/api/v1/rollouts/{id}/resume", Role.OPERATOR, ex -> ex.json(200, view(engine.resume(id(ex)))));

@@ -22,4 +22,12 @@ public interface Audience {
 
     /** Every known device of a product (by name), in a stable order. */
     List<Known> known(String product);
+
+    /**
+     * How often the product's devices check in, as observed; empty when not known (the default):
+     * it sets a new rollout's default install deadline ({@link Rollout.Policy#defaultDeadline}).
+     */
+    default java.util.Optional<java.time.Duration> pollInterval(String product) {
+        return java.util.Optional.empty();
+    }
 }

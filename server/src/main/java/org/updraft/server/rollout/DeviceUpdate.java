@@ -49,6 +49,18 @@ public record DeviceUpdate(String mac, long releaseId, Long rolloutId, UpdateSta
                 installedAt, now, null, now);
     }
 
+    /** Reason of a device failed by its rollout's install deadline. */
+    public static final String SILENT = "silent after download";
+
+    /**
+     * Completed a download and did not check in running the release within its rollout's install
+     * deadline: failed, final (no retry: the device is not there to take one).
+     */
+    DeviceUpdate silent(Instant now) {
+        return new DeviceUpdate(mac, releaseId, rolloutId, UpdateState.FAILED, attempts, SILENT, offeredAt, downloadedAt,
+                installedAt, now, null, now);
+    }
+
     /** A failed attempt: retry after {@code backoff} or, when attempts are used up, FAILED. */
     DeviceUpdate attemptFailed(String why, int maxAttempts, java.time.Duration backoff, Instant now) {
         if (attempts >= maxAttempts) {

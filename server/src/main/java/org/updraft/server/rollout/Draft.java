@@ -21,6 +21,14 @@ record Draft(long productId, long releaseId, List<String> targetTags, VersionRan
      * and {@link Rollout.Policy#DEFAULT}); a bad field is refused 400 with the reason.
      */
     static Draft of(long productId, long releaseId, RolloutEngine.Spec spec, Instant now) {
+        return of(productId, releaseId, spec, now, java.util.Optional.empty());
+    }
+
+    /**
+     * {@link #of} for a product whose devices check in every {@code pollInterval} (empty: not known),
+     * which sets the default install deadline ({@link Rollout.Policy#defaultDeadline}).
+     */
+    static Draft of(long productId, long releaseId, RolloutEngine.Spec spec, Instant now, java.util.Optional<Duration> pollInterval) {
         List<Wave> waves;
         VersionRange from = null;
         Rollout.Policy policy;
@@ -36,7 +44,10 @@ record Draft(long productId, long releaseId, List<String> targetTags, VersionRan
                     spec.soakSeconds() == null ? d.soak() : Duration.ofSeconds(spec.soakSeconds()),
                     spec.maxConcurrent() == null ? d.maxConcurrent() : spec.maxConcurrent(),
                     spec.maxAttempts() == null ? d.maxAttempts() : spec.maxAttempts(),
-                    spec.backoffSeconds() == null ? d.backoff() : Duration.ofSeconds(spec.backoffSeconds()));
+                    spec.backoffSeconds() == null ? d.backoff() : Duration.ofSeconds(spec.backoffSeconds()),
+                    spec.installDeadlineSeconds() == null ? Rollout.Policy.defaultDeadline(pollInterval)
+                            : Duration.ofSeconds(spec.installDeadlineSeconds()),
+                    windows(spec), rate(spec));
         } catch (IllegalArgumentException e) {
             throw Rejection.badRequest(e.getMessage());
         }
@@ -50,6 +61,29 @@ record Draft(long productId, long releaseId, List<String> targetTags, VersionRan
             }
         }
         return new Draft(productId, releaseId, List.copyOf(tags), from, waves, policy, now);
+    }
+
+    private static OfferWindows windows(RolloutEngine.Spec spec) {
+        boolean hasWindows = spec.windows() != null && !spec.windows().isBlank();
+        boolean hasZone = spec.timeZone() != null && !spec.timeZone().isBlank();
+        if (hasZone && !hasWindows) {
+            throw new IllegalArgumentException("timeZone is given without windows: it only says in which zone the windows' hours are");
+        }
+        return hasWindows ? OfferWindows.parse(spec.windows(), spec.timeZone()) : null;
+    }
+
+    private static RateCap rate(RolloutEngine.Spec spec) {
+        if (spec.offersPerMinute() == null) {
+            if (spec.rampStartPerMinute() != null || spec.rampDoublingMinutes() != null) {
+                throw new IllegalArgumentException("a ramp needs offersPerMinute, the rate it ramps up to");
+            }
+            return null;
+        }
+        if (spec.rampDoublingMinutes() != null && spec.rampDoublingMinutes() > 10_000) {
+            throw new IllegalArgumentException("rampDoublingMinutes must be within 1..10000, was " + spec.rampDoublingMinutes());
+        }
+        return new RateCap(spec.offersPerMinute(), spec.rampStartPerMinute(),
+                spec.rampDoublingMinutes() == null ? null : Duration.ofMinutes(spec.rampDoublingMinutes()));
     }
 
     /** The draft rollout once stored under {@code id}. */

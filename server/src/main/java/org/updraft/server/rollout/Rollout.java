@@ -24,10 +24,38 @@ public record Rollout(long id, long productId, long releaseId, RolloutState stat
      * @param maxConcurrent    downloads of this rollout in flight at once
      * @param maxAttempts      attempts per device before it is failed
      * @param backoff          wait after the first failed attempt; doubles per attempt (at most 64×)
+     * @param installDeadline  a device that completed a download and has not checked in running the release
+     *                         this long after is failed, "silent after download" ({@link #defaultDeadline})
+     * @param windows          when new offers may be made; null = at any time
+     * @param rate             new offers per minute across the rollout, with its ramp; null = no cap
      */
     public record Policy(double successThreshold, double failureThreshold, Duration soak, int maxConcurrent, int maxAttempts,
-                         Duration backoff) {
+                         Duration backoff, Duration installDeadline, OfferWindows windows, RateCap rate) {
+        /** The install deadline when a product's poll interval is not known: no device has checked in twice yet. */
+        public static final Duration UNKNOWN_POLL_DEADLINE = Duration.ofHours(1);
+        /** The shortest default install deadline: a reboot, Wi-Fi and the first check-in fit in it. */
+        public static final Duration MIN_DEFAULT_DEADLINE = Duration.ofMinutes(5);
+        /** Declared after the deadlines it reads (static fields initialise in order). */
         public static final Policy DEFAULT = new Policy(0.9, 0.1, Duration.ofMinutes(10), 50, 5, Duration.ofMinutes(1));
+
+        /** A policy without windows or rate cap, with the install deadline of an unknown poll interval. */
+        public Policy(double successThreshold, double failureThreshold, Duration soak, int maxConcurrent, int maxAttempts,
+                      Duration backoff) {
+            this(successThreshold, failureThreshold, soak, maxConcurrent, maxAttempts, backoff, UNKNOWN_POLL_DEADLINE, null, null);
+        }
+
+        /**
+         * The default install deadline for a product whose devices check in every {@code pollInterval}
+         * (empty: not known): three poll intervals — a device that rebooted into the release checks in
+         * at once, so three missed polls mean it is not coming back — but at least
+         * {@link #MIN_DEFAULT_DEADLINE}; {@link #UNKNOWN_POLL_DEADLINE} when the interval is not known.
+         */
+        public static Duration defaultDeadline(java.util.Optional<Duration> pollInterval) {
+            return pollInterval.map(p -> {
+                Duration three = p.multipliedBy(3);
+                return three.compareTo(MIN_DEFAULT_DEADLINE) < 0 ? MIN_DEFAULT_DEADLINE : three;
+            }).orElse(UNKNOWN_POLL_DEADLINE);
+        }
 
         public Policy {
             if (!(successThreshold >= 0 && successThreshold <= 1)) {
@@ -48,6 +76,16 @@ public record Rollout(long id, long productId, long releaseId, RolloutState stat
             if (backoff.isNegative()) {
                 throw new IllegalArgumentException("backoff must not be negative");
             }
+            if (installDeadline == null || installDeadline.compareTo(Duration.ofMinutes(1)) < 0
+                    || installDeadline.compareTo(Duration.ofDays(30)) > 0) {
+                throw new IllegalArgumentException("installDeadline must be within 60..2592000 seconds (1 minute to 30 days), was "
+                        + (installDeadline == null ? null : installDeadline.toSeconds()));
+            }
+        }
+
+        /** This policy with another install deadline. */
+        public Policy withInstallDeadline(Duration deadline) {
+            return new Policy(successThreshold, failureThreshold, soak, maxConcurrent, maxAttempts, backoff, deadline, windows, rate);
         }
 
         /** The wait after {@code attempts} failed attempts: backoff × 2^(attempts−1), at most 64 × backoff. */

@@ -40,9 +40,32 @@ public final class RolloutEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RolloutEngine.class);
 
-    /** What a new rollout says; null fields take the defaults of {@link Rollout.Policy#DEFAULT}. */
+    /**
+     * What a new rollout says; null fields take the defaults of {@link Rollout.Policy#DEFAULT}, the
+     * install deadline {@link Rollout.Policy#defaultDeadline} of the product's poll interval, no
+     * windows (offers at any time) and no rate cap. {@code windows} and {@code timeZone} as in
+     * {@link OfferWindows#parse}; {@code offersPerMinute}, {@code rampStartPerMinute} and
+     * {@code rampDoublingMinutes} as in {@link RateCap}.
+     */
     public record Spec(String version, String waves, List<String> targetTags, String fromVersions, Double successThreshold,
-                       Double failureThreshold, Long soakSeconds, Integer maxConcurrent, Integer maxAttempts, Long backoffSeconds) {
+                       Double failureThreshold, Long soakSeconds, Integer maxConcurrent, Integer maxAttempts, Long backoffSeconds,
+                       Long installDeadlineSeconds, String windows, String timeZone, Integer offersPerMinute,
+                       Integer rampStartPerMinute, Long rampDoublingMinutes) {
+
+        /** A spec without install deadline, windows or rate cap (their defaults). */
+        public Spec(String version, String waves, List<String> targetTags, String fromVersions, Double successThreshold,
+                    Double failureThreshold, Long soakSeconds, Integer maxConcurrent, Integer maxAttempts, Long backoffSeconds) {
+            this(version, waves, targetTags, fromVersions, successThreshold, failureThreshold, soakSeconds, maxConcurrent,
+                    maxAttempts, backoffSeconds, null, null, null, null, null, null);
+        }
+    }
+
+    /** Which devices each wave of a rollout gets ({@link #preview}). */
+    public record Preview(long rollout, String state, int devices, List<WavePreview> waves, List<String> inNoWave) {
+    }
+
+    /** The known devices a wave gets (MACs in the order of the product's device list). */
+    public record WavePreview(int wave, String label, int devices, List<String> macs) {
     }
 
     /** A release offered to a device by a rollout. */
@@ -56,6 +79,7 @@ public final class RolloutEngine implements AutoCloseable {
     private final RolloutStore store;
     private final Notices notices;
     private final RolloutSchedule schedule;
+    private final UpdateTracker tracker;
 
     /** Device URLs in update-available notices are the server's own check-in route ({@link DeviceUrl#CHECK_IN}). */
     public RolloutEngine(Jdbi jdbi, Catalog catalog, Audience devices, UpdateTracker tracker, Clock clock, Duration tick) {
@@ -71,6 +95,7 @@ public final class RolloutEngine implements AutoCloseable {
         this.catalog = catalog;
         this.devices = devices;
         this.clock = clock;
+        this.tracker = tracker;
         this.store = new RolloutStore(jdbi);
         this.machine = new RolloutMachine(devices, tracker::get, catalog::release);
         this.notices = new Notices(catalog, deviceUrl);
@@ -138,6 +163,14 @@ public final class RolloutEngine implements AutoCloseable {
         machine.downloadStarted(rolloutId);
     }
 
+    /**
+     * A transfer of a rollout's image began at {@code now}; unless it {@code resumes} a broken one
+     * it is a new offer, counted toward the rollout's rate cap.
+     */
+    public void downloadStarted(long rolloutId, boolean resumes, Instant now) {
+        machine.downloadStarted(rolloutId, resumes, now);
+    }
+
     /** A transfer of a rollout's image ended, complete or not. */
     public void downloadEnded(long rolloutId) {
         machine.downloadEnded(rolloutId);
@@ -157,7 +190,7 @@ public final class RolloutEngine implements AutoCloseable {
         }
         Release release = catalog.releases(product).stream().filter(x -> x.version().toString().equals(spec.version().strip()))
                 .findFirst().orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + spec.version()));
-        Draft draft = Draft.of(product.id(), release.id(), spec, now());
+        Draft draft = Draft.of(product.id(), release.id(), spec, now(), devices.pollInterval(product.name()));
         return machine.commit(store.insert(draft));
     }
 
@@ -205,13 +238,39 @@ public final class RolloutEngine implements AutoCloseable {
         schedule.transition(r.id(), machine.memberCount(r.id()));
     }
 
-    /** Advances time-based rules (soak) for every running rollout. */
+    /**
+     * Advances time-based rules for every active rollout: members silent past the install deadline
+     * are failed (each a final transition, which re-evaluates its rollout), then the soak.
+     */
     public void tick() {
         for (Rollout r : machine.all()) {
+            if (r.state().isActive()) {
+                failSilent(r);
+            }
             if (r.state() == RolloutState.RUNNING) {
                 evaluate(r.id());
             }
         }
+    }
+
+    /** Members that completed a download and were not seen running the release within the deadline: failed. */
+    private void failSilent(Rollout r) {
+        Instant now = now();
+        for (String mac : machine.silent(r.id(), now)) {
+            if (tracker.silent(mac, r.releaseId(), now)) {
+                LOG.info("rollout {}: {} {} (install deadline {})", r.id(), mac, DeviceUpdate.SILENT, r.policy().installDeadline());
+            }
+        }
+    }
+
+    /**
+     * Which known devices of its product each wave of a rollout gets, by the rule start uses; for a
+     * draft, what starting it would do. Nothing is remembered.
+     */
+    public Preview preview(long id) {
+        Rollout r = machine.require(id);
+        Product p = catalog.product(r.productId()).orElseThrow();
+        return machine.preview(r, devices.known(p.name()));
     }
 
     private synchronized void evaluate(long id) {

@@ -37,6 +37,13 @@ import org.updraft.server.problem.Rejection;
  * offers; transfers in flight finish. A running or paused rollout holds its devices: another
  * rollout that could reach the same device cannot start.
  *
+ * <p>Delivery limits (docs/rollouts.md): a member still downloaded past the install deadline is
+ * {@link #silent} (its recorder fails it, which counts toward the failure threshold); a new offer
+ * — not a resumed transfer — is made only inside the rollout's {@link OfferWindows} and under its
+ * {@link RateCap}, counted when the transfer starts ({@link #downloadStarted(long, boolean, Instant)}),
+ * so racing check-ins may overshoot the cap by a few, as they may {@code maxConcurrent}.
+ * {@link #preview} places devices by the membership rule without remembering them.
+ *
  * <p>Invariants: it reads no clock and no database — time is passed in, devices come through
  * {@link Audience}, device progress through {@link Progress}. A transition ({@link #start},
  * {@link #pause}, {@link #resume}, {@link #abort}, {@link #evaluate}) only returns the next
@@ -84,6 +91,8 @@ final class RolloutMachine {
     private final Map<Long, Map<String, Integer>> members = new ConcurrentHashMap<>();
     /** rollout id → downloads in flight. */
     private final Map<Long, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    /** rollout id → when its new offers of the last minute began, oldest first (for {@link RateCap}); guarded by itself. */
+    private final Map<Long, java.util.ArrayDeque<Instant>> recentOffers = new ConcurrentHashMap<>();
 
     RolloutMachine(Audience audience, Progress progress, Releases releases) {
         this.audience = audience;
@@ -212,6 +221,50 @@ final class RolloutMachine {
         return Optional.of(new Step.Advanced(r.with(RolloutState.RUNNING, null, r.currentWave() + 1, now, null), current));
     }
 
+    /**
+     * The members of a rollout that completed a download of its release and have not checked in
+     * running it within the install deadline: still {@link UpdateState#DOWNLOADED} at least
+     * {@code installDeadline} after the download ended, at {@code now}. Whoever records progress
+     * marks them failed ("silent after download"), which counts toward the failure threshold.
+     */
+    List<String> silent(long id, Instant now) {
+        Rollout r = rollouts.get(id);
+        if (r == null || !r.state().isActive()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (var e : members.getOrDefault(id, Map.of()).entrySet()) {
+            if (e.getValue() < 0) {
+                continue;
+            }
+            progress.get(e.getKey(), r.releaseId()).filter(u -> u.state() == UpdateState.DOWNLOADED && u.downloadedAt() != null
+                    && !now.isBefore(u.downloadedAt().plus(r.policy().installDeadline()))).ifPresent(u -> out.add(e.getKey()));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * Which of {@code devices} each wave of a rollout gets, by the rule that fixes membership
+     * ({@link #peekMembership}: a device already seen keeps its wave, any other is placed as it
+     * would be at its first sight), remembering nothing. For a draft this is what start will do;
+     * a device that first appears later is placed by the same rule.
+     */
+    RolloutEngine.Preview preview(Rollout r, List<Audience.Known> devices) {
+        List<List<String>> byWave = new ArrayList<>();
+        r.waves().forEach(w -> byWave.add(new ArrayList<>()));
+        List<String> none = new ArrayList<>();
+        for (Audience.Known d : devices) {
+            int wave = peekMembership(r, d.mac(), d.runningVersion());
+            (wave < 0 ? none : byWave.get(wave)).add(d.mac());
+        }
+        List<RolloutEngine.WavePreview> waves = new ArrayList<>();
+        for (int i = 0; i < byWave.size(); i++) {
+            waves.add(new RolloutEngine.WavePreview(i, r.waves().get(i).label(), byWave.get(i).size(), List.copyOf(byWave.get(i))));
+        }
+        return new RolloutEngine.Preview(r.id(), r.state().id(), devices.size(), List.copyOf(waves), List.copyOf(none));
+    }
+
     /** A share as a percentage with three significant digits and at least one decimal: 50.0, 0.1, 0.05. */
     static String percent(double share) {
         java.math.BigDecimal p = new java.math.BigDecimal(share * 100).round(new java.math.MathContext(3)).stripTrailingZeros();
@@ -286,6 +339,11 @@ final class RolloutMachine {
             if (flight != null && flight.get() >= r.policy().maxConcurrent()) {
                 continue;
             }
+            // A resumed transfer is not a new offer: it finishes outside the windows and past the rate cap.
+            boolean resumes = resuming && u.isPresent() && u.get().mayResume();
+            if (!resumes && !mayOfferNew(r, now)) {
+                continue;
+            }
             return Optional.of(new RolloutEngine.Offer(r, release));
         }
         return Optional.empty();
@@ -294,6 +352,61 @@ final class RolloutMachine {
     /** A transfer of a rollout's image began. */
     void downloadStarted(long rolloutId) {
         inFlight.computeIfAbsent(rolloutId, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    /**
+     * A transfer of a rollout's image began at {@code now}: one more in flight, and, unless it
+     * {@code resumes} a broken one, one more new offer for the rollout's rate cap.
+     */
+    void downloadStarted(long rolloutId, boolean resumes, Instant now) {
+        downloadStarted(rolloutId);
+        Rollout r = rollouts.get(rolloutId);
+        if (!resumes && r != null && r.policy().rate() != null) {
+            java.util.ArrayDeque<Instant> recent = recentOffers.computeIfAbsent(rolloutId, k -> new java.util.ArrayDeque<>());
+            synchronized (recent) {
+                recent.addLast(now);
+                prune(recent, now);
+            }
+        }
+    }
+
+    /**
+     * Whether a running rollout may make a new offer at {@code now}: inside one of its windows (if
+     * it has any) and under its rate cap (if any) — fewer new offers in the last minute than its
+     * ramp allows since the current wave opened. Racing check-ins may overshoot the cap by a few,
+     * as they may overshoot {@code maxConcurrent}.
+     */
+    boolean mayOfferNew(Rollout r, Instant now) {
+        Rollout.Policy p = r.policy();
+        if (p.windows() != null && !p.windows().open(now)) {
+            return false;
+        }
+        if (p.rate() == null) {
+            return true;
+        }
+        int allowed = p.rate().allowed(r.waveStartedAt() == null ? java.time.Duration.ZERO
+                : java.time.Duration.between(r.waveStartedAt(), now));
+        return offersInLastMinute(r.id(), now) < allowed;
+    }
+
+    /** New offers of a rollout that began in the minute up to {@code now}. */
+    int offersInLastMinute(long rolloutId, Instant now) {
+        java.util.ArrayDeque<Instant> recent = recentOffers.get(rolloutId);
+        if (recent == null) {
+            return 0;
+        }
+        synchronized (recent) {
+            prune(recent, now);
+            return recent.size();
+        }
+    }
+
+    /** Drops offers older than a minute before {@code now} (offers are appended in about time order). */
+    private static void prune(java.util.ArrayDeque<Instant> recent, Instant now) {
+        Instant cutoff = now.minusSeconds(60);
+        while (!recent.isEmpty() && !recent.peekFirst().isAfter(cutoff)) {
+            recent.removeFirst();
+        }
     }
 
     /** A transfer of a rollout's image ended, complete or not. */

@@ -23,16 +23,25 @@ final class RolloutStore {
 
     /** Inserts a draft; returns it as a rollout with its new id. */
     Rollout insert(Draft d) {
+        OfferWindows windows = d.policy().windows();
+        RateCap rate = d.policy().rate();
         long id = jdbi.withHandle(h -> h.createUpdate("""
                         INSERT INTO rollout (product_id, release_id, state, target_tags, from_versions, waves, success_threshold,
-                            failure_threshold, soak_seconds, max_concurrent, max_attempts, backoff_seconds, current_wave, created_at)
-                        VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :at)""")
+                            failure_threshold, soak_seconds, max_concurrent, max_attempts, backoff_seconds, current_wave, created_at,
+                            install_deadline_seconds, offer_windows, time_zone, offers_per_minute, ramp_start_per_minute,
+                            ramp_doubling_minutes)
+                        VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :at,
+                            :deadline, :windows, :zone, :rate, :rampStart, :rampEvery)""")
                 .bind("p", d.productId()).bind("r", d.releaseId()).bind("state", RolloutState.DRAFT.id())
                 .bind("tags", String.join(",", d.targetTags())).bind("from", d.fromVersions() == null ? null : d.fromVersions().text())
                 .bind("waves", Wave.format(d.waves())).bind("st", d.policy().successThreshold())
                 .bind("ft", d.policy().failureThreshold()).bind("soak", d.policy().soak().toSeconds())
                 .bind("conc", d.policy().maxConcurrent()).bind("att", d.policy().maxAttempts())
                 .bind("back", d.policy().backoff().toSeconds()).bind("at", Sql.utc(d.createdAt()))
+                .bind("deadline", d.policy().installDeadline().toSeconds())
+                .bind("windows", windows == null ? null : windows.text()).bind("zone", windows == null ? null : windows.zone().getId())
+                .bind("rate", rate == null ? null : rate.perMinute()).bind("rampStart", rate == null ? null : rate.rampStart())
+                .bind("rampEvery", rate == null || rate.rampEvery() == null ? null : rate.rampEvery().toMinutes())
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
         return d.rollout(id);
     }
@@ -51,13 +60,19 @@ final class RolloutStore {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM rollout").map((rs, ctx) -> {
             String tags = rs.getString("target_tags");
             String from = rs.getString("from_versions");
+            String windows = rs.getString("offer_windows");
+            Integer rate = Sql.longOrNull(rs, "offers_per_minute") == null ? null : rs.getInt("offers_per_minute");
             return new Rollout(rs.getLong("id"), rs.getLong("product_id"), rs.getLong("release_id"),
                     RolloutState.parse(rs.getString("state")), rs.getString("reason"),
                     tags == null || tags.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(tags.split(","))),
                     from == null ? null : VersionRange.parse(from), Wave.parseAll(rs.getString("waves")),
                     new Rollout.Policy(rs.getDouble("success_threshold"), rs.getDouble("failure_threshold"),
                             Duration.ofSeconds(rs.getLong("soak_seconds")), rs.getInt("max_concurrent"), rs.getInt("max_attempts"),
-                            Duration.ofSeconds(rs.getLong("backoff_seconds"))),
+                            Duration.ofSeconds(rs.getLong("backoff_seconds")), Duration.ofSeconds(rs.getLong("install_deadline_seconds")),
+                            windows == null ? null : OfferWindows.parse(windows, rs.getString("time_zone")),
+                            rate == null ? null : new RateCap(rate, Sql.longOrNull(rs, "ramp_start_per_minute") == null ? null
+                                    : rs.getInt("ramp_start_per_minute"), Sql.longOrNull(rs, "ramp_doubling_minutes") == null ? null
+                                    : Duration.ofMinutes(rs.getLong("ramp_doubling_minutes")))),
                     rs.getInt("current_wave"), Sql.instant(rs, "wave_started_at"), Sql.instant(rs, "created_at"),
                     Sql.instant(rs, "finished_at"));
         }).list());

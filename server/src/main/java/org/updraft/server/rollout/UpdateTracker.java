@@ -160,6 +160,26 @@ public final class UpdateTracker implements AutoCloseable {
         }
     }
 
+    /**
+     * The update's rollout found the device silent past its install deadline: a device still
+     * {@link UpdateState#DOWNLOADED} becomes failed, "silent after download" (any other state is
+     * left as it is: it checked in meanwhile). Returns whether it was failed.
+     */
+    boolean silent(String mac, long releaseId, Instant now) {
+        Map<Long, DeviceUpdate> m = byDevice.get(mac);
+        if (m == null) {
+            return false;
+        }
+        synchronized (m) {
+            DeviceUpdate u = m.get(releaseId);
+            if (u == null || u.state() != UpdateState.DOWNLOADED) {
+                return false;
+            }
+            put(m, u.silent(now));
+            return true;
+        }
+    }
+
     /** The transfer ended: every byte written, or broken with {@code error}. */
     public void transferEnded(String mac, long releaseId, boolean complete, String error, Instant now) {
         Map<Long, DeviceUpdate> m = device(mac);

@@ -35,7 +35,8 @@ class AuthorizationTest {
         open("public", "GET /health", "GET /metrics", "GET /api/openapi.yaml");
         needs(Role.VIEWER, "GET /api/v1/products", "GET /api/v1/products/{product}", "GET /api/v1/products/{product}/releases",
                 "GET /api/v1/products/{product}/releases/{version}", "GET /api/v1/devices", "GET /api/v1/devices/{mac}",
-                "GET /api/v1/rollouts", "GET /api/v1/rollouts/{id}", "GET /api/v1/audit", "GET /api/v1/audit/verify",
+                "GET /api/v1/rollouts", "GET /api/v1/rollouts/{id}", "GET /api/v1/rollouts/{id}/preview", "GET /api/v1/audit",
+                "GET /api/v1/audit/verify",
                 "GET /api/v1/products/{product}/keys", "GET /api/v1/products/{product}/allowlist", "GET /api/v1/devices/{mac}/token");
         needs(Role.OPERATOR, "POST /api/v1/products/{product}/releases", "PUT /api/v1/devices/{mac}/pin",
                 "DELETE /api/v1/devices/{mac}/pin", "PUT /api/v1/devices/{mac}/tags", "PUT /api/v1/devices/{mac}/product", "POST /api/v1/products/{product}/rollouts",

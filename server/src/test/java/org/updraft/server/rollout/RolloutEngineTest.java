@@ -71,7 +71,14 @@ class RolloutEngineTest {
         public List<Known> known(String product) {
             return known.entrySet().stream().map(e -> new Known(e.getKey(), e.getValue())).toList();
         }
+
+        @Override
+        public java.util.Optional<Duration> pollInterval(String product) {
+            return java.util.Optional.ofNullable(poll);
+        }
     };
+    /** The poll interval the audience reports; null = not known. */
+    volatile Duration poll;
     /** One notice: "update PRODUCT MAC" or "event PRODUCT ID NAME", and its payload (compared as a map: detail order is not part of it). */
     record Heard(String what, Map<String, Object> body) {
     }
@@ -384,5 +391,88 @@ class RolloutEngineTest {
             }
         }
         assertThat(offending).as("rollout reads devices through Audience; fleet and http depend on rollout, never back").isEmpty();
+    }
+
+    // ---- delivery limits ----------------------------------------------------------------------
+
+    static RolloutEngine.Spec limited(Long deadline, String windows, String zone, Integer rate, Integer rampStart, Long rampEvery) {
+        return new RolloutEngine.Spec("2.0.0", "canary,100", null, null, 1.0, 0.5, 0L, null, null, 30L, deadline, windows, zone, rate,
+                rampStart, rampEvery);
+    }
+
+    /** The device is offered the release and downloads it completely, then is never heard of again. */
+    void downloadAndVanish(String mac) {
+        RolloutEngine.Offer offer = engine.offer(relay, mac, "1.0.0", now(), false).orElseThrow();
+        engine.downloadStarted(offer.rollout().id(), false, now());
+        tracker.downloading(mac, offer.release().id(), offer.rollout().id(), false, now());
+        tracker.transferEnded(mac, offer.release().id(), true, null, now());
+        engine.downloadEnded(offer.rollout().id());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void limitsAreStoredAndReadBackAndCanariesSilentPastTheDeadlineHaltTheRolloutOnTheTick(TestDatabase kind) throws Exception {
+        open(kind);
+        long id = engine.create(relay, limited(600L, "daily 00:00-24:00", "Europe/Berlin", 20, 5, 10L)).id();
+        Rollout.Policy policy = engine.require(id).policy();
+        assertThat(policy.installDeadline()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(policy.windows()).isEqualTo(OfferWindows.parse("daily 00:00-24:00", "Europe/Berlin"));
+        assertThat(policy.rate()).isEqualTo(new RateCap(20, 5, Duration.ofMinutes(10)));
+        restart();
+        assertThat(engine.require(id).policy()).as("read back after a restart").isEqualTo(policy);
+
+        engine.start(id);
+        downloadAndVanish(A);
+        clock.advance(Duration.ofMinutes(1));
+        downloadAndVanish(B);
+        heard.clear();
+        clock.advance(Duration.ofMinutes(9));
+        engine.tick();
+        DeviceUpdate a = tracker.get(A, v2.id()).orElseThrow();
+        assertThat(a.state()).isEqualTo(UpdateState.FAILED);
+        assertThat(a.lastError()).isEqualTo("silent after download");
+        assertThat(tracker.get(B, v2.id()).orElseThrow().state()).as("one minute to go").isEqualTo(UpdateState.DOWNLOADED);
+        assertThat(engine.require(id).state()).as("1 of 2 is not above 50%").isEqualTo(RolloutState.RUNNING);
+        clock.advance(Duration.ofMinutes(1));
+        engine.tick();
+        tracker.flush();
+        Rollout halted = engine.require(id);
+        String why = "wave 1 (canary): 2 of 2 devices failed or rolled back (100.0% > 50.0%)";
+        assertThat(halted.state()).isEqualTo(RolloutState.HALTED);
+        assertThat(halted.reason()).isEqualTo(why);
+        assertThat(row(id)).isEqualTo("halted | " + why + " | 0");
+        assertThat(heard).containsExactly(event(id, "halted", "reason", why, "wave", "canary", "state", "halted", "release", "2.0.0"));
+        String stored = db.jdbi().withHandle(h -> h.createQuery("SELECT state || ' | ' || last_error FROM device_update WHERE mac = :m")
+                .bind("m", B).mapTo(String.class).one());
+        assertThat(stored).isEqualTo("failed | silent after download");
+    }
+
+    @Test
+    void theDefaultInstallDeadlineIsTakenFromTheProductsPollIntervalWhenTheRolloutIsCreated() throws Exception {
+        open(TestDatabase.EMBEDDED);
+        assertThat(engine.create(relay, limited(null, null, null, null, null, null)).policy().installDeadline())
+                .as("not known").isEqualTo(Duration.ofHours(1));
+        poll = Duration.ofMinutes(15);
+        Rollout r = engine.create(relay, limited(null, null, null, null, null, null));
+        assertThat(r.policy().installDeadline()).isEqualTo(Duration.ofMinutes(45));
+        poll = Duration.ofMinutes(1);
+        restart();
+        assertThat(engine.require(r.id()).policy().installDeadline()).as("fixed when created").isEqualTo(Duration.ofMinutes(45));
+    }
+
+    @Test
+    void aPreviewShowsWhichKnownDevicesEachWaveWouldGetAndStartGivesThemExactlyThat() throws Exception {
+        open(TestDatabase.EMBEDDED);
+        long id = engine.create(relay, spec("canary,100", 1.0, 0.5, 0L, null)).id();
+        pins.put(D, v2.id());
+        RolloutEngine.Preview preview = engine.preview(id);
+        assertThat(preview).isEqualTo(new RolloutEngine.Preview(id, "draft", 4, List.of(
+                new RolloutEngine.WavePreview(0, "canary", 2, List.of(A, B)),
+                new RolloutEngine.WavePreview(1, "100%", 1, List.of(C))), List.of(D)));
+        assertThat(engine.stats(engine.require(id))).extracting(WaveStats::members).as("a preview fixes nothing").containsExactly(0, 0);
+        engine.start(id);
+        assertThat(engine.stats(engine.require(id))).extracting(WaveStats::members).containsExactly(2, 1);
+        assertThat(engine.preview(id)).isEqualTo(new RolloutEngine.Preview(id, "running", 4, preview.waves(), preview.inNoWave()));
+        assertThatThrownBy(() -> engine.preview(999)).isInstanceOf(Rejection.class).hasMessage("no rollout 999");
     }
 }

@@ -527,4 +527,203 @@ class RolloutMachineTest {
         assertThat(machine.list(PRODUCT)).extracting(Rollout::id).containsExactly(2L, 5L);
         assertThat(machine.list(null)).extracting(Rollout::id).containsExactly(2L, 3L, 5L);
     }
+
+    // ---- install deadline ---------------------------------------------------------------------
+
+    static Rollout withPolicy(Rollout r, Rollout.Policy p) {
+        return new Rollout(r.id(), r.productId(), r.releaseId(), r.state(), r.reason(), r.targetTags(), r.fromVersions(), r.waves(),
+                p, r.currentWave(), r.waveStartedAt(), r.createdAt(), r.finishedAt());
+    }
+
+    static Rollout.Policy policy(Duration deadline, OfferWindows windows, RateCap rate) {
+        Rollout.Policy d = Rollout.Policy.DEFAULT;
+        return new Rollout.Policy(0.5, 0.5, Duration.ZERO, d.maxConcurrent(), d.maxAttempts(), d.backoff(), deadline, windows, rate);
+    }
+
+    /** A device's progress with the new release: {@code state}, its download (if any) ended at {@code downloadedAt}. */
+    void progress(String mac, long rolloutId, UpdateState state, Instant downloadedAt) {
+        progress.put(mac + "/" + NEW, new DeviceUpdate(mac, NEW, rolloutId, state, 1, null, T0, downloadedAt, null, null, null,
+                downloadedAt == null ? T0 : downloadedAt));
+    }
+
+    @Test
+    void exactlyTheMembersStillDownloadedWhenTheInstallDeadlineHasPassedSinceTheirDownloadAreSilent() {
+        Duration deadline = Duration.ofMinutes(10);
+        machine.commit(withPolicy(rollout(1, RolloutState.RUNNING, "100"), policy(deadline, null, null)));
+        for (int i = 0; i < 9; i++) {
+            device(mac(i), "1.0.0");
+        }
+        pins.put(mac(8), OLD);
+        machine.populate(machine.require(1), audience.known("p"));
+        progress(mac(0), 1, UpdateState.DOWNLOADED, T0);                    // the deadline reached exactly: silent
+        progress(mac(1), 1, UpdateState.DOWNLOADED, T0.plusSeconds(1));     // one second short
+        progress(mac(2), 1, UpdateState.INSTALLED, T0);                     // checked in running it
+        progress(mac(3), 1, UpdateState.DOWNLOADING, null);
+        progress(mac(4), 1, UpdateState.OFFERED, null);
+        progress(mac(5), 1, UpdateState.CONFIRMED, T0);
+        progress(mac(6), 1, UpdateState.FAILED, T0);
+        // mac(7): nothing yet. mac(8): pinned, in no wave, though it downloaded.
+        progress(mac(8), 1, UpdateState.DOWNLOADED, T0);
+        Instant at = T0.plus(deadline);
+        assertThat(machine.silent(1, at.minusNanos(1000))).isEmpty();
+        assertThat(machine.silent(1, at)).containsExactly(mac(0));
+        assertThat(machine.silent(1, at.plusSeconds(1))).containsExactly(mac(0), mac(1));
+        assertThat(machine.silent(99, at.plusSeconds(1))).as("no such rollout").isEmpty();
+        machine.commit(machine.pause(1));
+        assertThat(machine.silent(1, at.plusSeconds(1))).as("paused: silent all the same").containsExactly(mac(0), mac(1));
+        machine.commit(machine.abort(1, null, at));
+        assertThat(machine.silent(1, at.plusSeconds(1))).as("finished").isEmpty();
+    }
+
+    @Test
+    void silentCanariesCountAsFailedAndHaltTheRolloutAtTheCanaryWave() {
+        Duration deadline = Duration.ofMinutes(5);
+        machine.commit(withPolicy(rollout(1, RolloutState.RUNNING, "canary,100"), policy(deadline, null, null)));
+        for (int i = 0; i < 4; i++) {
+            device(mac(i), "1.0.0", "canary");
+        }
+        device(mac(4), "1.0.0");
+        machine.populate(machine.require(1), audience.known("p"));
+        for (int i = 0; i < 4; i++) {
+            progress(mac(i), 1, UpdateState.DOWNLOADED, T0);
+        }
+        assertThat(machine.evaluate(1, T0.plus(deadline))).as("downloaded, not yet failed: the wave just stalls").isEmpty();
+        Instant at = T0.plus(deadline);
+        for (String mac : machine.silent(1, at)) {
+            DeviceUpdate u = progress.get(mac + "/" + NEW).silent(at);
+            assertThat(u.state()).isEqualTo(UpdateState.FAILED);
+            assertThat(u.lastError()).isEqualTo("silent after download");
+            assertThat(u.finishedAt()).isEqualTo(at);
+            progress.put(mac + "/" + NEW, u);
+        }
+        RolloutMachine.Step step = machine.evaluate(1, at).orElseThrow();
+        assertThat(step).isInstanceOf(RolloutMachine.Step.Halted.class);
+        assertThat(step.rollout().state()).isEqualTo(RolloutState.HALTED);
+        assertThat(step.rollout().reason()).isEqualTo("wave 1 (canary): 4 of 4 devices failed or rolled back (100.0% > 50.0%)");
+        assertThat(machine.stats(step.rollout()).get(1).pending()).as("the rest never offered").isEqualTo(1);
+    }
+
+    @Test
+    void theDefaultInstallDeadlineIsThreePollIntervalsAtLeastFiveMinutesOrAnHourWhenThePollIntervalIsNotKnown() {
+        assertThat(Rollout.Policy.defaultDeadline(Optional.of(Duration.ofMinutes(15)))).isEqualTo(Duration.ofMinutes(45));
+        assertThat(Rollout.Policy.defaultDeadline(Optional.of(Duration.ofSeconds(100)))).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Rollout.Policy.defaultDeadline(Optional.of(Duration.ofSeconds(101)))).isEqualTo(Duration.ofSeconds(303));
+        assertThat(Rollout.Policy.defaultDeadline(Optional.empty())).isEqualTo(Duration.ofHours(1));
+        assertThat(Rollout.Policy.DEFAULT.installDeadline()).isEqualTo(Duration.ofHours(1));
+        assertThat(Rollout.Policy.DEFAULT.windows()).isNull();
+        assertThat(Rollout.Policy.DEFAULT.rate()).isNull();
+    }
+
+    // ---- maintenance windows and rate cap -----------------------------------------------------
+
+    @Test
+    void outsideItsWindowsARolloutMakesNoNewOfferButABrokenTransferMayResume() {
+        // 2026-11-27 is a Friday; 00:00 UTC is 01:00 in Berlin (CET, UTC+1).
+        OfferWindows nights = OfferWindows.parse("mon-fri 01:00-05:00", "Europe/Berlin");
+        machine.commit(withPolicy(rollout(1, RolloutState.RUNNING, "100"), policy(Duration.ofHours(1), nights, null)));
+        String mac = mac(1);
+        device(mac, "1.0.0");
+        assertThat(machine.offer(PRODUCT, mac, "1.0.0", T0, false, true)).as("Friday 01:00 Berlin").isPresent();
+        Instant closes = T0.plus(Duration.ofHours(4));
+        assertThat(machine.offer(PRODUCT, mac, "1.0.0", closes.minusSeconds(1), false, true)).as("04:59:59").isPresent();
+        assertThat(machine.offer(PRODUCT, mac, "1.0.0", closes, false, true)).as("05:00: closed").isEmpty();
+        assertThat(machine.offer(PRODUCT, mac, "1.0.0", T0.plus(Duration.ofDays(1)), false, true)).as("Saturday").isEmpty();
+        assertThat(machine.offer(PRODUCT, mac, "1.0.0", T0.plus(Duration.ofDays(3)), false, true)).as("Monday 01:00").isPresent();
+        progress.put(mac + "/" + NEW, new DeviceUpdate(mac, NEW, 1L, UpdateState.DOWNLOADING, 1, null, T0, null, null, null, null, T0));
+        assertThat(machine.offer(PRODUCT, mac, "1.0.0", closes, true, true)).as("resuming its broken transfer").isPresent();
+        progress.put(mac + "/" + NEW, new DeviceUpdate(mac, NEW, 1L, UpdateState.OFFERED, 1, "download broke", T0, null, null, null,
+                T0, T0));
+        assertThat(machine.offer(PRODUCT, mac, "1.0.0", closes, false, true)).as("a retry is a new offer").isEmpty();
+    }
+
+    @Test
+    void theRateCapCountsNewOffersOfTheLastMinuteAcrossTheRolloutAndNotResumedTransfers() {
+        machine.commit(withPolicy(rollout(1, RolloutState.RUNNING, "canary,100", 1.0, 0.5, Duration.ZERO, 50, Set.of(), null, 1),
+                policy(Duration.ofHours(1), null, new RateCap(2, null, null))));
+        device(mac(0), "1.0.0", "canary");
+        for (int i = 1; i < 4; i++) {
+            device(mac(i), "1.0.0");
+        }
+        machine.downloadStarted(1, false, T0);
+        machine.downloadStarted(1, true, T0.plusSeconds(5));
+        assertThat(machine.offersInLastMinute(1, T0.plusSeconds(5))).as("a resumed transfer is not new").isEqualTo(1);
+        assertThat(machine.offer(PRODUCT, mac(0), "1.0.0", T0.plusSeconds(5), false, true)).as("canary wave, same cap").isPresent();
+        machine.downloadStarted(1, false, T0.plusSeconds(10));
+        assertThat(machine.offer(PRODUCT, mac(1), "1.0.0", T0.plusSeconds(20), false, true)).as("2 in the last minute").isEmpty();
+        assertThat(machine.inFlight(1)).isEqualTo(3);
+        assertThat(machine.offer(PRODUCT, mac(1), "1.0.0", T0.plusSeconds(60), false, true)).as("the first is a minute old")
+                .isPresent();
+        assertThat(machine.offersInLastMinute(1, T0.plusSeconds(60))).isEqualTo(1);
+        assertThat(machine.offersInLastMinute(1, T0.plusSeconds(70))).isZero();
+        assertThat(machine.offersInLastMinute(2, T0)).as("another rollout").isZero();
+    }
+
+    @Test
+    void theRampDoublesTheRateFromTheWavesStartUpToTheCap() {
+        // 2/min when the wave opens at T0, 4/min from T0+5m, the cap 5/min from T0+10m.
+        machine.commit(withPolicy(rollout(1, RolloutState.RUNNING, "100"),
+                policy(Duration.ofHours(1), null, new RateCap(5, 2, Duration.ofMinutes(5)))));
+        device(mac(0), "1.0.0");
+        for (Instant start : List.of(T0, T0.plus(Duration.ofMinutes(5)), T0.plus(Duration.ofMinutes(10)),
+                T0.plus(Duration.ofHours(10)))) {
+            int allowed = 0;
+            for (int i = 0; i < 10 && machine.offer(PRODUCT, mac(0), "1.0.0", start.plusSeconds(i), false, true).isPresent(); i++) {
+                machine.downloadStarted(1, false, start.plusSeconds(i));
+                allowed++;
+            }
+            long minutes = Duration.between(T0, start).toMinutes();
+            assertThat(allowed).as("at +" + minutes + "m").isEqualTo(minutes < 5 ? 2 : minutes < 10 ? 4 : 5);
+        }
+    }
+
+    // ---- preview and late joiners -------------------------------------------------------------
+
+    @Test
+    void aPreviewPlacesDevicesAsStartWillAndADeviceFirstSeenWhileTheRolloutRunsJoinsByTheSameRule() {
+        machine.commit(rollout(7, RolloutState.DRAFT, "canary,10,50"));
+        List<Audience.Known> all = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            device(mac(i), i % 50 == 3 ? "0.9.0" : "1.0.0", i % 40 == 0 ? new String[]{"canary"} : new String[0]);
+            all.add(new Audience.Known(mac(i), running.get(mac(i))));
+        }
+        pins.put(mac(5), OLD);
+        RolloutEngine.Preview preview = machine.preview(machine.require(7), all);
+        assertThat(machine.memberCount(7)).as("a preview remembers nothing").isZero();
+        assertThat(preview.rollout()).isEqualTo(7);
+        assertThat(preview.state()).isEqualTo("draft");
+        assertThat(preview.devices()).isEqualTo(400);
+        assertThat(preview.waves()).extracting(RolloutEngine.WavePreview::label).containsExactly("canary", "10%", "50%");
+        assertThat(preview.waves().get(0).macs()).hasSize(10).allSatisfy(m -> assertThat(tags.get(m)).contains("canary"));
+        Map<String, Integer> previewed = new HashMap<>();
+        for (RolloutEngine.WavePreview w : preview.waves()) {
+            assertThat(w.devices()).isEqualTo(w.macs().size());
+            w.macs().forEach(m -> previewed.put(m, w.wave()));
+        }
+        preview.inNoWave().forEach(m -> previewed.put(m, -1));
+        assertThat(previewed).hasSize(400);
+        assertThat(previewed.get(mac(5))).as("pinned").isEqualTo(-1);
+        for (int i = 0; i < 400; i++) {
+            if (i % 40 != 0 && i != 5) {
+                double b = RolloutMachine.bucket(7, mac(i));
+                assertThat(previewed.get(mac(i))).as(mac(i)).isEqualTo(b < 10 ? 1 : b < 50 ? 2 : -1);
+            }
+        }
+
+        // Start knowing only the first half; the other half first appears while the rollout runs, each at its first
+        // check-in (in wave 2, so every wave is open to them) — and lands exactly where the preview put it.
+        Rollout running = machine.commit(machine.start(7, T0));
+        machine.populate(running, all.subList(0, 200));
+        assertThat(machine.memberCount(7)).isEqualTo(200);
+        machine.commit(running.with(RolloutState.RUNNING, null, 2, T0, null));
+        for (Audience.Known late : all.subList(200, 400)) {
+            machine.offer(PRODUCT, late.mac(), late.runningVersion(), T0.plusSeconds(60), false, true);
+        }
+        assertThat(machine.memberCount(7)).isEqualTo(400);
+        for (Audience.Known d : all) {
+            assertThat(machine.membership(machine.require(7), d.mac(), d.runningVersion())).as(d.mac())
+                    .isEqualTo(previewed.get(d.mac()));
+        }
+        assertThat(machine.preview(machine.require(7), all)).as("a started rollout previews its fixed membership")
+                .isEqualTo(new RolloutEngine.Preview(7, "running", 400, preview.waves(), preview.inNoWave()));
+    }
 }

@@ -428,4 +428,107 @@ class RolloutTest {
         assertThat(retry.status()).isEqualTo(200);
         assertThat(retry.body()).isEqualTo(big);
     }
+
+    // ---- delivery limits over HTTP ------------------------------------------------------------
+
+    @Test
+    void canariesThatDownloadAndAreNeverHeardOfAgainHaltTheRolloutAtTheInstallDeadline() throws Exception {
+        fleet(6, 2);
+        long id = rollout("{\"version\":\"2.0.0\",\"waves\":\"canary,100\",\"successThreshold\":1.0,\"failureThreshold\":0.5,"
+                + "\"soakSeconds\":0,\"installDeadlineSeconds\":120}");
+        assertThat(status(id).get("policy").get("installDeadlineSeconds").asLong()).isEqualTo(120);
+        post(id, "start");
+        for (int i = 0; i < 2; i++) {
+            RawHttp.Response r = checkIn(i, "1.0.0");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(V2);
+            awaitState(i, "downloaded");
+        }
+        clock.advance(Duration.ofSeconds(119));
+        Thread.sleep(100);
+        assertThat(status(id).get("state").asText()).isEqualTo("running");
+        clock.advance(Duration.ofSeconds(1));
+        awaitRollout(id, "halted");
+        assertThat(status(id).get("reason").asText()).isEqualTo("wave 1 (canary): 2 of 2 devices failed or rolled back (100.0% > 50.0%)");
+        JsonNode update = Json.MAPPER.readTree(server.get("/api/v1/devices/" + mac(0)).body()).get("updates").get(0);
+        assertThat(update.get("state").asText()).isEqualTo("failed");
+        assertThat(update.get("lastError").asText()).isEqualTo("silent after download");
+        assertThat(checkIn(4, "1.0.0").status()).as("never offered outside the canary").isEqualTo(304);
+    }
+
+    @Test
+    void outsideItsWindowsARolloutOffersNothingNewAndInsideItDoes() throws Exception {
+        fleet(2, 0);
+        // The clock stands at Friday 2026-11-27 00:00 UTC = 01:00 in Berlin.
+        long id = rollout("{\"version\":\"2.0.0\",\"waves\":\"100\",\"windows\":\"mon-fri 02:00-05:00\","
+                + "\"timeZone\":\"Europe/Berlin\"}");
+        JsonNode policy = status(id).get("policy");
+        assertThat(policy.get("windows").asText()).isEqualTo("mon,tue,wed,thu,fri 02:00-05:00");
+        assertThat(policy.get("timeZone").asText()).isEqualTo("Europe/Berlin");
+        post(id, "start");
+        assertThat(checkIn(0, "1.0.0").status()).as("01:00: before the window").isEqualTo(304);
+        clock.advance(Duration.ofHours(1));
+        RawHttp.Response r = checkIn(0, "1.0.0");
+        assertThat(r.status()).as("02:00: inside").isEqualTo(200);
+        assertThat(r.body()).isEqualTo(V2);
+        clock.advance(Duration.ofHours(3));
+        assertThat(checkIn(1, "1.0.0").status()).as("05:00: closed").isEqualTo(304);
+    }
+
+    @Test
+    void theRateCapAllowsThatManyNewOffersPerMinuteAcrossTheRollout() throws Exception {
+        fleet(3, 0);
+        long id = rollout("{\"version\":\"2.0.0\",\"waves\":\"100\",\"offersPerMinute\":2,\"rampStartPerMinute\":1,"
+                + "\"rampDoublingMinutes\":5}");
+        JsonNode policy = status(id).get("policy");
+        assertThat(policy.get("offersPerMinute").asInt()).isEqualTo(2);
+        assertThat(policy.get("rampStartPerMinute").asInt()).isEqualTo(1);
+        assertThat(policy.get("rampDoublingMinutes").asInt()).isEqualTo(5);
+        post(id, "start");
+        assertThat(checkIn(0, "1.0.0").status()).isEqualTo(200);
+        assertThat(checkIn(1, "1.0.0").status()).as("the ramp's first minute: 1").isEqualTo(304);
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(checkIn(1, "1.0.0").status()).isEqualTo(200);
+        assertThat(checkIn(2, "1.0.0").status()).isEqualTo(304);
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(checkIn(2, "1.0.0").status()).as("5 minutes in: 2 per minute").isEqualTo(200);
+    }
+
+    @Test
+    void aPreviewShowsEachWavesDevicesAndADeviceFirstSeenWhileRunningJoinsByTheSameRule() throws Exception {
+        fleet(12, 2);
+        long id = rollout("{\"version\":\"2.0.0\",\"waves\":\"canary,30,100\"}");
+        assertThat(server.get("/api/v1/rollouts/999/preview").statusCode()).isEqualTo(404);
+        assertThat(server.get("/api/v1/rollouts/x/preview").statusCode()).isEqualTo(400);
+        JsonNode preview = Json.MAPPER.readTree(server.get("/api/v1/rollouts/" + id + "/preview").body());
+        assertThat(preview.get("state").asText()).isEqualTo("draft");
+        assertThat(preview.get("devices").asInt()).isEqualTo(12);
+        assertThat(preview.get("waves").get(0).get("macs")).extracting(JsonNode::asText).containsExactly(mac(0), mac(1));
+        for (int i = 2; i < 12; i++) {
+            assertThat(waveIn(preview, mac(i))).as(mac(i)).isEqualTo(RolloutMachine.bucket(id, mac(i)) < 30 ? 1 : 2);
+        }
+        post(id, "start");
+        String late = mac(0x40);
+        checkIn(late, "1.0.0");
+        JsonNode after = Json.MAPPER.readTree(server.get("/api/v1/rollouts/" + id + "/preview").body());
+        assertThat(after.get("devices").asInt()).isEqualTo(13);
+        for (int i = 0; i < 12; i++) {
+            assertThat(waveIn(after, mac(i))).as(mac(i)).isEqualTo(waveIn(preview, mac(i)));
+        }
+        int lateWave = RolloutMachine.bucket(id, late) < 30 ? 1 : 2;
+        assertThat(waveIn(after, late)).isEqualTo(lateWave);
+        assertThat(status(id).get("progress").get(lateWave).get("members").asInt())
+                .isEqualTo(after.get("waves").get(lateWave).get("devices").asInt());
+    }
+
+    static int waveIn(JsonNode preview, String mac) {
+        for (JsonNode w : preview.get("waves")) {
+            for (JsonNode m : w.get("macs")) {
+                if (m.asText().equals(mac)) {
+                    return w.get("wave").asInt();
+                }
+            }
+        }
+        return -1;
+    }
 }
