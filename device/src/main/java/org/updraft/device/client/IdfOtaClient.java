@@ -21,7 +21,7 @@ import org.updraft.device.boot.Updater;
 /**
  * An ESP-IDF application updating itself with {@code esp_https_ota} (IDF
  * {@code components/esp_https_ota/src/esp_https_ota.c}, {@code esp_http_client.c},
- * {@code app_update/esp_ota_ops.c}; reference/device-protocols.md §7) against Updraft, over a
+ * {@code app_update/esp_ota_ops.c}; what Updraft answers: docs/device-contract.md) against Updraft, over a
  * plain socket:
  * <ul>
  *   <li><b>Request</b>: a plain {@code esp_http_client} GET, {@code HTTP/1.1}; {@code esp_http_client_init}
