@@ -48,7 +48,12 @@ public final class RawHttp {
         return exchange(port, request.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    /** Sends the request, reads until the server closes (10 s timeout), parses what came. */
+    /**
+     * Sends the request, reads until the server closes (10 s timeout), parses what came. An answer
+     * that keeps the connection open (a Content-Length and no {@code Connection: close}: an image
+     * to an HTTP/1.1 client that did not ask to close) is read to the end of its body instead, and
+     * the client closes.
+     */
     public static Response exchange(int port, byte[] request) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
@@ -61,11 +66,35 @@ public final class RawHttp {
             byte[] first = n <= 0 ? new byte[0] : Arrays.copyOf(buf, n);
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             all.writeBytes(first);
-            if (n > 0) {
+            long kept = n > 0 ? keptOpenLength(first, request) : -1;
+            if (kept >= 0) {
+                while (all.size() < kept && (n = in.read(buf)) > 0) {
+                    all.write(buf, 0, n);
+                }
+            } else if (n > 0) {
                 in.transferTo(all);
             }
             return parse(all.toByteArray(), first);
         }
+    }
+
+    /**
+     * The length of the whole answer (head and body) when it leaves the connection open, else -1.
+     * Only when the first read holds the whole head.
+     */
+    private static long keptOpenLength(byte[] first, byte[] request) {
+        int end = indexOf(first, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (end < 0) {
+            return -1;
+        }
+        Response head = parse(Arrays.copyOf(first, end + 4), first);
+        String connection = head.header("Connection");
+        String length = head.header("Content-Length");
+        if (length == null || (connection != null && connection.equalsIgnoreCase("close")) || head.statusLine().startsWith("HTTP/1.0")) {
+            return -1;
+        }
+        boolean isHead = new String(request, 0, Math.min(5, request.length), StandardCharsets.US_ASCII).equals("HEAD ");
+        return end + 4 + (isHead ? 0 : Long.parseLong(length));
     }
 
     static Response parse(byte[] raw, byte[] first) {

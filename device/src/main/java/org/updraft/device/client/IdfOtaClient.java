@@ -21,7 +21,7 @@ import org.updraft.device.boot.Updater;
 /**
  * An ESP-IDF application updating itself with {@code esp_https_ota} (IDF
  * {@code components/esp_https_ota/src/esp_https_ota.c}, {@code esp_http_client.c},
- * {@code app_update/esp_ota_ops.c}; reference/device-protocols.md §7) against Updraft, over a
+ * {@code app_update/esp_ota_ops.c}; what Updraft answers: docs/device-contract.md) against Updraft, over a
  * plain socket:
  * <ul>
  *   <li><b>Request</b>: a plain {@code esp_http_client} GET, {@code HTTP/1.1}; {@code esp_http_client_init}
@@ -55,6 +55,23 @@ import org.updraft.device.boot.Updater;
  *       with the whole new image and the client restarts from 0 instead of splicing two images
  *       (which {@code esp_ota_end}'s SHA-256 check would only catch after the full download).
  *       Resumption across a reboot (IDF keeps the offset in NVS) is not modelled.</li>
+ *   <li><b>Partial download</b> ({@link #partial}: {@code esp_https_ota_config_t.partial_http_download}
+ *       with {@code max_http_request_size}): {@code esp_https_ota_begin} first asks
+ *       {@code HEAD} for the image length (a non-200 answer: {@code GET} with
+ *       "{@code Range: bytes=0-0}"; neither 200 nor 206: "Received incorrect http status",
+ *       {@code ESP_FAIL} — a 304 too), closes that connection ({@code esp_http_client_close}),
+ *       then fetches the image in requests of at most {@code max} bytes: "{@code bytes=N-(N+max-1)}"
+ *       while more than {@code max} bytes are left, "{@code bytes=N-}" for the rest, and no
+ *       {@code Range} at all when the whole image fits in the first request. Every request is the
+ *       same bytes as above (HTTP/1.1, no {@code Connection} header). Between requests,
+ *       {@code esp_https_ota_perform} keeps the connection when
+ *       {@code esp_http_client_is_persistent_connection} says the answer allowed it (no
+ *       {@code Connection: close}) — {@link #keepAlive} true, what current IDF does; false models
+ *       a release that closes before every chunk ({@code keep_alive_enable} itself only turns on
+ *       TCP keep-alive probes, nothing on the wire). A drop or an error status in the middle is
+ *       {@code ESP_FAIL} ("Connection closed before complete data was received!"): partial
+ *       download does not resume. The model checks each 206 ({@code Content-Range} and
+ *       {@code ETag} of the HEAD's image) where the real client would write whatever came.</li>
  * </ul>
  * A failure anywhere leaves the running app and otadata untouched; nothing is activated before
  * {@code esp_ota_end} has validated the whole image.
@@ -85,18 +102,25 @@ public final class IdfOtaClient {
     private final Duration timeout;
     private final int attempts;
     private final TransferListener listener;
+    /** {@code max_http_request_size} of a partial download; 0: {@code partial_http_download} off. */
+    private final int chunk;
+    /** Whether a partial download sends its next request on a connection the server left open. */
+    private final boolean keepAlive;
 
-    private IdfOtaClient(Board board, URI url, Duration timeout, int attempts, TransferListener listener) {
+    private IdfOtaClient(Board board, URI url, Duration timeout, int attempts, TransferListener listener, int chunk,
+                         boolean keepAlive) {
         this.board = board;
         this.url = url;
         this.timeout = timeout;
         this.attempts = attempts;
         this.listener = listener;
+        this.chunk = chunk;
+        this.keepAlive = keepAlive;
     }
 
     /** {@code esp_https_ota(&config)} with {@code config.http_config->url = url}. */
     public static IdfOtaClient of(Board board, URI url) {
-        return new IdfOtaClient(board, url, DEFAULT_TIMEOUT, DEFAULT_ATTEMPTS, TransferListener.NONE);
+        return new IdfOtaClient(board, url, DEFAULT_TIMEOUT, DEFAULT_ATTEMPTS, TransferListener.NONE, 0, true);
     }
 
     /** An application that asks Updraft: {@code /u/{product}?mac=..&version=..}. */
@@ -108,7 +132,7 @@ public final class IdfOtaClient {
 
     /** {@code http_config.timeout_ms}: connect and every read. */
     public IdfOtaClient timeout(Duration readTimeout) {
-        return new IdfOtaClient(board, url, readTimeout, attempts, listener);
+        return new IdfOtaClient(board, url, readTimeout, attempts, listener, chunk, keepAlive);
     }
 
     /** How many connections one update may use, the first included (at least 1). */
@@ -116,12 +140,33 @@ public final class IdfOtaClient {
         if (connections < 1) {
             throw new IllegalArgumentException("attempts must be at least 1, was " + connections);
         }
-        return new IdfOtaClient(board, url, timeout, connections, listener);
+        return new IdfOtaClient(board, url, timeout, connections, listener, chunk, keepAlive);
     }
 
     /** Told when a body (whole or remaining part) starts going to flash. */
     public IdfOtaClient listener(TransferListener transferListener) {
-        return new IdfOtaClient(board, url, timeout, attempts, transferListener);
+        return new IdfOtaClient(board, url, timeout, attempts, transferListener, chunk, keepAlive);
+    }
+
+    /**
+     * {@code partial_http_download = true, max_http_request_size = maxRequestSize}: the image in
+     * requests of at most that many bytes (at least the {@value #IMAGE_HEADER_SIZE} header bytes the
+     * checks read from the first one; IDF's default is 64 KiB).
+     */
+    public IdfOtaClient partial(int maxRequestSize) {
+        if (maxRequestSize < IMAGE_HEADER_SIZE) {
+            throw new IllegalArgumentException("max_http_request_size must be at least " + IMAGE_HEADER_SIZE
+                    + " bytes (the image header the checks read from the first request), was " + maxRequestSize);
+        }
+        return new IdfOtaClient(board, url, timeout, attempts, listener, maxRequestSize, keepAlive);
+    }
+
+    /**
+     * Whether a partial download reuses a connection whose answer did not say {@code Connection:
+     * close} (true, the default: current esp_https_ota) or opens one per request (false).
+     */
+    public IdfOtaClient keepAlive(boolean reuse) {
+        return new IdfOtaClient(board, url, timeout, attempts, listener, chunk, reuse);
     }
 
     public URI url() {
@@ -133,13 +178,18 @@ public final class IdfOtaClient {
      * {@code If-Range} when {@code etag} is not null.
      */
     public String request(long from, String etag) {
+        return request("GET", from > 0 ? "bytes=" + from + "-" : null, etag);
+    }
+
+    /** The exact request bytes of {@code method} with {@code Range: <range>} (none when null) and {@code If-Range} when {@code etag} is not null. */
+    String request(String method, String range, String etag) {
         StringBuilder r = new StringBuilder();
-        r.append("GET ").append(HttpUpdateClient.pathOf(url)).append(" HTTP/1.1\r\n");
+        r.append(method).append(' ').append(HttpUpdateClient.pathOf(url)).append(" HTTP/1.1\r\n");
         r.append("User-Agent: ").append(USER_AGENT).append("\r\n");
         int port = HttpUpdateClient.port(url);
         r.append("Host: ").append(url.getHost()).append(port == 80 || port == 443 ? "" : ":" + port).append("\r\n");
-        if (from > 0) {
-            r.append("Range: bytes=").append(from).append("-\r\n");
+        if (range != null) {
+            r.append("Range: ").append(range).append("\r\n");
             if (etag != null) {
                 r.append("If-Range: ").append(etag).append("\r\n");
             }
@@ -152,10 +202,13 @@ public final class IdfOtaClient {
         if (!(board.state() instanceof BootResult.Booted running)) {
             throw new IllegalStateException("no app is running: " + board.state());
         }
+        if (chunk > 0) {
+            return new Partial(running).update();
+        }
         Download download = null;
         String lastDrop = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
-            Step step = exchange(running, download);
+            Step step = exchange(running, download, attempt);
             switch (step) {
                 case Step.Done done -> {
                     return done.outcome();
@@ -170,10 +223,11 @@ public final class IdfOtaClient {
                 + (attempts == 1 ? "" : "s"));
     }
 
-    /** One connection: the whole image, or (when {@code download} holds bytes) the rest of it. */
-    private Step exchange(BootResult.Booted running, Download download) {
+    /** One connection (the {@code attempt}-th): the whole image, or (when {@code download} holds bytes) the rest of it. */
+    private Step exchange(BootResult.Booted running, Download download, int attempt) {
         long from = download == null ? 0 : download.writer().received();
         int millis = (int) Math.max(1, timeout.toMillis());
+        listener.connected(attempt);
         try (Socket socket = new Socket()) {
             try {
                 socket.connect(new InetSocketAddress(url.getHost(), HttpUpdateClient.port(url)), millis);
@@ -344,6 +398,166 @@ public final class IdfOtaClient {
             // a drop or a stall inside the header: what arrived is all there is
         }
         return got;
+    }
+
+    /**
+     * One partial download ({@link #partial}): HEAD for the length, then the image in requests of
+     * at most {@link #chunk} bytes, on one connection while the server keeps it and
+     * {@link #keepAlive} is on, else one connection per request.
+     */
+    private final class Partial {
+        private final BootResult.Booted running;
+        private final int millis = (int) Math.max(1, timeout.toMillis());
+        private Socket socket;
+        private InputStream in;
+        private int connections;
+
+        Partial(BootResult.Booted running) {
+            this.running = running;
+        }
+
+        UpdateOutcome update() {
+            try {
+                return download();
+            } finally {
+                disconnect();
+            }
+        }
+
+        private UpdateOutcome download() {
+            int total;
+            String etag;
+            try {
+                // esp_https_ota_begin: esp_http_client_perform(HEAD); not 200 -> GET "bytes=0-0".
+                ResponseHead head = send(request("HEAD", null, null));
+                if (head.status() != 200) {
+                    head = send(request("GET", "bytes=0-0", null));
+                    skip(head);
+                }
+                if (head.status() == 200) {
+                    total = head.size();
+                } else if (head.status() == 206) {
+                    total = ResponseHead.toInt(head.header("Content-Range").replaceFirst("^.*/", ""));
+                } else {
+                    return new UpdateOutcome.Failed(ESP_FAIL, "Received incorrect http status " + head.status());
+                }
+                etag = head.header("ETag");
+            } catch (IOException | ResponseHead.ClientError e) {
+                return new UpdateOutcome.Failed(ESP_FAIL, "ESP HTTP client perform failed: " + e.getMessage());
+            }
+            if (total <= 0) {
+                return new UpdateOutcome.Failed(ESP_FAIL, "Failed to get image length from http response");
+            }
+            disconnect(); // esp_http_client_close after the length is known
+            Download download = null;
+            int written = 0;
+            while (written < total) {
+                String range = written == 0
+                        ? (total > chunk ? "bytes=0-" + (chunk - 1) : null)
+                        : (total - written > chunk ? "bytes=" + written + "-" + (written + chunk - 1) : "bytes=" + written + "-");
+                int last = range == null ? total - 1 : Math.min(written + chunk, total) - 1;
+                ResponseHead h;
+                try {
+                    h = send(request("GET", range, null));
+                } catch (IOException | ResponseHead.ClientError e) {
+                    return new UpdateOutcome.Failed(ESP_FAIL, "Failed to establish HTTP connection for bytes " + written + "-"
+                            + last + ": " + e.getMessage());
+                }
+                int status = h.status();
+                if (status >= 400) {
+                    return new UpdateOutcome.Failed(ESP_FAIL, (status >= 500 ? "Server error (" : "Client error (") + status + ")");
+                }
+                String expected = "bytes " + written + "-" + last + "/" + total;
+                if (range == null ? status != 200 || h.size() != total
+                        : status != 206 || !h.header("Content-Range").equals(expected) || h.size() != last - written + 1) {
+                    return new UpdateOutcome.Failed(ESP_FAIL, "HTTP " + status + " with Content-Range '" + h.header("Content-Range")
+                            + "' and Content-Length " + h.size() + " to Range " + range + " (expected '" + expected + "')");
+                }
+                if (!etag.isEmpty() && !h.header("ETag").isEmpty() && !h.header("ETag").equals(etag)) {
+                    return new UpdateOutcome.Failed(ESP_FAIL, "bytes " + written + "-" + last + " of another image: ETag "
+                            + h.header("ETag") + ", downloading " + etag);
+                }
+                byte[] body = new byte[last - written + 1];
+                int got = readFully(in, body);
+                if (got < body.length) {
+                    return new UpdateOutcome.Failed(ESP_FAIL, "Connection closed before complete data was received! ("
+                            + (written + got) + " of " + total + " bytes)");
+                }
+                if (download == null) {
+                    UpdateOutcome.Failed refused = refuse(Arrays.copyOf(body, Math.min(IMAGE_HEADER_SIZE, body.length)), running.image());
+                    if (refused != null) {
+                        return refused;
+                    }
+                    Updater updater = board.updater();
+                    try {
+                        download = new Download(updater, updater.begin(total), total, etag.isEmpty() ? null : etag);
+                    } catch (UpdateException e) {
+                        return new UpdateOutcome.Failed(ESP_ERR_INVALID_SIZE, "esp_ota_begin: " + e.getMessage());
+                    }
+                    listener.writing(status, total, download.writer().region().name() + " in requests of " + chunk + " bytes");
+                }
+                try {
+                    download.writer().write(body, 0, body.length); // esp_ota_write
+                } catch (UpdateException e) {
+                    return new UpdateOutcome.Failed(ESP_FAIL, "esp_ota_write: " + e.getMessage());
+                }
+                written += body.length;
+                if (!keepAlive || h.header("Connection").equalsIgnoreCase("close")) {
+                    disconnect();
+                }
+            }
+            disconnect();
+            StagedImage staged;
+            try {
+                staged = download.writer().finish(); // esp_ota_end
+            } catch (UpdateException e) {
+                return new UpdateOutcome.Failed(ESP_ERR_OTA_VALIDATE_FAILED, "esp_ota_end: " + e.getMessage());
+            }
+            download.updater().activate(staged); // esp_ota_set_boot_partition
+            return new UpdateOutcome.Updated(staged, board.reset());
+        }
+
+        /** Sends {@code request} on the open connection, or a new one; reads the answer's head. */
+        private ResponseHead send(String request) throws IOException, ResponseHead.ClientError {
+            if (socket == null) {
+                socket = new Socket();
+                socket.connect(new InetSocketAddress(url.getHost(), HttpUpdateClient.port(url)), millis);
+                socket.setSoTimeout(millis);
+                in = new BufferedInputStream(socket.getInputStream(), 1460);
+                listener.connected(++connections);
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            ResponseHead head = ResponseHead.read(in);
+            if (request.startsWith("HEAD ") && head.header("Connection").equalsIgnoreCase("close")) {
+                disconnect();
+            }
+            return head;
+        }
+
+        /** Reads and drops the body of {@code head} (esp_http_client_perform reads it), closing when the server closes. */
+        private void skip(ResponseHead head) throws IOException {
+            int length = Math.max(0, head.size());
+            if (length > 0 && in.readNBytes(length).length < length) {
+                disconnect();
+            }
+            if (head.header("Connection").equalsIgnoreCase("close")) {
+                disconnect();
+            }
+        }
+
+        private void disconnect() {
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // closing: nothing more to do
+                }
+                socket = null;
+                in = null;
+            }
+        }
     }
 
     private static Step done(int code, String message) {

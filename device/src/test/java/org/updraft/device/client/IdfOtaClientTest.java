@@ -222,4 +222,66 @@ class IdfOtaClientTest {
         }
         stillRunsE1(board);
     }
+
+    @Test
+    void aPartialDownloadAsksHeadThenRangesOfAtMostMaxBytesAndOpensAConnectionWhenTheServerCloses() throws Exception {
+        Board board = board();
+        int max = 5000;
+        String etag = "\"e2\"";
+        List<byte[]> answers = new java.util.ArrayList<>();
+        answers.add(ScriptedConnections.answer(ok(E2, etag) + "Connection: close\r\n", E2, 0, 0));
+        for (int from = 0; from < E2.length; from += max) {
+            int to = Math.min(from + max, E2.length);
+            answers.add(ScriptedConnections.answer("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + from + "-" + (to - 1) + "/"
+                    + E2.length + "\r\nContent-Length: " + (to - from) + "\r\nETag: " + etag + "\r\nConnection: close\r\n", E2, from, to));
+        }
+        List<Integer> connections = new java.util.ArrayList<>();
+        TransferListener counting = new TransferListener() {
+            @Override
+            public void writing(int status, int length, String slot) {
+            }
+
+            @Override
+            public void connected(int number) {
+                connections.add(number);
+            }
+        };
+        try (ScriptedConnections s = new ScriptedConnections(answers)) {
+            UpdateOutcome outcome = client(board, s).partial(max).listener(counting).update();
+
+            assertThat(outcome).isInstanceOf(UpdateOutcome.Updated.class);
+            assertThat(running(board)).isEqualTo(E2);
+            List<String> expected = new java.util.ArrayList<>();
+            expected.add(get(s, "").replaceFirst("^GET ", "HEAD "));
+            expected.add(get(s, "Range: bytes=0-4999\r\n"));
+            expected.add(get(s, "Range: bytes=5000-9999\r\n"));
+            expected.add(get(s, "Range: bytes=10000-\r\n"));
+            assertThat(E2.length).isEqualTo(12_448);
+            assertThat(s.requests()).containsExactlyElementsOf(expected);
+            assertThat(connections).containsExactly(1, 2, 3, 4);
+        }
+    }
+
+    @Test
+    void aPartialDownloadFailsOnADropAndKeepsTheRunningApp() throws Exception {
+        Board board = board();
+        String etag = "\"e2\"";
+        try (ScriptedConnections s = ScriptedConnections.of(
+                ScriptedConnections.answer(ok(E2, etag) + "Connection: close\r\n", E2, 0, 0),
+                ScriptedConnections.answer("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-4095/" + E2.length
+                        + "\r\nContent-Length: 4096\r\nETag: " + etag + "\r\n", E2, 0, 1000))) {
+            UpdateOutcome outcome = client(board, s).partial(4096).update();
+
+            assertThat(outcome).isEqualTo(new UpdateOutcome.Failed(-1,
+                    "Connection closed before complete data was received! (1000 of " + E2.length + " bytes)"));
+        }
+        stillRunsE1(board);
+    }
+
+    @Test
+    void aMaxRequestSizeBelowTheImageHeaderIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdfOtaClient.of(board(), URI.create("http://x/u/m")).partial(100))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("max_http_request_size must be at least 288 bytes (the image header the checks read from the first request), was 100");
+    }
 }

@@ -2,6 +2,8 @@ package org.updraft.server.http;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -31,6 +33,15 @@ import org.updraft.server.fleet.Outcome;
  *       {@code Content-Length}, so every answer but the image closes the connection without a
  *       byte ({@link #closeWithoutAByte}; {@link Exchange} applies it to every answer of such a
  *       request, {@link NonosTarget} recognises one).</li>
+ *   <li>Connections: every device answer says {@code Connection: close} ({@link #closeAfter}) —
+ *       ESP8266httpUpdate, ESP32 HTTPUpdate and the NONOS SDK open one connection per request
+ *       (HTTP/1.0, or {@code Connection: close}), and closing after the answer frees the socket at
+ *       once instead of at the idle timeout. The one exception ({@link #keptOpen}): an image answer
+ *       (200 or 206) on the update endpoint to an HTTP/1.1 request that did not ask to close stays
+ *       open, because ESP-IDF's {@code esp_http_client} sends exactly such requests and, when the
+ *       answer does not say close, sends the next Range chunk of an {@code esp_https_ota} partial
+ *       download on the same connection (docs/device-contract.md, "Connections"). Every refusal,
+ *       304, 416 and version answer still closes.</li>
  * </ul>
  */
 final class DeviceAnswers {
@@ -97,18 +108,55 @@ final class DeviceAnswers {
         h.put(HttpHeader.CACHE_CONTROL, "no-cache");
     }
 
-    /** The whole image: 200 with its length and its MD5 (the body follows). */
-    static void whole(Response response, Artifact a) {
+    /** The whole image: 200 with its length and its MD5 (the body follows); the connection as {@link #keptOpen} says. */
+    static void whole(Exchange ex, Decision d) {
+        Artifact a = d.artifact();
+        Response response = ex.response();
         response.setStatus(200);
         response.getHeaders().put("x-MD5", a.md5());
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, a.size());
+        connection(ex, d);
     }
 
-    /** Bytes {@code first..last} of the image: 206 with Content-Range (the body follows). */
-    static void part(Response response, Artifact a, long first, long last) {
+    /** Bytes {@code first..last} of the image: 206 with Content-Range (the body follows); the connection as {@link #keptOpen} says. */
+    static void part(Exchange ex, Decision d, long first, long last) {
+        Artifact a = d.artifact();
+        Response response = ex.response();
         response.setStatus(206);
         response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + a.size());
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, last - first + 1);
+        connection(ex, d);
+    }
+
+    /**
+     * {@code Connection: close} on the answer, so Jetty closes the connection once it is sent: the
+     * default of every device answer (set before the check-in is decided, so every refusal has it).
+     */
+    static void closeAfter(Exchange ex) {
+        ex.response().getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    }
+
+    /** An image answer that may stay open loses the {@link #closeAfter} header; Jetty then keeps the connection. */
+    private static void connection(Exchange ex, Decision d) {
+        if (keptOpen(d.checkIn().endpoint(), ex.request())) {
+            ex.response().getHeaders().remove(HttpHeader.CONNECTION);
+        }
+    }
+
+    /**
+     * Whether an image answer on {@code endpoint} to {@code request} leaves the connection open:
+     * only on the update endpoint, and only when the request is HTTP/1.1 without a
+     * {@code Connection: close} token (RFC 9112 §9.3: an HTTP/1.1 connection persists unless either
+     * side says close; HTTP/1.0 closes unless it says keep-alive, which no stock device client relies
+     * on). That is what ESP-IDF's {@code esp_http_client} sends (HTTP/1.1, no Connection header;
+     * its {@code keep_alive_enable} only turns on TCP keep-alive probes) and it keeps the connection
+     * unless the answer says close. NONOS user bins always close: the SDK's upgrade client expects
+     * one image per connection.
+     */
+    static boolean keptOpen(Endpoint endpoint, Request request) {
+        return endpoint == Endpoint.HTTP_UPDATE
+                && request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_1_1
+                && !request.getHeaders().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     }
 
     /** A range the image cannot satisfy: 416, no ETag, {@code Content-Range: bytes *}{@code /size}. */

@@ -176,9 +176,9 @@ final class DeviceEndpoints {
     }
 
     private CheckIn checkIn(Exchange ex, Endpoint endpoint, String path, int slot) {
-        // ESP clients never reuse a connection (HTTP/1.0, or one request per esp_http_client
-        // session); closing after the answer frees the socket at once instead of at idle timeout.
-        ex.response().getHeaders().put(HttpHeader.CONNECTION, "close");
+        // Every device answer closes the connection, except an image answer to a client that
+        // keeps it (DeviceAnswers.keptOpen: ESP-IDF's Range chunks).
+        DeviceAnswers.closeAfter(ex);
         try {
             // Parses the whole query string now (Exchange keeps it): a malformed one is this
             // check-in's bad input, refused by malformed() like any other, not a JSON 400 later
@@ -278,11 +278,11 @@ final class DeviceEndpoints {
         DeviceAnswers.image(ex.response().getHeaders(), d);
         switch (requested(ex, a)) {
             case ByteRange.Whole w -> {
-                DeviceAnswers.whole(ex.response(), a);
+                DeviceAnswers.whole(ex, d);
                 write(ex, d, continued, image, 0, a.size() - 1);
             }
             case ByteRange.Partial p -> {
-                DeviceAnswers.part(ex.response(), a, p.first(), p.last());
+                DeviceAnswers.part(ex, d, p.first(), p.last());
                 write(ex, d, continued, image.slice((int) p.first(), (int) p.length()), p.first(), p.last());
             }
             case ByteRange.Unsatisfiable u -> DeviceAnswers.unsatisfiable(ex, a);

@@ -113,7 +113,8 @@ final class Dispatcher extends Handler.Abstract {
 
     /**
      * Limits checked before any route: path + query length (414) and the per-address rate (429 with
-     * Retry-After), with X-Updraft-Reason as every device refusal ({@link DeviceAnswers}). A NONOS
+     * Retry-After), with X-Updraft-Reason as every device refusal ({@link DeviceAnswers}); both close
+     * the connection, so a client kept open for its Range chunks is not held open past a refusal. A NONOS
      * user-bin request gets a closed connection instead, as for every refusal there ({@link Exchange}).
      */
     private boolean refusedBeforeRouting(Exchange ex, String path, String method) {
@@ -124,6 +125,7 @@ final class Dispatcher extends Handler.Abstract {
                     + " are accepted (limit max-uri-bytes)";
             LOG.info("{} {}...: {}", method, path == null ? "?" : path.substring(0, Math.min(64, path.length())), why);
             DeviceAnswers.reason(ex.response().getHeaders(), Outcome.BAD_REQUEST.id(), why);
+            DeviceAnswers.closeAfter(ex);
             ex.error(414, why);
             return true;
         }
@@ -134,6 +136,7 @@ final class Dispatcher extends Handler.Abstract {
                     + rates.limits().perIp().perMinute() + "/min, burst " + rates.limits().perIp().burst() + ")";
             ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
             DeviceAnswers.reason(ex.response().getHeaders(), Outcome.RATE_LIMITED.id(), why);
+            DeviceAnswers.closeAfter(ex);
             ex.error(429, why);
             return true;
         }
