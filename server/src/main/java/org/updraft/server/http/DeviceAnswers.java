@@ -16,8 +16,8 @@ import org.updraft.server.fleet.Outcome;
 /**
  * The device wire format, in one place: what a device's answer looks like on the wire, whichever
  * layer answers (the device endpoints, the {@link Dispatcher}'s limits before routing, Jetty's
- * refusals in {@link ProtocolErrors}). The rules, as the stock clients need them (README "What
- * the device sees"):
+ * refusals in {@link ProtocolErrors}). The rules, as the stock clients need them
+ * (docs/device-contract.md):
  *
  * <ul>
  *   <li>Every deliberate refusal says why in {@code X-Updraft-Reason: <outcome>: <reason>}
