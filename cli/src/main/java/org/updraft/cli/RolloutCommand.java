@@ -303,9 +303,10 @@ final class RolloutCommand {
     }
 
     @Command(name = "preview", mixinStandardHelpOptions = true,
-            description = {"Which known devices each wave of a rollout would get (a draft) or has (a started",
-                    "rollout), by the rule the server uses at start; a device that first checks in",
-                    "later joins by the same rule. --macs lists every device, not only the counts."})
+            description = {"Show which known devices each wave of a rollout gets.",
+                    "For a draft: what a start would do; for a started rollout: what it has, by the rule the",
+                    "server uses at start; a device that first checks in later joins by the same rule.",
+                    "--macs lists every device, not only the counts."})
     static final class Preview implements Callable<Integer> {
         @Spec
         CommandSpec spec;

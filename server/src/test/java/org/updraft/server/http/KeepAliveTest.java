@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.TestDatabase;
 import org.updraft.server.TestServer;
 import org.updraft.server.config.Limits;
