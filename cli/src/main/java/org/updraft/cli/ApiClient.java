@@ -83,6 +83,11 @@ final class ApiClient implements AutoCloseable {
         return send("PUT", path, json(body), "application/json", REQUEST_TIMEOUT);
     }
 
+    /** A text body of the given type (PEM public keys: application/x-pem-file). */
+    Reply send(String method, String path, String body, String contentType) {
+        return send(method, path, BodyPublishers.ofString(body, StandardCharsets.UTF_8), contentType, REQUEST_TIMEOUT);
+    }
+
     Reply delete(String path) {
         return send("DELETE", path, HttpRequest.BodyPublishers.noBody(), null, REQUEST_TIMEOUT);
     }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "device", mixinStandardHelpOptions = true,
         description = "List and inspect devices that have checked in; pin a device to a release; tag devices for rollouts.",
         subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class,
-                DeviceCommand.Tag.class, DeviceCommand.Move.class, DeviceRunCommand.class})
+                DeviceCommand.Tag.class, DeviceCommand.Move.class, DeviceTokenCommand.class, DeviceRunCommand.class})
 final class DeviceCommand {
 
     @Command(name = "list", description = "List devices that have checked in, by MAC.")

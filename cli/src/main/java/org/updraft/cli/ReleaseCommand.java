@@ -15,10 +15,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft release upload|list}: versions of a product's firmware. */
+/** {@code updraft release upload|list|show}: versions of a product's firmware. */
 @Command(name = "release", mixinStandardHelpOptions = true,
-        description = "Upload and list releases (a version of a product's firmware, with its image files).",
-        subcommands = {ReleaseCommand.Upload.class, ReleaseCommand.List.class})
+        description = "Upload, list and show releases (a version of a product's firmware, with its image files).",
+        subcommands = {ReleaseCommand.Upload.class, ReleaseCommand.List.class, ReleaseCommand.Show.class})
 final class ReleaseCommand {
 
     @Command(name = "upload", mixinStandardHelpOptions = true,
@@ -185,6 +185,54 @@ final class ReleaseCommand {
                             r.path("downgrade").asBoolean(false) ? "yes" : "no",
                             files.isEmpty() ? "-" : String.join(", ", files), Table.brief(r.path("notes"), 50));
                 }
+                table.print(out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Show one release: its state, signer, security counter, notes and image files.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "PRODUCT", description = "Product name.")
+        String product;
+
+        @Parameters(index = "1", paramLabel = "VERSION", description = "Release version, e.g. 1.2.0.")
+        String version;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.get("/api/v1/products/" + ApiClient.segment(product) + "/releases/"
+                        + ApiClient.segment(version));
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode r = reply.json();
+                out.println("Release " + Table.text(r.path("product")) + " " + Table.text(r.path("version")));
+                Table.details()
+                        .row("created", Table.time(r.path("createdAt")))
+                        .row("downgrade", r.path("downgrade").asBoolean(false) ? "allowed" : "no")
+                        .row("held", r.path("held").asBoolean(false) ? "yes: devices get it only through a rollout" : "no")
+                        .row("security counter", Table.text(r.path("securityCounter")))
+                        .row("signer", Table.text(r.path("signer")))
+                        .row("notes", Table.brief(r.path("notes"), 100))
+                        .print(out);
+                Table table = Table.of("ROLE", "SIZE", "FORMAT", "SHA256", "MD5", "DAMAGED");
+                for (JsonNode a : r.path("artifacts")) {
+                    table.row(Table.text(a.path("role")), Table.text(a.path("size")), Table.text(a.path("format")),
+                            Table.text(a.path("sha256")), Table.text(a.path("md5")), Table.text(a.path("damaged")));
+                }
+                out.println();
                 table.print(out);
             }
             return 0;

@@ -206,7 +206,7 @@ final class RolloutCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(name = "status", aliases = "show", mixinStandardHelpOptions = true,
             description = {"Show a rollout with a progress bar per wave (# confirmed, x failed or",
                     "rolled back). With --watch: refresh every --interval (in place on a",
                     "terminal, else one snapshot each time) until the rollout is completed",

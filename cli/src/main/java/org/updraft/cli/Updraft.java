@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 KeygenCommand.class, SignCommand.class, VerifyCommand.class,
                 ProductCommand.class,
+                KeyCommand.class,
+                AllowlistCommand.class,
                 ReleaseCommand.class,
                 DeviceCommand.class,
                 RolloutCommand.class,
