@@ -147,7 +147,14 @@ final class ReleaseCommand {
         table.print(out);
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List a product's releases.")
+    /** "baseline" (what devices get when no pin or rollout applies), "held" (only through a rollout), else "-". */
+    static String state(JsonNode release) {
+        return release.path("baseline").asBoolean(false) ? "baseline" : release.path("held").asBoolean(false) ? "held" : "-";
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List a product's releases, newest first: which is the baseline (what devices get when no pin or",
+                    "rollout applies), which are held (only through a rollout), and how many devices run each."})
     static final class List implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -175,13 +182,13 @@ final class ReleaseCommand {
                     out.flush();
                     return 0;
                 }
-                Table table = Table.of("VERSION", "CREATED", "DOWNGRADE", "ARTIFACTS", "NOTES");
+                Table table = Table.of("VERSION", "CREATED", "STATE", "DEVICES", "DOWNGRADE", "ARTIFACTS", "NOTES");
                 for (JsonNode r : releases) {
                     java.util.List<String> files = new ArrayList<>();
                     for (JsonNode a : r.path("artifacts")) {
                         files.add(Table.text(a.path("role")) + " " + Table.text(a.path("size")) + " B");
                     }
-                    table.row(Table.text(r.path("version")), Table.time(r.path("createdAt")),
+                    table.row(Table.text(r.path("version")), Table.time(r.path("createdAt")), state(r), Table.text(r.path("devices")),
                             r.path("downgrade").asBoolean(false) ? "yes" : "no",
                             files.isEmpty() ? "-" : String.join(", ", files), Table.brief(r.path("notes"), 50));
                 }
@@ -222,7 +229,9 @@ final class ReleaseCommand {
                 Table.details()
                         .row("created", Table.time(r.path("createdAt")))
                         .row("downgrade", r.path("downgrade").asBoolean(false) ? "allowed" : "no")
-                        .row("held", r.path("held").asBoolean(false) ? "yes: devices get it only through a rollout" : "no")
+                        .row("state", state(r).equals("baseline") ? "baseline: devices get it when no pin or rollout applies"
+                                : state(r).equals("held") ? "held: devices get it only through a rollout" : "-")
+                        .row("devices", Table.text(r.path("devices")) + " running it")
                         .row("security counter", Table.text(r.path("securityCounter")))
                         .row("signer", Table.text(r.path("signer")))
                         .row("notes", Table.brief(r.path("notes"), 100))

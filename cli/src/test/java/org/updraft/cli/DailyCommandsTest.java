@@ -172,8 +172,8 @@ class DailyCommandsTest {
         ok("release", "upload", "relay", "2.0.0", "--firmware", fw.toString(), "--hold", "--notes", "faster relay");
         Run show = ok("release", "show", "relay", "2.0.0");
         assertThat(show.out()).startsWith("Release relay 2.0.0\n  created           20")
-                .contains("\n  downgrade         no\n  held              yes: devices get it only through a rollout\n"
-                        + "  security counter  0\n  signer            -\n  notes             faster relay\n\nROLE      SIZE")
+                .contains("\n  downgrade         no\n  state             held: devices get it only through a rollout\n"
+                        + "  devices           0 running it\n  security counter  0\n  signer            -\n  notes             faster relay\n\nROLE      SIZE")
                 .contains("\nfirmware  " + image.length + "  ARDUINO_ESP8266  ");
 
         Run missing = remote("release", "show", "relay", "9.9.9");

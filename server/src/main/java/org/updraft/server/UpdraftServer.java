@@ -111,6 +111,7 @@ public final class UpdraftServer implements AutoCloseable {
             opened.push(updates);
             this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick());
             opened.push(rollouts);
+            metrics.fleet(catalog, devices, rollouts);
             List<Notifier> notifiers = new ArrayList<>();
             if (config.mqttUrl() != null) {
                 notifiers.add(MqttNotifier.connect(config.mqttUrl(), null));
@@ -130,7 +131,7 @@ public final class UpdraftServer implements AutoCloseable {
             RateLimits rates = new RateLimits(limits, System::nanoTime);
             this.api = new HttpApi(
                     new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock, admission, rates, storage),
-                    new ManagementApi(catalog, devices, updates, data.uploads(), admission, limits, store::damage),
+                    new ManagementApi(catalog, devices, updates, rollouts, data.uploads(), admission, limits, store::damage),
                     new RolloutApi(catalog, rollouts),
                     new ServiceEndpoints(database.jdbi(), storage, metrics),
                     tokens, audit, clock, rates, storage);

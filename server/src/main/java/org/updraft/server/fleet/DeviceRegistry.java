@@ -423,6 +423,29 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         });
     }
 
+    /**
+     * How many devices of the product run each version, by the running version the server
+     * recognised (null key: devices whose version is not known). Devices whose check-ins are still
+     * in the writer's queue count once it has written them.
+     */
+    public Map<String, Long> runningVersions(long productId) {
+        flush();
+        Map<String, Long> counts = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT running_version, COUNT(*) AS n FROM device WHERE product_id = :p GROUP BY running_version")
+                .bind("p", productId)
+                .map((rs, ctx) -> counts.put(rs.getString("running_version"), rs.getLong("n"))).list());
+        return counts;
+    }
+
+    /** Per product id, how many devices run each version ({@link #runningVersions(long)} for every product in one query). */
+    public Map<Long, Map<String, Long>> runningVersions() {
+        Map<Long, Map<String, Long>> counts = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT product_id, running_version, COUNT(*) AS n FROM device GROUP BY product_id, running_version")
+                .map((rs, ctx) -> counts.computeIfAbsent(rs.getLong("product_id"), k -> new java.util.HashMap<>())
+                        .put(rs.getString("running_version"), rs.getLong("n"))).list());
+        return counts;
+    }
+
     public Optional<Device> find(String mac) {
         flush();
         return jdbi.withHandle(h -> {

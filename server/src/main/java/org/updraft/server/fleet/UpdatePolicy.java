@@ -48,6 +48,11 @@ public final class UpdatePolicy {
         this.updates = updates;
     }
 
+    /** The product's baseline: its newest release that no rollout holds (what a device gets when no pin or rollout applies). */
+    public static Optional<Release> baseline(Catalog catalog, RolloutEngine rollouts, Product product) {
+        return catalog.releases(product).stream().filter(r -> !rollouts.holds(r)).findFirst();
+    }
+
     public Decision decide(CheckIn in, Optional<Product> maybeProduct) {
         return decide(in, maybeProduct, true);
     }
@@ -100,7 +105,7 @@ public final class UpdatePolicy {
             }
         }
         if (target.isEmpty()) {
-            target = catalog.releases(product).stream().filter(r -> !rollouts.holds(r)).findFirst();
+            target = baseline(catalog, rollouts, product);
         }
         if (target.isEmpty()) {
             return refuse(in, product, Outcome.NO_RELEASE, runningVersion, null,
