@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Create, list and show products (a chip family plus flash layout that releases are built for); "
                 + "set a product's signing policy and enrollment.",
         subcommands = {ProductCommand.Create.class, ProductCommand.List.class, ProductCommand.Show.class,
-                ProductCommand.Policy.class})
+                ProductCommand.Policy.class, ProductCommand.Archive.class})
 final class ProductCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a product.")
@@ -199,6 +199,32 @@ final class ProductCommand {
                 JsonNode product = reply.json();
                 out.println("Product " + Table.text(product.path("name")) + ": signing " + Table.text(product.path("signing"))
                         + ", enrollment " + Table.text(product.path("enrollment")));
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "archive", mixinStandardHelpOptions = true,
+            description = {"Archive a product (needs an admin token): its name and update path answer 404 from now on,",
+                    "to the API and to devices, and are never given to another product; its history stays.",
+                    "Refused while it has releases, devices or device tokens: the refusal names each (docs/lifecycle.md)."})
+    static final class Archive implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "NAME", description = "Product name.")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.post("/api/v1/products/" + ApiClient.segment(name) + "/archive", ApiClient.object());
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(remote.json ? reply.body() : "Archived product " + Table.text(reply.json().path("name")) + ".");
                 out.flush();
             }
             return 0;

@@ -15,10 +15,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft release upload|list|show}: versions of a product's firmware. */
+/** {@code updraft release upload|list|show|unhold|archive}: versions of a product's firmware. */
 @Command(name = "release", mixinStandardHelpOptions = true,
-        description = "Upload, list and show releases (a version of a product's firmware, with its image files).",
-        subcommands = {ReleaseCommand.Upload.class, ReleaseCommand.List.class, ReleaseCommand.Show.class})
+        description = "Upload, list, show, un-hold and archive releases (a version of a product's firmware, with its image files).",
+        subcommands = {ReleaseCommand.Upload.class, ReleaseCommand.List.class, ReleaseCommand.Show.class,
+                ReleaseCommand.Unhold.class, ReleaseCommand.Archive.class})
 final class ReleaseCommand {
 
     @Command(name = "upload", mixinStandardHelpOptions = true,
@@ -246,5 +247,73 @@ final class ReleaseCommand {
             }
             return 0;
         }
+    }
+
+    @Command(name = "unhold", mixinStandardHelpOptions = true,
+            description = {"Let a held release reach devices without a rollout: it becomes the baseline when it is",
+                    "the newest release no rollout holds. Refused while a rollout of it is under way or stopped it."})
+    static final class Unhold implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "PRODUCT", description = "Product name.")
+        String product;
+
+        @Parameters(index = "1", paramLabel = "VERSION", description = "Release version.")
+        String version;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.post(path(product, version) + "/unhold", ApiClient.object());
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                } else {
+                    JsonNode r = reply.json();
+                    out.println("Release " + product + " " + version + " is held no longer"
+                            + (r.path("baseline").asBoolean(false) ? ": it is the baseline, offered to every device that runs an older version."
+                            : "; it is not the baseline (a newer release is)."));
+                }
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "archive", mixinStandardHelpOptions = true,
+            description = {"Archive a release: no longer listed, offered, pinnable or the baseline; its version is never",
+                    "uploaded again; its history stays. Refused while devices run it, devices are pinned to it or a",
+                    "draft, running or paused rollout uses it: the refusal names each (docs/lifecycle.md)."})
+    static final class Archive implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "PRODUCT", description = "Product name.")
+        String product;
+
+        @Parameters(index = "1", paramLabel = "VERSION", description = "Release version.")
+        String version;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.post(path(product, version) + "/archive", ApiClient.object());
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(remote.json ? reply.body() : "Archived release " + product + " " + version + ".");
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    private static String path(String product, String version) {
+        return "/api/v1/products/" + ApiClient.segment(product) + "/releases/" + ApiClient.segment(version);
     }
 }

@@ -184,4 +184,41 @@ class DailyCommandsTest {
         String id = created.out().replaceAll("(?s).*?rollout (\\d+).*", "$1");
         assertThat(ok("rollout", "show", id).out()).isEqualTo(ok("rollout", "status", id).out());
     }
+
+    @Test
+    void unholdArchiveAndDelete() throws Exception {
+        ok("product", "create", "heater", "--chip", "esp8266", "--layout", "arduino-4m");
+        Path v1 = Files.write(dir.resolve("heater-1.bin"), ImageBuilder.arduino().version("1.0.0").payload(3, 40_000).build());
+        Path v2 = Files.write(dir.resolve("heater-2.bin"), ImageBuilder.arduino().version("2.0.0").payload(4, 40_000).build());
+        ok("release", "upload", "heater", "1.0.0", "--firmware", v1.toString());
+        ok("release", "upload", "heater", "2.0.0", "--firmware", v2.toString(), "--hold");
+        String mac = "5C:CF:7F:0A:0A:01";
+        var checkIn = java.net.http.HttpRequest.newBuilder(server.baseUri().resolve("/u/heater?mac=" + mac + "&version=1.0.0")).build();
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            assertThat(http.send(checkIn, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(304);
+        }
+
+        Run inUse = remote("release", "archive", "heater", "1.0.0");
+        assertThat(inUse.exit()).isEqualTo(1);
+        assertThat(inUse.err()).isEqualTo("error: release heater 1.0.0 cannot be archived: 1 device runs it "
+                + "(updraft device list --product heater --version 1.0.0)\n");
+
+        assertThat(ok("release", "unhold", "heater", "2.0.0").out())
+                .isEqualTo("Release heater 2.0.0 is held no longer: it is the baseline, offered to every device that runs an older version.\n");
+        assertThat(ok("release", "list", "heater").out()).contains("\n2.0.0    20").contains("Z  baseline  0  ")
+                .contains("\n1.0.0    20").contains("Z  -         1  ");
+
+        Run product = remote("product", "archive", "heater");
+        assertThat(product.exit()).isEqualTo(1);
+        assertThat(product.err()).startsWith("error: product 'heater' cannot be archived: it has 2 releases: 2.0.0, 1.0.0");
+
+        assertThat(ok("device", "delete", mac).out()).isEqualTo("Deleted the record of device " + mac + ".\n");
+        assertThat(ok("release", "archive", "heater", "1.0.0").out()).isEqualTo("Archived release heater 1.0.0.\n");
+        assertThat(ok("release", "archive", "heater", "2.0.0").out()).isEqualTo("Archived release heater 2.0.0.\n");
+        assertThat(ok("release", "list", "heater").out()).startsWith("No releases of heater yet.");
+        assertThat(ok("product", "archive", "heater").out()).isEqualTo("Archived product heater.\n");
+        Run gone = remote("product", "show", "heater");
+        assertThat(gone.exit()).isEqualTo(1);
+        assertThat(gone.err()).isEqualTo("error: no product named 'heater'\n");
+    }
 }

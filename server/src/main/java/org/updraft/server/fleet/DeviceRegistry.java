@@ -462,6 +462,34 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
         });
     }
 
+    /** The MACs of the devices pinned to this release, in MAC order. */
+    public List<String> pinnedTo(long releaseId) {
+        return pins.entrySet().stream().filter(e -> e.getValue() == releaseId).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /**
+     * Deletes the device's record: the row, its tags and its check-in timeline. Its update history
+     * stays with the MAC (it holds the anti-rollback floor: the highest security counter the device
+     * has run, UpdatePolicy). A device that checks in again registers afresh, as on its first
+     * check-in — a check-in racing this call may do so at once. Returns the record as it was.
+     */
+    public Device delete(String mac) {
+        Device d = find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac + " (devices register on their first check-in)"));
+        // find() flushed the writer: no queued row of this device is written after the DELETE below
+        // unless a new check-in arrives, which is a new registration.
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM device_tag WHERE mac = :mac").bind("mac", mac).execute();
+            h.createUpdate("DELETE FROM check_in WHERE mac = :mac").bind("mac", mac).execute();
+            h.createUpdate("DELETE FROM device WHERE mac = :mac").bind("mac", mac).execute();
+        });
+        pins.remove(mac);
+        tags.remove(mac);
+        owners.remove(mac);
+        // The next check-in writes both rows again, whatever it says (no "unchanged" shortcut).
+        lastKeys.remove(mac);
+        return d;
+    }
+
     /** Pins a device to a release of its product; devices must have checked in once. */
     public Device pin(String mac, String version) {
         Device d = find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac + " (devices register on their first check-in)"));

@@ -56,12 +56,14 @@ public final class ManagementApi {
     private final long maxImageBytes;
     private final java.util.function.Function<String, String> damage;
     private final RolloutEngine rollouts;
+    private final org.updraft.server.fleet.Lifecycle lifecycle;
 
     /** {@code damage}: why the artifact store refuses to serve a blob, or null (ArtifactStore#damage). */
     public ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, RolloutEngine rollouts, Path uploadDir,
                          Admission admission, Limits limits, java.util.function.Function<String, String> damage) {
         this.damage = damage;
         this.rollouts = rollouts;
+        this.lifecycle = new org.updraft.server.fleet.Lifecycle(catalog, devices, admission, rollouts);
         this.catalog = catalog;
         this.devices = devices;
         this.updates = updates;
@@ -215,6 +217,29 @@ public final class ManagementApi {
             }
         });
         registerSecurity(router);
+        registerLifecycle(router);
+    }
+
+    /** Archiving products and releases, un-holding a release, deleting a device record (fleet.Lifecycle says when not). */
+    private void registerLifecycle(Router router) {
+        router.post("/api/v1/products/{product}/archive", Role.ADMIN, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            lifecycle.archive(p);
+            ex.json(200, ProductView.of(p));
+        });
+        router.post("/api/v1/products/{product}/releases/{version}/archive", Role.OPERATOR, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            Release r = requireRelease(p, ex.param("version"));
+            ReleaseView before = releaseViews(p, r).get(0);
+            lifecycle.archive(p, r);
+            ex.json(200, before);
+        });
+        router.post("/api/v1/products/{product}/releases/{version}/unhold", Role.OPERATOR, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            Release r = lifecycle.unhold(p, requireRelease(p, ex.param("version")));
+            ex.json(200, releaseViews(p, r).get(0));
+        });
+        router.delete("/api/v1/devices/{mac}", Role.OPERATOR, ex -> ex.json(200, lifecycle.delete(mac(ex.param("mac")))));
     }
 
     /** Signing policy and trusted keys, enrollment (allowlists, device tokens). */
