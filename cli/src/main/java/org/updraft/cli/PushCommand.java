@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-import org.updraft.core.image.Chip;
+import org.updraft.core.chip.Chip;
 import org.updraft.core.image.FirmwareImage;
 import org.updraft.core.image.ImageFormat;
 import org.updraft.core.image.InvalidImageException;

@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.updraft.core.image.Chip;
+import org.updraft.core.chip.Chip;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
 import org.updraft.device.boot.Board;

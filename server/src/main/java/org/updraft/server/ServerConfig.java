@@ -1,5 +1,6 @@
 package org.updraft.server;
 
+import org.updraft.server.config.DeviceUrl;
 import org.updraft.server.config.Limits;
 import org.updraft.server.config.TlsConfig;
 
@@ -25,9 +26,12 @@ import org.updraft.server.store.EmbeddedDatabase;
  * @param adminToken   a bearer token to make sure exists as an admin token (named "seeded") on start,
  *                     or null; for tests, simulators and provisioning. When set, no bootstrap token is
  *                     printed. Never a way around authentication: the token is as good as any other.
+ * @param deviceUrl    where update-available notices tell devices to fetch a product's firmware
+ *                     ({@link DeviceUrl#CHECK_IN}, this server's {@code /u/{product}}, by default)
  */
 public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
-                           Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken) {
+                           Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken,
+                           DeviceUrl deviceUrl) {
 
     public static final int DEFAULT_PORT = 8080;
 
@@ -37,6 +41,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         Objects.requireNonNull(rolloutTick, "rolloutTick");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(deviceUrl, "deviceUrl");
         if (adminToken != null && (adminToken.length() < 32 || adminToken.chars().anyMatch(c -> c <= ' ' || c > '~'))) {
             throw new IllegalArgumentException("adminToken must be at least 32 printable ASCII characters without spaces "
                     + "(e.g. ApiTokens.newSecret())");
@@ -52,6 +57,12 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         }
     }
 
+    /** Devices are told the server's own check-in route ({@link DeviceUrl#CHECK_IN}). */
+    public ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
+                        Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken) {
+        this(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, DeviceUrl.CHECK_IN);
+    }
+
     public ServerConfig(String host, int port, Path dataDir, String jdbcUrl) {
         this(host, port, dataDir, jdbcUrl, null, null, Duration.ofSeconds(1), Clock.systemUTC(), Limits.DEFAULTS, null, null);
     }
@@ -62,32 +73,37 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t, adminToken);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t, adminToken, deviceUrl);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken);
+        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, deviceUrl);
     }
 
     public ServerConfig withNotifications(String mqtt, String webhook) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls, adminToken);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls, adminToken, deviceUrl);
     }
 
     public ServerConfig withRolloutTick(Duration tick) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls, adminToken);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls, adminToken, deviceUrl);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls, adminToken);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls, adminToken, deviceUrl);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls, adminToken);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls, adminToken, deviceUrl);
     }
 
     /** Seeds this admin bearer token on start (see {@code adminToken}); null for none. */
     public ServerConfig withAdminToken(String token) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, token);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, token, deviceUrl);
+    }
+
+    /** Tells devices to fetch firmware from {@code url} in update-available notices. */
+    public ServerConfig withDeviceUrl(DeviceUrl url) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, url);
     }
 
     /** Never prints the admin token or a database password. */
@@ -96,7 +112,8 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", jdbcUrl="
                 + (jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", mqttUrl=" + mqttUrl
                 + ", webhookUrl=" + webhookUrl + ", rolloutTick=" + rolloutTick + ", clock=" + clock + ", limits=" + limits
-                + ", tls=" + (tls == null ? null : "configured") + ", adminToken=" + (adminToken == null ? null : "***") + "]";
+                + ", tls=" + (tls == null ? null : "configured") + ", adminToken=" + (adminToken == null ? null : "***")
+                + ", deviceUrl=" + deviceUrl.template() + "]";
     }
 
     /** The JDBC URL actually used: the configured one, or the embedded SQLite file in the data directory. */

@@ -6,14 +6,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Executors;
-import org.eclipse.jetty.server.ConnectionFactory;
-import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.http.HttpVersion;
-import org.updraft.server.http.TlsCertificates;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,17 +15,13 @@ import org.updraft.server.audit.AuditEvent;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.catalog.Catalog;
+import org.updraft.server.delivery.Delivery;
+import org.updraft.server.delivery.UpdateReports;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.fleet.Admission;
-import org.updraft.server.http.DeviceEndpoints;
-import org.updraft.server.http.HeaderDeadline;
-import org.updraft.server.http.HttpConnections;
-import org.updraft.server.http.ProtocolErrors;
-import org.updraft.server.http.RateLimits;
 import org.updraft.server.http.HttpApi;
-import org.updraft.server.http.ManagementApi;
-import org.updraft.server.http.RolloutApi;
+import org.updraft.server.http.Listeners;
 import org.updraft.server.notify.MqttNotifier;
 import org.updraft.server.notify.Notifiers;
 import org.updraft.server.notify.WebhookNotifier;
@@ -42,7 +31,6 @@ import org.updraft.server.rollout.UpdateTracker;
 import java.util.ArrayList;
 import java.util.List;
 import org.updraft.server.http.Metrics;
-import org.updraft.server.http.ServiceEndpoints;
 import org.updraft.server.store.DataDirectory;
 import org.updraft.server.store.Database;
 import org.updraft.server.store.EmbeddedDatabase;
@@ -71,9 +59,7 @@ public final class UpdraftServer implements AutoCloseable {
     private final AuditLog audit;
     private String bootstrapToken;
     private final Server jetty;
-    private final ServerConnector connector;
-    private final TlsCertificates tls;
-    private final ServerConnector tlsConnector;
+    private final Listeners listeners;
     private final ArtifactStore store;
     private final StorageHealth storage;
     private final ArtifactScrub scrub;
@@ -109,7 +95,8 @@ public final class UpdraftServer implements AutoCloseable {
             metrics.integrity(() -> storage.write(0) == null, storage::usable, () -> store.damaged().size());
             this.updates = new UpdateTracker(database.jdbi(), catalog, storage);
             opened.push(updates);
-            this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick());
+            this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick(),
+                    config.deviceUrl());
             opened.push(rollouts);
             metrics.fleet(catalog, devices, rollouts);
             List<Notifier> notifiers = new ArrayList<>();
@@ -128,13 +115,10 @@ public final class UpdraftServer implements AutoCloseable {
             UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
             Limits limits = config.limits();
             Admission admission = new Admission(database.jdbi(), catalog, clock);
-            RateLimits rates = new RateLimits(limits, System::nanoTime);
-            this.api = new HttpApi(
-                    new DeviceEndpoints(catalog, policy, devices, store, metrics, updates, rollouts, clock, admission, rates, storage),
-                    new ManagementApi(catalog, devices, updates, rollouts, data.uploads(), admission, limits, store::damage),
-                    new RolloutApi(catalog, rollouts),
-                    new ServiceEndpoints(database.jdbi(), storage, metrics),
-                    tokens, audit, clock, rates, storage);
+            Delivery delivery = new Delivery(catalog, policy, devices, store, updates, rollouts, admission, storage,
+                    limits.perDevice(), clock);
+            this.api = new HttpApi(delivery, new UpdateReports(catalog, devices, updates, admission), catalog, devices, updates,
+                    rollouts, admission, store, data.uploads(), database.jdbi(), storage, tokens, audit, metrics, limits, clock);
             scrubbing = new ArtifactScrub(store, limits.scrubInterval());
 
             skipJettyMBeanServer();
@@ -144,33 +128,9 @@ public final class UpdraftServer implements AutoCloseable {
             // thousands of slow ESP8266 downloads cost no platform threads.
             pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
             this.jetty = new Server(pool);
-            HttpConfiguration http = new HttpConfiguration();
-            http.setSendServerVersion(false);
-            http.setSendXPoweredBy(false);
-            // Limits (README "Limits"): header block and request line, idle and header timeouts. The body
-            // rate is enforced by the Dispatcher (UploadRate): Jetty's core server stores MinRequestDataRate
-            // but does not enforce it; it is set here only so Jetty's own view of the configuration agrees.
-            http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
-            http.setResponseHeaderSize(8 * 1024);
-            http.setMinRequestDataRate(limits.minUploadBytesPerSecond());
-            http.setIdleTimeout(limits.idleTimeout().toMillis());
-            this.connector = listener(jetty, config.host(), config.port(), limits, new HttpConnections(http));
-            if (config.tls() != null) {
-                // HTTPS beside plain HTTP: same handler, same limits; SecureRequestCustomizer marks
-                // requests as secure. ESP8266 fleets stay on HTTP + signed images (see README).
-                this.tls = new TlsCertificates(config.tls());
-                HttpConfiguration https = new HttpConfiguration(http);
-                SecureRequestCustomizer secure = new SecureRequestCustomizer();
-                secure.setSniHostCheck(false);
-                https.addCustomizer(secure);
-                this.tlsConnector = listener(jetty, config.host(), config.tls().port(), limits,
-                        new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()), new HttpConnections(https));
-            } else {
-                this.tls = null;
-                this.tlsConnector = null;
-            }
+            this.listeners = Listeners.add(jetty, config.host(), config.port(), config.tls(), limits);
             jetty.setHandler(api.handler());
-            jetty.setErrorHandler(new ProtocolErrors(limits));
+            jetty.setErrorHandler(api.errors());
             jetty.setStopTimeout(5_000);
             started = jetty;
             jetty.start();
@@ -224,31 +184,6 @@ public final class UpdraftServer implements AutoCloseable {
         }).orElse(null);
     }
 
-    /** A listener (plain HTTP or HTTPS, the same settings for both), added to {@code jetty}. */
-    private static ServerConnector listener(Server jetty, String host, int port, Limits limits, ConnectionFactory... factories) {
-        // No acceptor thread: the selector accepts (Jetty's "acceptors = 0"). Device check-ins are
-        // one request per connection, so with an acceptor every connection crossed threads
-        // twice more (accept, then hand the channel to the selector and wake it): 116-120 µs
-        // of server CPU per check-in with one acceptor, 86-89 µs without (BENCHMARKS.md).
-        ServerConnector c = new ServerConnector(jetty, 0, 1, factories);
-        c.setHost(host);
-        c.setPort(port);
-        c.setIdleTimeout(limits.idleTimeout().toMillis());
-        c.addBean(new HeaderDeadline(c, limits.headerTimeout()));
-        // The listen backlog: an MQTT wake-up or a power cut brings thousands of devices at
-        // once, and a connection the full queue drops costs its device a SYN retry 1 s later
-        // (3 s, then 7 s). Linux caps it at net.core.somaxconn (4,096 on current kernels).
-        c.setAcceptQueueSize(4096);
-        // A fixed send buffer per connection instead of Linux autotuning up to 4 MiB (64 KiB asked;
-        // Linux doubles it for its bookkeeping): 1,000 slow ESP8266 downloads held 144 MB of
-        // kernel socket memory with it, ~1 GB with autotuning (BENCHMARKS.md), and a transfer
-        // counts as complete only when at most that buffer is still unacknowledged. The price is
-        // CPU on fast links, a write cycle per buffer: ~13 % per 1 MB download against 256 KiB.
-        c.setAcceptedSendBufferSize(64 * 1024);
-        jetty.addConnector(c);
-        return c;
-    }
-
     /**
      * Jetty's MemoryUtils (first used by QueuedThreadPool) asks the platform MBean server whether
      * oops are compressed, to pad its queues to a cache line. Creating that server (JMX, every
@@ -282,16 +217,16 @@ public final class UpdraftServer implements AutoCloseable {
 
     /** The HTTPS port, or -1 without a TLS listener. */
     public int httpsPort() {
-        return tlsConnector == null ? -1 : tlsConnector.getLocalPort();
+        return listeners.httpsPort();
     }
 
     /** The subject of the HTTPS certificate in use, or null without a TLS listener. */
     public String tlsSubject() {
-        return tls == null ? null : tls.subject();
+        return listeners.tlsSubject();
     }
 
     public int port() {
-        return connector.getLocalPort();
+        return listeners.port();
     }
 
     public URI baseUri() {
@@ -374,9 +309,7 @@ public final class UpdraftServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP listener: {}", e.toString());
         }
-        if (tls != null) {
-            tls.close();
-        }
+        listeners.close();
         scrub.close();
         rollouts.close();
         notifier.close();

@@ -9,17 +9,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.updraft.server.http.Route;
-import org.updraft.server.http.ServiceEndpoints;
+import org.updraft.server.http.HttpApi;
 
 /** Every registered route is documented in /api/openapi.yaml, and the document names no route that does not exist. */
 class OpenApiTest {
 
     @Test
     void everyRouteIsInTheDocumentAndEveryDocumentedOperationIsARoute() throws Exception {
-        String doc = new String(ServiceEndpoints.openApiDocument(), StandardCharsets.UTF_8);
+        String doc = new String(HttpApi.openApiDocument(), StandardCharsets.UTF_8);
         List<String> documented = operations(doc);
         try (TestServer server = new TestServer()) {
-            List<String> registered = server.server().api().router().routes().stream()
+            List<String> registered = server.server().api().routes().stream()
                     .map((Route r) -> r.method() + " " + r.template()).toList();
             assertThat(registered).isNotEmpty();
             assertThat(documented).containsExactlyInAnyOrderElementsOf(registered);
@@ -32,7 +32,7 @@ class OpenApiTest {
 
     @Test
     void theDocumentMarksExactlyTheOpenRoutesAsNeedingNoToken() {
-        String doc = new String(ServiceEndpoints.openApiDocument(), StandardCharsets.UTF_8);
+        String doc = new String(HttpApi.openApiDocument(), StandardCharsets.UTF_8);
         List<String> open = new ArrayList<>();
         List<String> ops = operations(doc);
         String section = doc.substring(doc.indexOf("\npaths:\n"), doc.indexOf("\ncomponents:\n"));
@@ -47,7 +47,7 @@ class OpenApiTest {
             }
         }
         try (TestServer server = new TestServer()) {
-            List<String> registered = server.server().api().router().routes().stream()
+            List<String> registered = server.server().api().routes().stream()
                     .filter(r -> r.access() instanceof org.updraft.server.auth.Access.Open)
                     .map((Route r) -> r.method() + " " + r.template()).toList();
             assertThat(open).containsExactlyInAnyOrderElementsOf(registered);

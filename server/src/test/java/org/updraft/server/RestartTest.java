@@ -8,6 +8,7 @@ import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
 import org.updraft.server.artifact.Digests;
 import org.updraft.server.http.Json;
+import org.updraft.testsupport.Multipart;
 
 /**
  * A server restart keeps products, releases, devices (with pins and timelines) and artifacts —

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.updraft.testsupport.Multipart;
 
 /**
  * A real Updraft server on a free loopback port with its own data directory and database, for

@@ -2,7 +2,6 @@ package org.updraft.cli.crash;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +16,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.updraft.testsupport.Multipart;
 
 /**
  * The harness's client side: management calls with a bearer token (JSON and multipart), and device
@@ -74,22 +74,11 @@ final class Api {
 
     /** A release upload: multipart/form-data with version, hold and one firmware part. */
     Answer upload(String product, String version, boolean hold, byte[] firmware) throws IOException {
-        String boundary = "----updraft-crash-" + Long.toHexString(System.nanoTime());
-        ByteArrayOutputStream b = new ByteArrayOutputStream(firmware.length + 512);
-        field(b, boundary, "version", version);
-        field(b, boundary, "hold", Boolean.toString(hold));
-        b.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"firmware\"; filename=\"fw.bin\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        b.writeBytes(firmware);
-        b.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        Multipart form = new Multipart().field("version", version).field("hold", Boolean.toString(hold))
+                .file("firmware", "fw.bin", firmware);
         return send(request("/api/v1/products/" + product + "/releases")
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(b.toByteArray())));
-    }
-
-    private static void field(ByteArrayOutputStream b, String boundary, String name, String value) {
-        b.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n")
-                .getBytes(StandardCharsets.UTF_8));
+                .header("Content-Type", form.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.body())));
     }
 
     /** The device's report (open endpoint, as firmware would send it). */

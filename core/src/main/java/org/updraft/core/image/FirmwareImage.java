@@ -1,5 +1,7 @@
 package org.updraft.core.image;
 
+import org.updraft.core.chip.Chip;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package org.updraft.core.image;
 
+import org.updraft.core.chip.Chip;
+
 import static org.updraft.core.image.InvalidImageException.Problem.BAD_CHECKSUM;
 import static org.updraft.core.image.InvalidImageException.Problem.BAD_CRC;
 import static org.updraft.core.image.InvalidImageException.Problem.BAD_HASH;

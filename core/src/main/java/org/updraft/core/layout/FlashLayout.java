@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.updraft.core.image.Chip;
+import org.updraft.core.chip.Chip;
 
 /**
  * How a product's flash is divided, and so where an update goes and how large it may be.

@@ -1,5 +1,7 @@
 package org.updraft.core.image;
 
+import org.updraft.core.chip.Chip;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -16,7 +18,7 @@ import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.updraft.core.FuzzFindings;
+import org.updraft.testsupport.FuzzFindings;
 import org.updraft.core.layout.FlashLayout;
 
 /**

@@ -1,5 +1,7 @@
 package org.updraft.core.image;
 
+import org.updraft.core.chip.Chip;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
-import org.updraft.core.image.Chip;
+import org.updraft.core.chip.Chip;
 
 /** Against reference/device-protocols.md §5, DESIGN §1/§2 and arduino-esp32 default.csv. */
 class FlashLayoutTest {

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.updraft.core.FuzzFindings;
+import org.updraft.testsupport.FuzzFindings;
 import org.updraft.core.image.ImageBuilder;
 
 /**

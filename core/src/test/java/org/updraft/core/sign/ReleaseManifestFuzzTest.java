@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.updraft.core.FuzzFindings;
+import org.updraft.testsupport.FuzzFindings;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
 

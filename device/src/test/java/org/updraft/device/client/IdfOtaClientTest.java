@@ -6,7 +6,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.updraft.core.image.Chip;
+import org.updraft.core.chip.Chip;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.device.boot.Board;
 import org.updraft.device.boot.BootResult;

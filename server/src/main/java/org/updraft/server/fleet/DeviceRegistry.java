@@ -16,6 +16,7 @@ import org.updraft.server.problem.Rejection;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.Release;
+import org.updraft.server.rollout.Audience;
 import org.updraft.server.store.Sql;
 
 /**
@@ -40,7 +41,7 @@ import org.updraft.server.store.Sql;
  * <p>Pins are few and read on every check-in; they are kept in memory (loaded at start) and
  * written through.
  */
-public final class DeviceRegistry implements Pins, AutoCloseable {
+public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
 
     /** What waits for the database now, and the check-in writer's counters since start. */
     public record WriterStats(int pendingDevices, int pendingTimeline, long coalesced, long shed, long waited,
@@ -152,6 +153,7 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
     }
 
     /** The device's tags (groups for rollout targets and canary waves); empty when none. */
+    @Override
     public Set<String> tags(String mac) {
         return tags.getOrDefault(mac, Set.of());
     }
@@ -444,6 +446,12 @@ public final class DeviceRegistry implements Pins, AutoCloseable {
                 .map((rs, ctx) -> counts.computeIfAbsent(rs.getLong("product_id"), k -> new java.util.HashMap<>())
                         .put(rs.getString("running_version"), rs.getLong("n"))).list());
         return counts;
+    }
+
+    /** Every device of a product with the version it last reported, for the rollouts ({@link #list} order). */
+    @Override
+    public List<Audience.Known> known(String product) {
+        return list(product, null, null).stream().map(d -> new Audience.Known(d.mac(), d.runningVersion())).toList();
     }
 
     public Optional<Device> find(String mac) {

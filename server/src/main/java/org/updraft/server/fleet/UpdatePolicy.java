@@ -14,21 +14,26 @@ import org.updraft.server.rollout.UpdateState;
 import org.updraft.server.rollout.UpdateTracker;
 
 /**
- * Turns a check-in into a {@link Decision}, from memory only (no database read on this path).
+ * Turns a check-in into a {@link Decision}, from memory only (no database read on this path), and
+ * writes nothing: the same inputs and the same state of catalog, pins, rollouts and updates give
+ * the same decision. What a check-in changes (its observation of the running version, a rollout
+ * membership fixed at first sight, the device row) is recorded by the owner of the check-in
+ * ({@code delivery.Delivery}) before and after it asks this policy.
  *
  * <p>What the device runs is recognised, most reliable first, by the image hash it reports
  * (ESP32 sketch-sha256, ESP8266 sketch-md5 — matched against the MD5 each artifact has once
- * installed), then by the version it reports. That observation first advances the device's open
- * updates ({@link UpdateTracker}: installed, confirmed, failed attempt, rolled back).
+ * installed), then by the version it reports ({@link #runningVersion}). The owner reports that
+ * observation to the device's open updates ({@link UpdateTracker}: installed, confirmed, failed
+ * attempt, rolled back) before it asks for the decision, which reads them.
  *
  * <p>Target, first match wins: the release pinned to the device; the release of a running
- * rollout whose current wave includes the device ({@link RolloutEngine#offer}); else the
+ * rollout whose current wave includes the device ({@link RolloutEngine#peek}); else the
  * baseline — the newest release of the product that no rollout holds. An image is offered only
  * when the device does not already run the target, the target is not older than what it runs
  * (unless pinned or marked as a downgrade), and it fits the device: same chip family, flash chip
  * at least the product's, image no larger than the reported free space.
  *
- * <p>Anti-rollback (DESIGN §8), two rules. Versions: a target older than what the device runs is
+ * <p>Anti-rollback, two rules. Versions: a target older than what the device runs is
  * offered only when it is pinned to the device (an explicit per-device choice) or its release is
  * marked as a downgrade. Security counters: a target whose manifest counter is below the highest
  * counter of any release the device runs, has installed or has confirmed is never offered — not
@@ -53,21 +58,8 @@ public final class UpdatePolicy {
         return catalog.releases(product).stream().filter(r -> !rollouts.holds(r)).findFirst();
     }
 
+    /** The decision for this check-in at this product (empty: the path named no product). Writes nothing. */
     public Decision decide(CheckIn in, Optional<Product> maybeProduct) {
-        return decide(in, maybeProduct, true);
-    }
-
-    /**
-     * The decision {@link #decide} would make, with no side effect: the running version is not
-     * recorded on the device's update and no rollout membership is fixed. For a request that may
-     * still be refused (a range that may be exempt from the rate limit: which image it continues
-     * must be known before it is counted); a concurrent change may make {@link #decide} differ.
-     */
-    public Decision preview(CheckIn in, Optional<Product> maybeProduct) {
-        return decide(in, maybeProduct, false);
-    }
-
-    private Decision decide(CheckIn in, Optional<Product> maybeProduct, boolean effects) {
         if (maybeProduct.isEmpty()) {
             return new Decision(in, null, Outcome.UNKNOWN_PRODUCT, in.version(), null, null,
                     "no product at " + Rejection.echo(in.productPath()), null);
@@ -75,19 +67,9 @@ public final class UpdatePolicy {
         Product product = maybeProduct.get();
         Optional<Release> running = runningRelease(in, product);
         String runningVersion = running.map(r -> r.version().toString()).orElse(in.version());
-        if (in.mac() != null && effects) {
-            updates.observe(in.mac(), runningVersion, product.healthWindow(), in.at());
-        }
-
-        String productFamily = product.chip().startsWith("esp32") ? "esp32" : "esp8266";
-        if (in.family() != null && !in.family().equals(productFamily)) {
-            return refuse(in, product, Outcome.WRONG_CHIP, runningVersion, null,
-                    "an " + in.family().toUpperCase() + " device checked in at " + product.chip().toUpperCase() + " product '"
-                            + product.name() + "'");
-        }
-        if (in.mode() != null && !in.mode().equalsIgnoreCase("sketch")) {
-            return refuse(in, product, Outcome.MODE_NOT_SERVED, runningVersion, null,
-                    "mode '" + in.mode() + "' asked for; Updraft serves sketch images only");
+        Optional<Decision> unfit = unfit(in, product, runningVersion);
+        if (unfit.isPresent()) {
+            return unfit.get();
         }
         Long pinned = in.mac() == null ? null : pins.pinnedRelease(in.mac());
         Optional<Release> target = Optional.empty();
@@ -96,9 +78,7 @@ public final class UpdatePolicy {
             target = catalog.release(pinned).filter(r -> r.productId() == product.id());
         }
         if (target.isEmpty() && pinned == null && in.mac() != null) {
-            Optional<RolloutEngine.Offer> offer = effects
-                    ? rollouts.offer(product, in.mac(), runningVersion, in.at(), in.resumeFrom() > 0)
-                    : rollouts.peek(product, in.mac(), runningVersion, in.at(), in.resumeFrom() > 0);
+            Optional<RolloutEngine.Offer> offer = rollouts.peek(product, in.mac(), runningVersion, in.at(), in.resumeFrom() > 0);
             if (offer.isPresent()) {
                 target = Optional.of(offer.get().release());
                 rolloutId = offer.get().rollout().id();
@@ -160,6 +140,39 @@ public final class UpdatePolicy {
         }
         return new Decision(in, product, Outcome.UPDATE, runningVersion, t, a,
                 (runningVersion == null ? "unknown image" : runningVersion) + " -> " + t.version() + via, rolloutId);
+    }
+
+    /**
+     * What the device runs, as far as Updraft can tell: the version of the release whose image it
+     * reports running, else the version it reports; null when neither is known.
+     */
+    public String runningVersion(CheckIn in, Product product) {
+        return runningRelease(in, product).map(r -> r.version().toString()).orElse(in.version());
+    }
+
+    /**
+     * Whether {@link #decide} asks the product's rollouts for this check-in: a device with a MAC,
+     * of the product's chip family, asking for a sketch, with no release pinned to it. For such a
+     * check-in the owner fixes the device's wave membership ({@link RolloutEngine#offer}) before
+     * it asks for the decision, which only looks ({@link RolloutEngine#peek}).
+     */
+    public boolean consultsRollouts(CheckIn in, Product product) {
+        return in.mac() != null && unfit(in, product, null).isEmpty() && pins.pinnedRelease(in.mac()) == null;
+    }
+
+    /** A refusal when the device cannot take any image of the product: another chip family, or not a sketch. */
+    private static Optional<Decision> unfit(CheckIn in, Product product, String runningVersion) {
+        String productFamily = product.chip().startsWith("esp32") ? "esp32" : "esp8266";
+        if (in.family() != null && !in.family().equals(productFamily)) {
+            return Optional.of(refuse(in, product, Outcome.WRONG_CHIP, runningVersion, null,
+                    "an " + in.family().toUpperCase() + " device checked in at " + product.chip().toUpperCase() + " product '"
+                            + product.name() + "'"));
+        }
+        if (in.mode() != null && !in.mode().equalsIgnoreCase("sketch")) {
+            return Optional.of(refuse(in, product, Outcome.MODE_NOT_SERVED, runningVersion, null,
+                    "mode '" + in.mode() + "' asked for; Updraft serves sketch images only"));
+        }
+        return Optional.empty();
     }
 
     /**

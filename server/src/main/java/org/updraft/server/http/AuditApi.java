@@ -7,14 +7,14 @@ import org.updraft.server.audit.Verification;
 import org.updraft.server.auth.Role;
 
 /** {@code /api/v1/audit} (viewer): the newest entries, and a verification of the whole chain computed on the server. */
-public final class AuditApi {
+final class AuditApi {
 
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
 
     private final AuditLog log;
 
-    public AuditApi(AuditLog log) {
+    AuditApi(AuditLog log) {
         this.log = log;
     }
 

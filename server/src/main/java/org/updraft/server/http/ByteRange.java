@@ -17,7 +17,7 @@ import java.util.List;
  *   <li>A syntactically invalid header or another unit is ignored (§14.2): the whole image.</li>
  * </ul>
  */
-sealed interface ByteRange {
+public sealed interface ByteRange {
 
     /** Serve everything with 200. */
     record Whole() implements ByteRange {

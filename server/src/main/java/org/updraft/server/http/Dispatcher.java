@@ -17,6 +17,7 @@ import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.auth.Authentication;
 import org.updraft.server.auth.Principal;
 import org.updraft.server.auth.Role;
+import org.updraft.server.fleet.Outcome;
 import org.updraft.server.store.StorageHealth;
 
 /**
@@ -32,7 +33,7 @@ import org.updraft.server.store.StorageHealth;
  * fails, a 2xx answer becomes a 500 saying the change was applied but not recorded (acknowledged
  * means durable: no 2xx without its audit entry on disk).
  */
-public final class Dispatcher extends Handler.Abstract {
+final class Dispatcher extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -44,7 +45,7 @@ public final class Dispatcher extends Handler.Abstract {
     private final AuditLog audit;
     private final StorageHealth storage;
 
-    public Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates,
+    Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates,
                       StorageHealth storage) {
         super(InvocationType.BLOCKING);
         this.storage = storage;
@@ -112,8 +113,8 @@ public final class Dispatcher extends Handler.Abstract {
 
     /**
      * Limits checked before any route: path + query length (414) and the per-address rate (429 with
-     * Retry-After). A NONOS user-bin request gets a closed connection instead, as for every refusal
-     * there ({@link Exchange}).
+     * Retry-After), with X-Updraft-Reason as every device refusal ({@link DeviceAnswers}). A NONOS
+     * user-bin request gets a closed connection instead, as for every refusal there ({@link Exchange}).
      */
     private boolean refusedBeforeRouting(Exchange ex, String path, String method) {
         var uri = ex.request().getHttpURI();
@@ -122,7 +123,7 @@ public final class Dispatcher extends Handler.Abstract {
             String why = "URI too long: path and query are " + length + " bytes, at most " + rates.limits().maxUriBytes()
                     + " are accepted (limit max-uri-bytes)";
             LOG.info("{} {}...: {}", method, path == null ? "?" : path.substring(0, Math.min(64, path.length())), why);
-            ex.response().getHeaders().put("X-Updraft-Reason", "bad-request: " + why);
+            DeviceAnswers.reason(ex.response().getHeaders(), Outcome.BAD_REQUEST.id(), why);
             ex.error(414, why);
             return true;
         }
@@ -132,7 +133,7 @@ public final class Dispatcher extends Handler.Abstract {
             String why = "too many requests from " + ex.remoteAddress() + "; retry after " + seconds + " s (limit ip-rate "
                     + rates.limits().perIp().perMinute() + "/min, burst " + rates.limits().perIp().burst() + ")";
             ex.response().getHeaders().put(HttpHeader.RETRY_AFTER, seconds);
-            ex.response().getHeaders().put("X-Updraft-Reason", "rate-limited: " + why);
+            DeviceAnswers.reason(ex.response().getHeaders(), Outcome.RATE_LIMITED.id(), why);
             ex.error(429, why);
             return true;
         }

@@ -28,10 +28,10 @@ import org.updraft.server.auth.Principal;
  *
  * <p>Invariant: a request for a NONOS user bin ({@link NonosTarget}) is answered with its image or
  * not at all: every other answer ({@link #send}, {@link #empty}, so every error) closes the
- * connection without a byte, since the SDK flashes any body announced by a Content-Length
- * whatever the status. One place for it, so no refusal path can forget.
+ * connection without a byte ({@link DeviceAnswers} has the rule: the SDK flashes any body
+ * announced by a Content-Length whatever the status). Enforced here, so no refusal path can forget.
  */
-public final class Exchange {
+final class Exchange {
 
     private static final int MAX_JSON_BODY = 64 * 1024;
 
@@ -305,15 +305,12 @@ public final class Exchange {
     }
 
     /**
-     * Closes the connection without sending a single byte. For NONOS clients, which flash any
-     * response that carries a Content-Length whatever its status (device-protocols.md §5).
+     * Closes the connection without sending a single byte ({@link DeviceAnswers#closeWithoutAByte}):
+     * for NONOS clients, which flash any response that carries a Content-Length whatever its status.
      */
     public void abort(String why) {
         markDone();
-        // Close first, then complete normally: failing the callback would make Jetty log a WARN
-        // and try a 500 for every deliberate refusal; with the endpoint closed nothing is sent.
-        request.getConnectionMetaData().getConnection().getEndPoint().close();
-        callback.succeeded();
+        DeviceAnswers.closeWithoutAByte(request, callback);
     }
 
     boolean isDone() {

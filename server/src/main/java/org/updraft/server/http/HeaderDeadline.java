@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * holding its closed connection (parser, channel, request) alive for 10 s — old-generation garbage
  * (BENCHMARKS.md). Only connections caught mid-header are remembered between sweeps.
  */
-public final class HeaderDeadline extends AbstractLifeCycle {
+final class HeaderDeadline extends AbstractLifeCycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadline.class);
 
@@ -38,7 +38,7 @@ public final class HeaderDeadline extends AbstractLifeCycle {
     private Map<HttpConnection, Long> midHeader = Map.of();
     private volatile Scheduler.Task next;
 
-    public HeaderDeadline(AbstractConnector connector, Duration timeout) {
+    HeaderDeadline(AbstractConnector connector, Duration timeout) {
         this.connector = connector;
         this.millis = timeout.toMillis();
     }

@@ -1,31 +1,73 @@
 package org.updraft.server.http;
 
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.jdbi.v3.core.Jdbi;
+import org.updraft.server.artifact.ArtifactStore;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.auth.ApiTokens;
+import org.updraft.server.catalog.Catalog;
+import org.updraft.server.config.Limits;
+import org.updraft.server.delivery.Delivery;
+import org.updraft.server.delivery.UpdateReports;
+import org.updraft.server.fleet.Admission;
+import org.updraft.server.fleet.DeviceRegistry;
+import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.UpdateTracker;
+import org.updraft.server.store.StorageHealth;
 
-/** Assembles the route table of the whole server, in one place. */
+/**
+ * The HTTP side of the server, wired in one place from the domain objects: the route table of the
+ * whole server (device endpoints, management, rollouts, tokens, audit, service), the Jetty handler
+ * that dispatches it ({@link Dispatcher}) and the error handler for what Jetty refuses before any
+ * route ({@link ProtocolErrors}). The package's entry for {@code UpdraftServer}: the endpoint
+ * classes behind it are package-private.
+ */
 public final class HttpApi {
 
     private final Router router = new Router();
     private final Dispatcher dispatcher;
+    private final ProtocolErrors errors;
 
-    public HttpApi(DeviceEndpoints devices, ManagementApi management, RolloutApi rollouts, ServiceEndpoints service, ApiTokens tokens,
-                   AuditLog audit, Clock clock, RateLimits rates, org.updraft.server.store.StorageHealth storage) {
-        devices.register(router);
-        management.register(router);
-        rollouts.register(router);
+    public HttpApi(Delivery delivery, UpdateReports reports, Catalog catalog, DeviceRegistry devices, UpdateTracker updates,
+                   RolloutEngine rollouts, Admission admission, ArtifactStore store, Path uploads, Jdbi jdbi,
+                   StorageHealth storage, ApiTokens tokens, AuditLog audit, Metrics metrics, Limits limits, Clock clock) {
+        RateLimits rates = new RateLimits(limits, System::nanoTime);
+        DeviceEndpoints deviceEndpoints = new DeviceEndpoints(delivery, reports, catalog, store, metrics, rates);
+        deviceEndpoints.register(router);
+        new ManagementApi(catalog, devices, updates, rollouts, uploads, admission, limits, store::damage).register(router);
+        new RolloutApi(catalog, rollouts).register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
-        service.register(router);
-        this.dispatcher = new Dispatcher(router, devices, tokens, audit, clock, rates, storage);
+        new ServiceEndpoints(jdbi, storage, metrics).register(router);
+        this.dispatcher = new Dispatcher(router, deviceEndpoints, tokens, audit, clock, rates, storage);
+        this.errors = new ProtocolErrors(limits);
     }
 
-    public Router router() {
+    /** Every route, in the order registered. */
+    public List<Route> routes() {
+        return router.routes();
+    }
+
+    Router router() {
         return router;
     }
 
-    public Dispatcher handler() {
+    /** The Jetty handler of every request. */
+    public Handler handler() {
         return dispatcher;
+    }
+
+    /** Jetty's error handler: its refusals (431, 414, 400, 408, 413) in the API's error form. */
+    public ErrorHandler errors() {
+        return errors;
+    }
+
+    /** The OpenAPI document served at {@code /api/openapi.yaml}. */
+    public static byte[] openApiDocument() {
+        return ServiceEndpoints.openApiDocument();
     }
 }

@@ -19,9 +19,9 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  *
  * <p>Same construction as {@link HttpConnectionFactory#newConnection}: only the parser differs.
  */
-public final class HttpConnections extends HttpConnectionFactory {
+final class HttpConnections extends HttpConnectionFactory {
 
-    public HttpConnections(HttpConfiguration config) {
+    HttpConnections(HttpConfiguration config) {
         super(config);
     }
 

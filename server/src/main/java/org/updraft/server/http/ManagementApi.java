@@ -39,7 +39,7 @@ import org.updraft.server.rollout.UpdateTracker;
  * Errors are {@code {"error": "...", "status": n}} with a message saying what was wrong and what
  * was expected.
  */
-public final class ManagementApi {
+final class ManagementApi {
 
     /** Default largest image part accepted in an upload (limit max-image-bytes); larger than any ESP slot (ESP32 apps top out near 8 MB). */
     public static final long MAX_IMAGE_BYTES = Limits.DEFAULTS.maxImageBytes();
@@ -59,8 +59,8 @@ public final class ManagementApi {
     private final org.updraft.server.fleet.Lifecycle lifecycle;
 
     /** {@code damage}: why the artifact store refuses to serve a blob, or null (ArtifactStore#damage). */
-    public ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, RolloutEngine rollouts, Path uploadDir,
-                         Admission admission, Limits limits, java.util.function.Function<String, String> damage) {
+    ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, RolloutEngine rollouts, Path uploadDir,
+                  Admission admission, Limits limits, java.util.function.Function<String, String> damage) {
         this.damage = damage;
         this.rollouts = rollouts;
         this.lifecycle = new org.updraft.server.fleet.Lifecycle(catalog, devices, admission, rollouts);
@@ -406,7 +406,7 @@ public final class ManagementApi {
                 String fileName = part.getFileName();
                 if (fileName != null && (fileName.contains("/") || fileName.contains("\\") || fileName.contains("..")
                         || fileName.chars().anyMatch(Character::isISOControl))) {
-                    throw Rejection.badRequest("file name '" + DeviceEndpoints.headerSafe(fileName) + "' of part '" + name
+                    throw Rejection.badRequest("file name '" + HeaderText.safe(fileName) + "' of part '" + name
                             + "' is a path or holds control characters; send the bare file name (e.g. firmware.bin)");
                 }
                 if (seen.merge(name, 1, Integer::sum) > 1) {

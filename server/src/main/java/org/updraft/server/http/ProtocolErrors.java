@@ -9,6 +9,7 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.server.config.Limits;
+import org.updraft.server.fleet.Outcome;
 
 /**
  * Answers for requests Jetty refuses before any route sees them — a header block over the limit
@@ -17,13 +18,13 @@ import org.updraft.server.config.Limits;
  * limit that was hit instead of Jetty's HTML page. A request for a NONOS user bin gets no answer
  * at all, only a closed connection ({@link NonosTarget}): the SDK would flash this error as firmware.
  */
-public final class ProtocolErrors extends ErrorHandler {
+final class ProtocolErrors extends ErrorHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProtocolErrors.class);
 
     private final Limits limits;
 
-    public ProtocolErrors(Limits limits) {
+    ProtocolErrors(Limits limits) {
         this.limits = limits;
     }
 
@@ -32,9 +33,7 @@ public final class ProtocolErrors extends ErrorHandler {
         if (NonosTarget.requested(request)) {
             LOG.debug("closing connection from {} without an answer: Jetty refused a malformed NONOS user-bin request",
                     Request.getRemoteAddr(request));
-            // As Exchange.abort: close first, then complete; with the endpoint closed nothing is sent.
-            request.getConnectionMetaData().getConnection().getEndPoint().close();
-            callback.succeeded();
+            DeviceAnswers.closeWithoutAByte(request, callback);
             return true;
         }
         return super.handle(request, response, callback);
@@ -62,7 +61,7 @@ public final class ProtocolErrors extends ErrorHandler {
         byte[] body = Json.write(new Exchange.ErrorBody(text, code));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-        response.getHeaders().put("X-Updraft-Reason", DeviceEndpoints.headerSafe("bad-request: " + text));
+        DeviceAnswers.reason(response.getHeaders(), Outcome.BAD_REQUEST.id(), text);
         response.write(true, ByteBuffer.wrap(body), callback);
     }
 }

@@ -6,19 +6,20 @@ import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.server.Request;
 import org.updraft.server.config.Limits;
+import org.updraft.server.delivery.Delivery;
 
 /**
  * The per-client-address and per-device rate limits (OWASP API4): token buckets answering 429 with
  * {@code Retry-After}. Loopback clients (local tools, the tests' own clients) are exempt unless
  * {@link Limits#limitLoopback()}.
  */
-public final class RateLimits {
+final class RateLimits {
 
     private final Limits limits;
     private final TokenBuckets perIp;
     private final TokenBuckets perDevice;
 
-    public RateLimits(Limits limits, LongSupplier nanos) {
+    RateLimits(Limits limits, LongSupplier nanos) {
         this.limits = limits;
         this.perIp = new TokenBuckets(limits.perIp(), nanos);
         this.perDevice = new TokenBuckets(limits.perDevice(), nanos);
@@ -45,6 +46,14 @@ public final class RateLimits {
             return OptionalLong.empty();
         }
         return perDevice.take(mac);
+    }
+
+    /** The per-device limit as this request meets it, in whole seconds of Retry-After. */
+    Delivery.DeviceRate forDevice(Request request) {
+        return mac -> {
+            OptionalLong wait = device(request, mac);
+            return wait.isEmpty() ? wait : OptionalLong.of(TokenBuckets.retryAfterSeconds(wait.getAsLong()));
+        };
     }
 
     private boolean exempt(SocketAddress remote) {

@@ -11,12 +11,12 @@ import org.updraft.server.rollout.RolloutEngine;
 import org.updraft.server.rollout.WaveStats;
 
 /** Rollouts in the management API: create, list, show with per-wave progress, and the state changes. */
-public final class RolloutApi {
+final class RolloutApi {
 
     private final Catalog catalog;
     private final RolloutEngine engine;
 
-    public RolloutApi(Catalog catalog, RolloutEngine engine) {
+    RolloutApi(Catalog catalog, RolloutEngine engine) {
         this.catalog = catalog;
         this.engine = engine;
     }

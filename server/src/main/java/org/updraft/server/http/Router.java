@@ -10,7 +10,7 @@ import org.updraft.server.auth.Access;
  * A path that matches with another method answers 405 with {@code Allow}; none matching, 404.
  * Every route states its {@link Access}: there is no registration without one.
  */
-public final class Router {
+final class Router {
 
     private final List<Route> routes = new ArrayList<>();
 

@@ -15,14 +15,14 @@ import org.updraft.server.store.StorageHealth;
  * {@code {"status":"DOWN"}}. Never the database URL (a user name or password in it would leak),
  * paths or versions; the log and {@code /metrics} say why.
  */
-public final class ServiceEndpoints {
+final class ServiceEndpoints {
 
     private final Jdbi jdbi;
     private final StorageHealth storage;
     private final Metrics metrics;
     private final byte[] openApi;
 
-    public ServiceEndpoints(Jdbi jdbi, StorageHealth storage, Metrics metrics) {
+    ServiceEndpoints(Jdbi jdbi, StorageHealth storage, Metrics metrics) {
         this.jdbi = jdbi;
         this.storage = storage;
         this.metrics = metrics;

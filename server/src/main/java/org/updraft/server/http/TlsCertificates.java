@@ -30,7 +30,7 @@ import org.updraft.server.config.TlsConfig;
  * sizes every {@code reloadCheck} and swaps the SslContextFactory's keystore
  * ({@link SslContextFactory#reload}); new handshakes use the new certificate.
  */
-public final class TlsCertificates implements AutoCloseable {
+final class TlsCertificates implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TlsCertificates.class);
     private static final Pattern PEM_KEY = Pattern.compile(
@@ -44,7 +44,7 @@ public final class TlsCertificates implements AutoCloseable {
     private volatile boolean closed;
     private volatile String subject;
 
-    public TlsCertificates(TlsConfig config) {
+    TlsCertificates(TlsConfig config) {
         this.config = config;
         KeyStore ks = load(config);
         this.subject = subject(ks);

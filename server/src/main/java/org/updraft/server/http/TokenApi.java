@@ -6,11 +6,11 @@ import org.updraft.server.auth.Principal;
 import org.updraft.server.auth.Role;
 
 /** {@code /api/v1/tokens} (admin): create (the secret is in that answer only), list (never secrets), revoke. */
-public final class TokenApi {
+final class TokenApi {
 
     private final ApiTokens tokens;
 
-    public TokenApi(ApiTokens tokens) {
+    TokenApi(ApiTokens tokens) {
         this.tokens = tokens;
     }
 

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A release going out to a product's devices in waves, under a policy (DESIGN §6). Immutable;
- * state changes produce a new value.
+ * A release going out to a product's devices in waves, under a policy (docs/architecture.md,
+ * "Rollouts"). Immutable; state changes produce a new value.
  *
  * @param targetTags   devices must carry one of these tags; empty = every device of the product
  * @param fromVersions devices must run a version in this range when they join; null = any

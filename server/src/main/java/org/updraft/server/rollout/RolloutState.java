@@ -1,6 +1,6 @@
 package org.updraft.server.rollout;
 
-/** draft → running ⇄ paused → completed | halted | aborted (DESIGN §6). */
+/** draft → running ⇄ paused → completed | halted | aborted (docs/architecture.md, "Rollout states"). */
 public enum RolloutState {
     DRAFT("draft"), RUNNING("running"), PAUSED("paused"), COMPLETED("completed"), HALTED("halted"), ABORTED("aborted");
 

@@ -1,7 +1,7 @@
 package org.updraft.server.rollout;
 
 /**
- * Where one device stands with one release, derived from its check-ins (DESIGN §3 confirmation);
+ * Where one device stands with one release, derived from its check-ins (docs/architecture.md, "Device progress");
  * stock clients need no change for any of it.
  */
 public enum UpdateState {

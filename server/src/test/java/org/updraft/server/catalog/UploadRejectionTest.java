@@ -19,7 +19,7 @@ import org.updraft.core.image.FirmwareImage;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.image.Segment;
 import org.updraft.core.layout.FlashLayout;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.TestServer;
 import org.updraft.server.http.Json;
 

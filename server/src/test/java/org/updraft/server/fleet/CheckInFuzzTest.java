@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.updraft.server.FuzzFindings;
+import org.updraft.testsupport.FuzzFindings;
 
 /**
  * Fuzzes {@link CheckIn#parse} with arbitrary header and query maps: it returns a CheckIn or throws

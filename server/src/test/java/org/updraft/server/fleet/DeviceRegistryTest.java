@@ -8,7 +8,7 @@ import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.updraft.core.image.ImageBuilder;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.TestDatabase;
 import org.updraft.server.TestServer;
 import org.updraft.server.catalog.Product;

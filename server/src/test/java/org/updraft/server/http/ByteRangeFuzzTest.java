@@ -6,7 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.updraft.server.FuzzFindings;
+import org.updraft.testsupport.FuzzFindings;
 
 /**
  * Fuzzes {@link ByteRange#parse}: for any Range header and any representation length it answers

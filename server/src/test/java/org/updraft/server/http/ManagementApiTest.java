@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.updraft.core.image.ImageBuilder;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.TestServer;
 

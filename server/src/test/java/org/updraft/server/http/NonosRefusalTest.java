@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.TestServer;
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.server.MutableClock;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.TestDatabase;
 import org.updraft.server.TestServer;
@@ -229,7 +229,7 @@ class RolloutTest {
     void aLargeRolloutCoalescesItsEvaluationsYetActsOnTheLastTransitionWithoutWaitingForATick() throws Exception {
         server.close();
         start(Duration.ofHours(1)); // no tick during the test: only transitions evaluate
-        int n = RolloutEngine.EXACT_MEMBERS + 1;
+        int n = RolloutSchedule.EXACT_MEMBERS + 1;
         java.util.function.IntFunction<String> mac = i -> String.format("AE:00:00:00:%02X:%02X", i >> 8, i & 0xFF);
         for (int i = 0; i < n; i++) {
             assertThat(checkIn(mac.apply(i), "1.0.0").status()).isEqualTo(304);
@@ -252,13 +252,13 @@ class RolloutTest {
 
     @Test
     void haltReasonsShowSharesWithThreeSignificantDigits() {
-        assertThat(RolloutEngine.percent(0.5)).isEqualTo("50.0");
-        assertThat(RolloutEngine.percent(0.25)).isEqualTo("25.0");
-        assertThat(RolloutEngine.percent(1.0)).isEqualTo("100.0");
-        assertThat(RolloutEngine.percent(0.0)).isEqualTo("0.0");
-        assertThat(RolloutEngine.percent(2.0 / 2001)).isEqualTo("0.1");
-        assertThat(RolloutEngine.percent(0.0005)).isEqualTo("0.05");
-        assertThat(RolloutEngine.percent(1.0 / 3)).isEqualTo("33.3");
+        assertThat(RolloutMachine.percent(0.5)).isEqualTo("50.0");
+        assertThat(RolloutMachine.percent(0.25)).isEqualTo("25.0");
+        assertThat(RolloutMachine.percent(1.0)).isEqualTo("100.0");
+        assertThat(RolloutMachine.percent(0.0)).isEqualTo("0.0");
+        assertThat(RolloutMachine.percent(2.0 / 2001)).isEqualTo("0.1");
+        assertThat(RolloutMachine.percent(0.0005)).isEqualTo("0.05");
+        assertThat(RolloutMachine.percent(1.0 / 3)).isEqualTo("33.3");
     }
 
     @Test

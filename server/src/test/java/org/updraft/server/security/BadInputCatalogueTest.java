@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.server.config.Limits;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.TestServer;
 
@@ -342,7 +342,7 @@ class BadInputCatalogueTest {
     /** The reserved updatePath roots cover every route the server registers, so no product path can shadow one. */
     @Test
     void everyRouteLiesUnderAReservedRoot() {
-        for (var route : server.server().api().router().routes()) {
+        for (var route : server.server().api().routes()) {
             String root = "/" + route.template().split("/", 3)[1];
             assertThat(org.updraft.server.catalog.Catalog.RESERVED_ROOTS).as(route.template()).contains(root);
         }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.TestServer;
 import org.updraft.server.http.Json;

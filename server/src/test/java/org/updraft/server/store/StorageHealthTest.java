@@ -17,7 +17,7 @@ import org.sqlite.SQLiteException;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
 import org.updraft.server.config.Limits;
-import org.updraft.server.Multipart;
+import org.updraft.testsupport.Multipart;
 import org.updraft.server.RawHttp;
 import org.updraft.server.ServerConfig;
 import org.updraft.server.TestDatabase;

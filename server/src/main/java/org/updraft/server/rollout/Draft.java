@@ -1,0 +1,60 @@
+package org.updraft.server.rollout;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.updraft.server.problem.Rejection;
+
+/**
+ * A rollout as an operator asked for it, validated, before it has an id: what {@link RolloutStore}
+ * inserts and what becomes a {@link RolloutState#DRAFT} {@link Rollout}.
+ *
+ * @param targetTags target tags in the order given (stored in that order)
+ */
+record Draft(long productId, long releaseId, List<String> targetTags, VersionRange fromVersions, List<Wave> waves,
+             Rollout.Policy policy, Instant createdAt) {
+
+    /**
+     * Validates a spec for a release ({@code null} spec fields take the defaults: waves 1,10,50,100
+     * and {@link Rollout.Policy#DEFAULT}); a bad field is refused 400 with the reason.
+     */
+    static Draft of(long productId, long releaseId, RolloutEngine.Spec spec, Instant now) {
+        List<Wave> waves;
+        VersionRange from = null;
+        Rollout.Policy policy;
+        try {
+            waves = Wave.parseAll(spec.waves() == null ? "1,10,50,100" : spec.waves());
+            if (spec.fromVersions() != null && !spec.fromVersions().isBlank()) {
+                from = VersionRange.parse(spec.fromVersions());
+            }
+            Rollout.Policy d = Rollout.Policy.DEFAULT;
+            policy = new Rollout.Policy(
+                    spec.successThreshold() == null ? d.successThreshold() : spec.successThreshold(),
+                    spec.failureThreshold() == null ? d.failureThreshold() : spec.failureThreshold(),
+                    spec.soakSeconds() == null ? d.soak() : Duration.ofSeconds(spec.soakSeconds()),
+                    spec.maxConcurrent() == null ? d.maxConcurrent() : spec.maxConcurrent(),
+                    spec.maxAttempts() == null ? d.maxAttempts() : spec.maxAttempts(),
+                    spec.backoffSeconds() == null ? d.backoff() : Duration.ofSeconds(spec.backoffSeconds()));
+        } catch (IllegalArgumentException e) {
+            throw Rejection.badRequest(e.getMessage());
+        }
+        Set<String> tags = new LinkedHashSet<>();
+        if (spec.targetTags() != null) {
+            for (String t : spec.targetTags()) {
+                if (t == null || !t.matches("[A-Za-z0-9._-]{1,64}")) {
+                    throw Rejection.badRequest("target tag '" + t + "' is not valid: 1-64 characters A-Z a-z 0-9 . _ -");
+                }
+                tags.add(t);
+            }
+        }
+        return new Draft(productId, releaseId, List.copyOf(tags), from, waves, policy, now);
+    }
+
+    /** The draft rollout once stored under {@code id}. */
+    Rollout rollout(long id) {
+        return new Rollout(id, productId, releaseId, RolloutState.DRAFT, null, Set.copyOf(targetTags), fromVersions, waves,
+                policy, 0, null, createdAt, null);
+    }
+}

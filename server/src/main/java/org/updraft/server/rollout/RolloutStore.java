@@ -1,0 +1,65 @@
+package org.updraft.server.rollout;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.jdbi.v3.core.Jdbi;
+import org.updraft.server.store.Sql;
+
+/**
+ * The {@code rollout} table: a draft is inserted once, each state change overwrites the columns a
+ * transition changes (state, reason, current wave, wave start, finish), and every row is read once
+ * at start. Rollout changes are rare, so each write is synchronous and the caller changes its
+ * memory only after it returned. Device progress is stored by {@link UpdateTracker}, not here.
+ */
+final class RolloutStore {
+
+    private final Jdbi jdbi;
+
+    RolloutStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** Inserts a draft; returns it as a rollout with its new id. */
+    Rollout insert(Draft d) {
+        long id = jdbi.withHandle(h -> h.createUpdate("""
+                        INSERT INTO rollout (product_id, release_id, state, target_tags, from_versions, waves, success_threshold,
+                            failure_threshold, soak_seconds, max_concurrent, max_attempts, backoff_seconds, current_wave, created_at)
+                        VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :at)""")
+                .bind("p", d.productId()).bind("r", d.releaseId()).bind("state", RolloutState.DRAFT.id())
+                .bind("tags", String.join(",", d.targetTags())).bind("from", d.fromVersions() == null ? null : d.fromVersions().text())
+                .bind("waves", Wave.format(d.waves())).bind("st", d.policy().successThreshold())
+                .bind("ft", d.policy().failureThreshold()).bind("soak", d.policy().soak().toSeconds())
+                .bind("conc", d.policy().maxConcurrent()).bind("att", d.policy().maxAttempts())
+                .bind("back", d.policy().backoff().toSeconds()).bind("at", Sql.utc(d.createdAt()))
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
+        return d.rollout(id);
+    }
+
+    /** Writes a rollout's state after a transition. */
+    void save(Rollout r) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        UPDATE rollout SET state = :state, reason = :reason, current_wave = :wave, wave_started_at = :ws,
+                            finished_at = :fin WHERE id = :id""")
+                .bind("state", r.state().id()).bind("reason", r.reason()).bind("wave", r.currentWave())
+                .bind("ws", Sql.utc(r.waveStartedAt())).bind("fin", Sql.utc(r.finishedAt())).bind("id", r.id()).execute());
+    }
+
+    /** Every rollout, as stored. */
+    List<Rollout> loadAll() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM rollout").map((rs, ctx) -> {
+            String tags = rs.getString("target_tags");
+            String from = rs.getString("from_versions");
+            return new Rollout(rs.getLong("id"), rs.getLong("product_id"), rs.getLong("release_id"),
+                    RolloutState.parse(rs.getString("state")), rs.getString("reason"),
+                    tags == null || tags.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(tags.split(","))),
+                    from == null ? null : VersionRange.parse(from), Wave.parseAll(rs.getString("waves")),
+                    new Rollout.Policy(rs.getDouble("success_threshold"), rs.getDouble("failure_threshold"),
+                            Duration.ofSeconds(rs.getLong("soak_seconds")), rs.getInt("max_concurrent"), rs.getInt("max_attempts"),
+                            Duration.ofSeconds(rs.getLong("backoff_seconds"))),
+                    rs.getInt("current_wave"), Sql.instant(rs, "wave_started_at"), Sql.instant(rs, "created_at"),
+                    Sql.instant(rs, "finished_at"));
+        }).list());
+    }
+}
