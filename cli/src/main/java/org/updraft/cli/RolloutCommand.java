@@ -34,7 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 "A wave advances on confirmations and the rollout halts on failures.",
                 "States: draft -> running <-> paused -> completed | halted | aborted."},
         subcommands = {RolloutCommand.Create.class, RolloutCommand.List.class, RolloutCommand.Status.class,
-                RolloutCommand.Start.class, RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class})
+                RolloutCommand.Start.class, RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class,
+                RolloutCommand.Delete.class})
 final class RolloutCommand {
 
     /** Width of a wave's progress bar, in characters between the brackets. */
@@ -125,32 +126,25 @@ final class RolloutCommand {
             }
             PrintWriter out = spec.commandLine().getOut();
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollouts", body);
+                // --start: one request that creates and starts, both or neither (a refused start leaves no draft).
+                ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollouts"
+                        + (start ? "?start=true" : ""), body);
+                if (remote.json) {
+                    out.println(created.body());
+                    out.flush();
+                    return 0;
+                }
                 JsonNode rollout = created.json();
                 String id = Table.text(rollout.path("id"));
-                if (!remote.json) {
-                    out.println("Created rollout " + id + ": " + Table.text(rollout.path("product")) + " "
-                            + Table.text(rollout.path("version")) + " (" + Table.text(rollout.path("state")) + ")");
-                    details(rollout).print(out);
-                }
-                if (!start) {
-                    out.println(remote.json ? created.body() : "Start it with: updraft rollout start " + id);
+                out.println("Created rollout " + id + ": " + Table.text(rollout.path("product")) + " "
+                        + Table.text(rollout.path("version")) + " (" + Table.text(rollout.path("state")) + ")");
+                details(rollout).print(out);
+                if (start) {
+                    transition(rollout, out);
+                } else {
+                    out.println("Start it with: updraft rollout start " + id);
                     out.flush();
-                    return 0;
                 }
-                ApiClient.Reply started;
-                try {
-                    started = api.post("/api/v1/rollouts/" + ApiClient.segment(id) + "/start", ApiClient.object());
-                } catch (CommandFailure e) {
-                    throw new CommandFailure(e.getMessage() + " (rollout " + id + " was created as a draft; start it later with: "
-                            + "updraft rollout start " + id + ")", e);
-                }
-                if (remote.json) {
-                    out.println(started.body());
-                    out.flush();
-                    return 0;
-                }
-                transition(started.json(), out);
             }
             return 0;
         }
@@ -290,6 +284,36 @@ final class RolloutCommand {
         @Override
         JsonNode body() {
             return reason == null ? ApiClient.object() : ApiClient.object().put("reason", reason);
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a draft rollout (it never offered anything). A rollout that started stays as history: abort it.")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "ID", description = "Rollout id.")
+        long id;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.delete(path(id));
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                } else {
+                    JsonNode r = reply.json();
+                    out.println("Deleted draft rollout " + id + " (" + Table.text(r.path("product")) + " " + Table.text(r.path("version"))
+                            + ").");
+                }
+                out.flush();
+            }
+            return 0;
         }
     }
 

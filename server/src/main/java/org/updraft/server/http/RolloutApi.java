@@ -48,12 +48,18 @@ final class RolloutApi {
     void register(Router router) {
         router.post("/api/v1/products/{product}/rollouts", Role.OPERATOR, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
+            // ?start=true: created and started in one step, both or neither (a refused start leaves no draft).
+            boolean start = flag(ex, "start");
             RolloutEngine.Spec spec = ex.bodyJson(RolloutEngine.Spec.class);
-            Rollout r = engine.create(p, spec);
-            ex.audit("rollout", String.valueOf(r.id()));
             ex.audit("version", spec.version());
+            if (start) {
+                ex.audit("start", "true");
+            }
+            Rollout r = start ? engine.createAndStart(p, spec) : engine.create(p, spec);
+            ex.audit("rollout", String.valueOf(r.id()));
             ex.json(201, view(r));
         });
+        router.delete("/api/v1/rollouts/{id}", Role.OPERATOR, ex -> ex.json(200, view(engine.deleteDraft(id(ex)))));
         router.get("/api/v1/rollouts", Role.VIEWER, ex -> {
             String product = ex.query("product");
             Product p = product == null ? null : catalog.requireProduct(product);
@@ -70,6 +76,18 @@ final class RolloutApi {
             }
             ex.json(200, view(engine.abort(id(ex), reason)));
         });
+    }
+
+    /** A true/false query parameter; absent is false; anything else is a 400 naming what is expected. */
+    private static boolean flag(Exchange ex, String name) {
+        String v = ex.query(name);
+        if (v == null || v.equals("false")) {
+            return false;
+        }
+        if (v.equals("true")) {
+            return true;
+        }
+        throw Rejection.badRequest(name + " must be true or false, got '" + Rejection.echo(v) + "'");
     }
 
     private static long id(Exchange ex) {
