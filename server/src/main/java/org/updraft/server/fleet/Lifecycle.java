@@ -2,6 +2,7 @@ package org.updraft.server.fleet;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.Release;
@@ -113,6 +114,47 @@ public final class Lifecycle {
                     + "'; revoke it first (updraft device token revoke " + mac + ")");
         });
         return devices.delete(mac);
+    }
+
+    /**
+     * A one-step fleet rollback: a rollout, marked as a downgrade, of the release before the newest
+     * one devices run (or of {@code spec.version()}, which must be older), to the devices running a
+     * newer version than it. The spec's waves, thresholds, policy and target tags apply as to any
+     * rollout; {@code fromVersions} is the rollback's to set. Refused when no device runs a release
+     * of the product, when there is no older release, and when the target's security counter is
+     * below that of the release it replaces (no device that ran it would accept the target).
+     */
+    public Rollout rollback(Product product, RolloutEngine.Spec spec, boolean start) {
+        if (spec.fromVersions() != null) {
+            throw Rejection.badRequest("fromVersions is the rollback's to set (devices running a newer version than the "
+                    + "release rolled back to); leave it out");
+        }
+        Map<String, Long> running = devices.runningVersions(product.id());
+        Release from = catalog.releases(product).stream().filter(r -> running.getOrDefault(r.version().toString(), 0L) > 0)
+                .findFirst().orElseThrow(() -> Rejection.conflict("no device runs a release of product '" + product.name()
+                        + "': there is nothing to roll back"));
+        Release to;
+        if (spec.version() == null || spec.version().isBlank()) {
+            to = catalog.releases(product).stream().filter(r -> r.version().compareTo(from.version()) < 0).findFirst()
+                    .orElseThrow(() -> Rejection.conflict("product '" + product.name() + "' has no release older than "
+                            + from.version() + ", the newest release devices run: there is nothing to roll back to"));
+        } else {
+            to = catalog.releases(product).stream().filter(r -> r.version().toString().equals(spec.version().strip())).findFirst()
+                    .orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + spec.version()));
+            if (to.version().compareTo(from.version()) >= 0) {
+                throw Rejection.conflict("release " + to.version() + " is not older than " + from.version()
+                        + ", the newest release devices run: a rollback goes to an older release (use updraft rollout create)");
+            }
+        }
+        if (to.securityCounter() < from.securityCounter()) {
+            throw Rejection.conflict("release " + to.version() + " has security counter " + to.securityCounter() + ", below "
+                    + from.securityCounter() + " of release " + from.version() + ": no device that ran " + from.version()
+                    + " accepts it (anti-rollback); upload a fixed version with a counter of at least " + from.securityCounter());
+        }
+        RolloutEngine.Spec back = new RolloutEngine.Spec(to.version().toString(), spec.waves(), spec.targetTags(),
+                ">" + to.version(), spec.successThreshold(), spec.failureThreshold(), spec.soakSeconds(), spec.maxConcurrent(),
+                spec.maxAttempts(), spec.backoffSeconds());
+        return rollouts.createDowngrade(product, back, start);
     }
 
     private List<Rollout> unfinished(Product product, Release release) {

@@ -59,11 +59,12 @@ final class ManagementApi {
     private final org.updraft.server.fleet.Lifecycle lifecycle;
 
     /** {@code damage}: why the artifact store refuses to serve a blob, or null (ArtifactStore#damage). */
-    ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, RolloutEngine rollouts, Path uploadDir,
-                  Admission admission, Limits limits, java.util.function.Function<String, String> damage) {
+    ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, RolloutEngine rollouts,
+                  org.updraft.server.fleet.Lifecycle lifecycle, Path uploadDir, Admission admission, Limits limits,
+                  java.util.function.Function<String, String> damage) {
         this.damage = damage;
         this.rollouts = rollouts;
-        this.lifecycle = new org.updraft.server.fleet.Lifecycle(catalog, devices, admission, rollouts);
+        this.lifecycle = lifecycle;
         this.catalog = catalog;
         this.devices = devices;
         this.updates = updates;

@@ -15,10 +15,12 @@ final class RolloutApi {
 
     private final Catalog catalog;
     private final RolloutEngine engine;
+    private final org.updraft.server.fleet.Lifecycle lifecycle;
 
-    RolloutApi(Catalog catalog, RolloutEngine engine) {
+    RolloutApi(Catalog catalog, RolloutEngine engine, org.updraft.server.fleet.Lifecycle lifecycle) {
         this.catalog = catalog;
         this.engine = engine;
+        this.lifecycle = lifecycle;
     }
 
     record PolicyView(double successThreshold, double failureThreshold, long soakSeconds, int maxConcurrent, int maxAttempts,
@@ -27,7 +29,7 @@ final class RolloutApi {
 
     record RolloutView(long id, String product, String version, String state, String reason, List<String> targetTags,
                        String fromVersions, List<String> waves, int currentWave, String currentWaveLabel, Instant waveStartedAt,
-                       PolicyView policy, Instant createdAt, Instant finishedAt, List<WaveStats> progress) {
+                       PolicyView policy, Instant createdAt, Instant finishedAt, List<WaveStats> progress, boolean downgrade) {
     }
 
     record AbortRequest(String reason) {
@@ -42,7 +44,7 @@ final class RolloutApi {
                 r.currentWave(), r.waves().get(r.currentWave()).label(), r.waveStartedAt(),
                 new PolicyView(pol.successThreshold(), pol.failureThreshold(), pol.soak().toSeconds(), pol.maxConcurrent(),
                         pol.maxAttempts(), pol.backoff().toSeconds()),
-                r.createdAt(), r.finishedAt(), engine.stats(r));
+                r.createdAt(), r.finishedAt(), engine.stats(r), r.downgrade());
     }
 
     void register(Router router) {
@@ -56,6 +58,21 @@ final class RolloutApi {
                 ex.audit("start", "true");
             }
             Rollout r = start ? engine.createAndStart(p, spec) : engine.create(p, spec);
+            ex.audit("rollout", String.valueOf(r.id()));
+            ex.json(201, view(r));
+        });
+        // A one-step fleet rollback: a downgrade rollout of the previous release (fleet.Lifecycle#rollback).
+        router.post("/api/v1/products/{product}/rollback", Role.OPERATOR, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            boolean start = flag(ex, "start");
+            RolloutEngine.Spec spec = ex.header("Content-Type") == null
+                    ? new RolloutEngine.Spec(null, null, null, null, null, null, null, null, null, null)
+                    : ex.bodyJson(RolloutEngine.Spec.class);
+            if (start) {
+                ex.audit("start", "true");
+            }
+            Rollout r = lifecycle.rollback(p, spec, start);
+            ex.audit("version", catalog.release(r.releaseId()).map(x -> x.version().toString()).orElse(null));
             ex.audit("rollout", String.valueOf(r.id()));
             ex.json(201, view(r));
         });

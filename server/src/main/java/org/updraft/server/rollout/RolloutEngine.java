@@ -171,7 +171,21 @@ public final class RolloutEngine implements AutoCloseable {
      * no draft behind.
      */
     public synchronized Rollout createAndStart(Product product, Spec spec) {
-        Draft draft = draft(product, spec);
+        return createAndStart(draft(product, spec));
+    }
+
+    /**
+     * A fleet rollback: a rollout of an older release marked as a downgrade — its release may be
+     * offered to members running a newer version; waves, thresholds, the in-flight limit and the
+     * security-counter rule apply as to any rollout. The caller chose the release and the devices
+     * ({@code spec.fromVersions}); {@code start}: created and started in one step, both or neither.
+     */
+    public synchronized Rollout createDowngrade(Product product, Spec spec, boolean start) {
+        Draft draft = draft(product, spec).asDowngrade();
+        return start ? createAndStart(draft) : machine.commit(store.insert(draft));
+    }
+
+    private Rollout createAndStart(Draft draft) {
         Instant now = now();
         machine.start(draft.rollout(RolloutMachine.UNSTORED), now);   // refuses before anything is written
         // The same pure check under the same lock once more, now with the stored id: it answers as above.

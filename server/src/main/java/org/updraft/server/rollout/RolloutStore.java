@@ -46,8 +46,9 @@ final class RolloutStore {
         return jdbi.withHandle(h -> h.createUpdate("""
                         INSERT INTO rollout (product_id, release_id, state, target_tags, from_versions, waves, success_threshold,
                             failure_threshold, soak_seconds, max_concurrent, max_attempts, backoff_seconds, current_wave,
-                            wave_started_at, created_at)
-                        VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :ws, :at)""")
+                            wave_started_at, created_at, downgrade)
+                        VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :ws, :at, :down)""")
+                .bind("down", d.downgrade())
                 .bind("p", d.productId()).bind("r", d.releaseId()).bind("state", state.id()).bind("ws", Sql.utc(waveStartedAt))
                 .bind("tags", String.join(",", d.targetTags())).bind("from", d.fromVersions() == null ? null : d.fromVersions().text())
                 .bind("waves", Wave.format(d.waves())).bind("st", d.policy().successThreshold())
@@ -79,7 +80,7 @@ final class RolloutStore {
                             Duration.ofSeconds(rs.getLong("soak_seconds")), rs.getInt("max_concurrent"), rs.getInt("max_attempts"),
                             Duration.ofSeconds(rs.getLong("backoff_seconds"))),
                     rs.getInt("current_wave"), Sql.instant(rs, "wave_started_at"), Sql.instant(rs, "created_at"),
-                    Sql.instant(rs, "finished_at"));
+                    Sql.instant(rs, "finished_at"), rs.getBoolean("downgrade"));
         }).list());
     }
 }

@@ -45,7 +45,8 @@ class AuthorizationTest {
                 "PUT /api/v1/products/{product}/allowlist", "POST /api/v1/devices/{mac}/token", "DELETE /api/v1/devices/{mac}/token",
                 // Lifecycle of what operators upload and register (archiving a whole product is admin, like creating one).
                 "POST /api/v1/products/{product}/releases/{version}/archive", "POST /api/v1/products/{product}/releases/{version}/unhold",
-                "DELETE /api/v1/devices/{mac}", "DELETE /api/v1/rollouts/{id}");
+                "DELETE /api/v1/devices/{mac}", "DELETE /api/v1/rollouts/{id}",
+                "POST /api/v1/products/{product}/rollback");
         // Trust roots: the signing and enrollment policy and the trusted keys — whoever uploads (operator)
         // must not also decide which signatures count.
         needs(Role.ADMIN, "POST /api/v1/products", "POST /api/v1/tokens", "GET /api/v1/tokens", "DELETE /api/v1/tokens/{id}",

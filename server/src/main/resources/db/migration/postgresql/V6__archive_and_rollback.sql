@@ -4,3 +4,6 @@
 -- offers them (docs/lifecycle.md).
 ALTER TABLE product ADD COLUMN archived_at TIMESTAMP WITH TIME ZONE;
 ALTER TABLE firmware_release ADD COLUMN archived_at TIMESTAMP WITH TIME ZONE;
+-- A fleet rollback is a rollout marked as a downgrade: its release may be offered to devices running
+-- a newer version (docs/lifecycle.md).
+ALTER TABLE rollout ADD COLUMN downgrade BOOLEAN DEFAULT FALSE NOT NULL;
