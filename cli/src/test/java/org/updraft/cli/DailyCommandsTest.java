@@ -221,4 +221,25 @@ class DailyCommandsTest {
         assertThat(gone.exit()).isEqualTo(1);
         assertThat(gone.err()).isEqualTo("error: no product named 'heater'\n");
     }
+
+    @Test
+    void rolloutRollbackGoesBackOneReleaseInOneStep() throws Exception {
+        ok("product", "create", "pump", "--chip", "esp8266", "--layout", "arduino-4m");
+        Path v1 = Files.write(dir.resolve("pump-1.bin"), ImageBuilder.arduino().version("1.0.0").payload(5, 40_000).build());
+        Path v2 = Files.write(dir.resolve("pump-2.bin"), ImageBuilder.arduino().version("2.0.0").payload(6, 40_000).build());
+        ok("release", "upload", "pump", "1.0.0", "--firmware", v1.toString());
+        ok("release", "upload", "pump", "2.0.0", "--firmware", v2.toString());
+        var checkIn = java.net.http.HttpRequest.newBuilder(server.baseUri().resolve("/u/pump?mac=5C:CF:7F:0B:0B:01&version=2.0.0")).build();
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            assertThat(http.send(checkIn, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(304);
+        }
+        Run back = ok("rollout", "rollback", "pump", "--waves", "100", "--start");
+        String id = back.out().replaceAll("(?s)^Created rollback (\\d+):.*", "$1");
+        assertThat(back.out()).startsWith("Created rollback " + id + ": pump back to 1.0.0 (running, a downgrade)\n")
+                .contains("running >1.0.0")
+                .endsWith("Rollout " + id + " (pump 1.0.0): running, wave 100% (1 of 1).\n");
+        Run twice = remote("rollout", "rollback", "pump", "--start");
+        assertThat(twice.exit()).isEqualTo(1);
+        assertThat(twice.err()).startsWith("error: rollout " + id + " (running) already targets devices of this product");
+    }
 }
