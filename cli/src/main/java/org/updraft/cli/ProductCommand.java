@@ -222,7 +222,9 @@ final class ProductCommand {
         @Override
         public Integer call() {
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply reply = api.post("/api/v1/products/" + ApiClient.segment(name) + "/archive", ApiClient.object());
+                // The API asks for the name again (archiving cannot be undone); the command line named it.
+                ApiClient.Reply reply = api.post("/api/v1/products/" + ApiClient.segment(name) + "/archive",
+                        ApiClient.object().put("confirm", name));
                 PrintWriter out = spec.commandLine().getOut();
                 out.println(remote.json ? reply.body() : "Archived product " + Table.text(reply.json().path("name")) + ".");
                 out.flush();

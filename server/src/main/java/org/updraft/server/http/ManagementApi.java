@@ -96,6 +96,10 @@ final class ManagementApi {
     record TokenRequest(String product) {
     }
 
+    /** {@code POST /api/v1/products/{product}/archive}: the product's name again. */
+    record ArchiveRequest(String confirm) {
+    }
+
     /** {@code PUT /api/v1/devices/{mac}/product}: the product a device moves to. */
     record MoveRequest(String product) {
     }
@@ -225,6 +229,13 @@ final class ManagementApi {
     private void registerLifecycle(Router router) {
         router.post("/api/v1/products/{product}/archive", Role.ADMIN, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
+            // Archiving cannot be undone: the request repeats the name, so a stray call (a script, a
+            // wrong path) archives nothing.
+            ArchiveRequest a = ex.header("Content-Type") == null ? null : ex.bodyJson(ArchiveRequest.class);
+            if (a == null || !p.name().equals(a.confirm())) {
+                throw Rejection.badRequest("archiving product '" + p.name() + "' cannot be undone: send {\"confirm\": \"" + p.name()
+                        + "\"} (its name) to confirm" + (a == null || a.confirm() == null ? "" : ", got '" + Rejection.echo(a.confirm()) + "'"));
+            }
             lifecycle.archive(p);
             ex.json(200, ProductView.of(p));
         });

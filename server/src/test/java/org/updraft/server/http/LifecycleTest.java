@@ -84,7 +84,12 @@ class LifecycleTest {
             assertThat(checkIn(server, A, "1.0.0").status()).as("the baseline is 3.0.0 now").isEqualTo(200);
 
             // The product: releases, devices and tokens are in the way.
-            assertThat(error(server.send("POST", "/api/v1/products/relay/archive", null), 409))
+            assertThat(error(server.send("POST", "/api/v1/products/relay/archive", null), 400))
+                    .isEqualTo("archiving product 'relay' cannot be undone: send {\"confirm\": \"relay\"} (its name) to confirm");
+            assertThat(error(server.send("POST", "/api/v1/products/relay/archive", "{\"confirm\":\"relay2\"}"), 400))
+                    .isEqualTo("archiving product 'relay' cannot be undone: send {\"confirm\": \"relay\"} (its name) to confirm, "
+                            + "got 'relay2'");
+            assertThat(error(server.send("POST", "/api/v1/products/relay/archive", "{\"confirm\":\"relay\"}"), 409))
                     .isEqualTo("product 'relay' cannot be archived: it has 3 releases: 3.0.0, 2.0.0, 1.0.0 (updraft release archive relay "
                             + "VERSION); 3 devices are registered to it (updraft device list --product relay; updraft device delete "
                             + "MAC, or device move MAC PRODUCT); 1 device token is issued for it: " + D
@@ -125,7 +130,7 @@ class LifecycleTest {
             server.expect(200, server.send("DELETE", "/api/v1/devices/" + B, null));
             server.expect(200, server.send("DELETE", "/api/v1/devices/" + C, null));
             server.expect(200, server.send("POST", "/api/v1/products/relay/releases/1.0.0/archive", null));
-            JsonNode product = json(server.expect(200, server.send("POST", "/api/v1/products/relay/archive", null)));
+            JsonNode product = json(server.expect(200, server.send("POST", "/api/v1/products/relay/archive", "{\"confirm\":\"relay\"}")));
             assertThat(product.get("name").asText()).isEqualTo("relay");
             assertThat(error(server.get("/api/v1/products/relay"), 404)).isEqualTo("no product named 'relay'");
             assertThat(json(server.get("/api/v1/products").body())).isEmpty();
