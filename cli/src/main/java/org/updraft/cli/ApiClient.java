@@ -23,8 +23,7 @@ import java.util.StringJoiner;
 import java.util.function.LongConsumer;
 
 /**
- * The CLI's one way to talk to the management API ({@code /api/v1/…}): HTTP/1.1 through the JDK client,
- * JSON through Jackson, and every failure turned into a {@link CommandFailure} whose message a person can
+ * The CLI's one way to talk to the management API ({@code /api/v1/…}): HTTP/1.1, JSON through Jackson, and every failure turned into a {@link CommandFailure} whose message a person can
  * act on — the server's own {@code "error"} text for refusals, "cannot reach Updraft at URL…" when there
  * is no server.
  */
@@ -38,20 +37,40 @@ final class ApiClient implements AutoCloseable {
 
     private final URI server;
     private final String token;
-    private final HttpClient http;
+    /** Where the token came from when neither --token nor UPDRAFT_TOKEN gave it (the bootstrap token file), else null. */
+    private final String tokenSource;
+    /**
+     * For uploads only, made on the first one. Starting the JDK's HttpClient (its TLS context, its
+     * selector thread) cost ~0.5 s of CPU, most of a remote command's start, where one
+     * HttpURLConnection request cost ~0.05 s (BENCHMARKS.md, CLI start); the small JSON requests
+     * go through HttpURLConnection, the streamed uploads keep the client's publisher and progress.
+     */
+    private HttpClient http;
 
     /**
      * @param server base URL without trailing slash, e.g. http://localhost:8080
      * @param token  admin bearer token, or null/blank for none
      */
     ApiClient(URI server, String token) {
+        this(server, token, null);
+    }
+
+    /** As {@link #ApiClient(URI, String)}, with the file the token was read from named in refusals. */
+    ApiClient(URI server, String token, String tokenSource) {
         this.server = server;
+        this.tokenSource = tokenSource;
         this.token = token == null || token.isBlank() ? null : token.strip();
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+    }
+
+    private HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(CONNECT_TIMEOUT)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .build();
+        }
+        return http;
     }
 
     /** An answer with a 2xx status; {@code request} names it ("GET http://…") for messages. */
@@ -72,15 +91,15 @@ final class ApiClient implements AutoCloseable {
     }
 
     Reply get(String path) {
-        return send("GET", path, HttpRequest.BodyPublishers.noBody(), null, REQUEST_TIMEOUT);
+        return exchange("GET", path, null);
     }
 
     Reply post(String path, JsonNode body) {
-        return send("POST", path, json(body), "application/json", REQUEST_TIMEOUT);
+        return exchange("POST", path, json(body));
     }
 
     Reply put(String path, JsonNode body) {
-        return send("PUT", path, json(body), "application/json", REQUEST_TIMEOUT);
+        return exchange("PUT", path, json(body));
     }
 
     /** A text body of the given type (PEM public keys: application/x-pem-file). */
@@ -89,7 +108,7 @@ final class ApiClient implements AutoCloseable {
     }
 
     Reply delete(String path) {
-        return send("DELETE", path, HttpRequest.BodyPublishers.noBody(), null, REQUEST_TIMEOUT);
+        return exchange("DELETE", path, null);
     }
 
     /**
@@ -137,7 +156,69 @@ final class ApiClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (http != null) {
+            http.close();
+        }
+    }
+
+    /**
+     * One small request through HttpURLConnection: the same headers, timeouts (connect 10 s, an
+     * answer within 60 s), no redirects and the same failure messages as {@link #send}.
+     */
+    private Reply exchange(String method, String path, byte[] body) {
+        URI uri = URI.create(server + path);
+        String request = method + " " + uri;
+        java.net.HttpURLConnection c = null;
+        try {
+            c = (java.net.HttpURLConnection) uri.toURL().openConnection(java.net.Proxy.NO_PROXY);
+            c.setRequestMethod(method);
+            c.setInstanceFollowRedirects(false);
+            c.setUseCaches(false);
+            c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            c.setReadTimeout((int) REQUEST_TIMEOUT.toMillis());
+            c.setRequestProperty("Accept", "application/json");
+            c.setRequestProperty("User-Agent", "updraft-cli/" + Updraft.version());
+            if (token != null) {
+                c.setRequestProperty("Authorization", "Bearer " + token);
+            }
+            if (body != null) {
+                c.setRequestProperty("Content-Type", "application/json");
+                c.setDoOutput(true);
+            }
+            try {
+                c.connect();
+            } catch (java.net.SocketTimeoutException e) {
+                throw new CommandFailure("cannot reach Updraft at " + server + ": no answer to connecting within "
+                        + CONNECT_TIMEOUT.toSeconds() + " s (is the host and port right?)", e);
+            }
+            if (body != null) {
+                try (var out = c.getOutputStream()) {
+                    out.write(body);
+                }
+            }
+            int status = c.getResponseCode();
+            java.io.InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (status >= 200 && status < 300) {
+                return new Reply(request, status, text);
+            }
+            String refused = refusal(request, status, text);
+            // 400 Bad Request: what the user gave is malformed or out of range (the CLI sends well-formed
+            // requests, so the values are the user's): a usage error, exit 2, like one the CLI notices itself.
+            throw status == 400 ? CommandFailure.usage(refused) : new CommandFailure(refused);
+        } catch (ConnectException e) {
+            throw new CommandFailure(unreachable(e), e);
+        } catch (java.net.UnknownHostException e) {
+            throw new CommandFailure("cannot reach Updraft at " + server + ": unknown host " + server.getHost(), e);
+        } catch (java.net.SocketTimeoutException e) {
+            throw new CommandFailure(request + " got no answer within " + REQUEST_TIMEOUT.toSeconds() + " s", e);
+        } catch (IOException e) {
+            throw new CommandFailure(request + " failed: " + describe(e), e);
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
     }
 
     private Reply send(String method, String path, HttpRequest.BodyPublisher body, String contentType, Duration timeout) {
@@ -158,7 +239,7 @@ final class ApiClient implements AutoCloseable {
         }
         HttpResponse<String> response;
         try {
-            response = http.send(builder.build(), BodyHandlers.ofString(StandardCharsets.UTF_8));
+            response = http().send(builder.build(), BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException e) {
             throw new CommandFailure(unreachable(e), e);
         } catch (HttpConnectTimeoutException e) {
@@ -176,7 +257,10 @@ final class ApiClient implements AutoCloseable {
         if (status >= 200 && status < 300) {
             return new Reply(request, status, response.body());
         }
-        throw new CommandFailure(refusal(request, status, response.body()));
+        // 400 Bad Request: what the user gave is malformed or out of range (the CLI sends well-formed
+        // requests, so the values are the user's): a usage error, exit 2, like one the CLI notices itself.
+        String refused = refusal(request, status, response.body());
+        throw status == 400 ? CommandFailure.usage(refused) : new CommandFailure(refused);
     }
 
     /** The server's {"error": "..."} text, or what happened when the answer is not Updraft's error JSON. */
@@ -193,8 +277,11 @@ final class ApiClient implements AutoCloseable {
         if (message == null) {
             message = request + " answered HTTP " + status + (body.isBlank() ? "" : ": \"" + abbreviate(body) + "\"");
         }
-        if (status == 401 && token == null) {
+        // Said once: the server's own missing-token answer already names UPDRAFT_TOKEN.
+        if (status == 401 && token == null && !message.contains("UPDRAFT_TOKEN")) {
             message += " (pass --token or set UPDRAFT_TOKEN)";
+        } else if (status == 401 && tokenSource != null) {
+            message += " (the token was read from " + tokenSource + "; pass --token or set UPDRAFT_TOKEN)";
         }
         return message;
     }
@@ -234,9 +321,9 @@ final class ApiClient implements AutoCloseable {
         return flat.length() <= 120 ? flat : flat.substring(0, 117) + "...";
     }
 
-    private static HttpRequest.BodyPublisher json(JsonNode body) {
+    private static byte[] json(JsonNode body) {
         try {
-            return BodyPublishers.ofString(JSON.writeValueAsString(body), StandardCharsets.UTF_8);
+            return JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialize a JSON tree", e);
         }

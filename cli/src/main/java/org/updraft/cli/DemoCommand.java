@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
  * rollout in well under a minute.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Start a server, upload two sample releases, start emulated devices and a staged rollout,",
-                "and show it live: a complete rollout in well under a minute. The server's clock runs --speed",
-                "times faster than real time. --keep leaves the server running afterwards (Ctrl-C to stop)."})
+        description = {"Run a demo: a server, two sample releases, emulated devices and a staged rollout, shown live.",
+                "A complete rollout in well under a minute: the server's clock runs --speed times faster than real time."
+                        + " --keep leaves the server running afterwards (Ctrl-C to stop)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,7 +35,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port; 0 picks a free one (default ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "0",
+            description = "Port (default: a free one, so that the demo never collides with a server of yours).")
     int port;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Keep the demo's data here (e.g. ./updraft-demo); default: a temporary directory, deleted afterwards.")
@@ -53,6 +54,24 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the server running after the report.")
     boolean keep;
 
+    /**
+     * What to do next, true when it is printed: with --keep the server still runs, so the rollout
+     * can be looked at; without, it is about to stop, and the hint says how to see a demo again
+     * rather than pointing at a server that is gone.
+     */
+    static String closingHint(boolean keep, URI base, long rolloutId, String token, Path keptData) {
+        if (keep) {
+            return "see it: updraft rollout status " + rolloutId + " --server " + base + " --token " + token + "\n";
+        }
+        String hint = "The demo's server stops now. To look around afterwards, run updraft demo --keep (it serves until Ctrl-C).\n";
+        if (keptData != null) {
+            Path d = keptData.toAbsolutePath().normalize();
+            hint += "Its data stays in " + d + ": updraft token reset-admin --data-dir " + d + " makes an admin token for it,\n"
+                    + "then updraft server --data-dir " + d + " serves it (on this machine's real clock).\n";
+        }
+        return hint;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -67,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
                             Duration.ofSeconds(60), false),
                     clock, Duration.ofHours(3), 1);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage());
+            throw CommandFailure.usage(e.getMessage());
         }
         ScaledServer.quiet();
         boolean temporary = dataDir == null;
@@ -76,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
         try {
             server = ScaledServer.start(host, port, dir, clock, null);
         } catch (IllegalStateException e) {
-            throw new CommandFailure(e.getMessage() + (port != 0 ? " (try --port 0 or another port)" : ""));
+            throw new CommandFailure(e.getMessage() + (port != 0 ? " (leave out --port for a free one)" : ""));
         }
         try {
             URI base = server.baseUri();
@@ -98,9 +117,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             out.print(report.table());
             out.println();
-            out.println("see it: curl -H 'Authorization: Bearer " + ScaledServer.token() + "' " + base + "/api/v1/rollouts/"
-                    + report.rolloutId() + "   or   updraft rollout status " + report.rolloutId() + " --server " + base + " --token "
-                    + ScaledServer.token());
+            out.print(closingHint(keep, base, report.rolloutId(), ScaledServer.token(), temporary ? null : dir));
             out.flush();
             if (keep) {
                 out.println("serving until Ctrl-C");

@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "List and inspect devices that have checked in; pin a device to a release; tag devices for rollouts.",
         subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class,
                 DeviceCommand.Tag.class, DeviceCommand.Move.class, DeviceCommand.Delete.class, DeviceTokenCommand.class,
-                DeviceRunCommand.class})
+                DeviceRunCommand.class, DeviceServeCommand.class})
 final class DeviceCommand {
 
     @Command(name = "list", description = "List devices that have checked in, by MAC.")
@@ -241,8 +241,8 @@ final class DeviceCommand {
     }
 
     @Command(name = "tag", mixinStandardHelpOptions = true,
-            description = {"Replace a device's tags (groups for rollout targets and canary waves):",
-                    "the device then carries exactly the TAGs given; --clear removes them all."})
+            description = {"Replace a device's tags (groups for rollout targets and canary waves).",
+                    "The device then carries exactly the TAGs given; --clear removes them all."})
     static final class Tag implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -337,8 +337,9 @@ final class DeviceCommand {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = {"Delete a device's record: its row, tags and check-in timeline. Its update history stays with",
-                    "the MAC (it holds the anti-rollback floor). The device registers afresh on its next check-in.",
+            description = {"Delete a device's record: its row, tags and check-in timeline.",
+                    "Its update history stays with the MAC (it holds the anti-rollback floor). The device registers afresh on",
+                    "its next check-in.",
                     "Refused while the device has a live token (updraft device token revoke MAC)."})
     static final class Delete implements Callable<Integer> {
         @Spec

@@ -43,11 +43,17 @@ final class InspectCommand implements Callable<Integer> {
                     out.println(file + ":");
                 }
                 out.println(image.describe().stripTrailing());
+                if (SampleCommand.isSample(Files.readAllBytes(file))) {
+                    out.println("sample    made by updraft sample (" + SampleCommand.MARKER + "): valid, not executable");
+                }
             } catch (InvalidImageException e) {
                 out.println(file + ": not a valid image: " + e.getMessage());
                 allValid = false;
             } catch (CommandFailure e) {
                 out.println(file + ": " + e.getMessage());
+                allValid = false;
+            } catch (IOException e) {
+                out.println(file + ": cannot read: " + e.getMessage());
                 allValid = false;
             }
         }

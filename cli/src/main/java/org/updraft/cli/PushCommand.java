@@ -384,8 +384,9 @@ final class PushCommand implements Callable<Integer> {
     }
 
     @Command(name = "web", mixinStandardHelpOptions = true,
-            description = {"Push an Arduino sketch .bin to ESP8266HTTPUpdateServer (multipart POST, field 'firmware'),",
-                    "or an ESP32 app .bin to the ESP32 core's HTTPUpdateServer with --chip esp32.",
+            description = {"Push a sketch .bin to the Arduino web updater (HTTPUpdateServer).",
+                    "ESP8266HTTPUpdateServer by default (multipart POST, field 'firmware'); the ESP32 core's",
+                    "HTTPUpdateServer with --chip esp32.",
                     "The page answers 200 for success and failure; its text decides.",
                     "Verified: 'Update Success! Rebooting...', then GET PATH answers 200 again after the reboot."})
     static final class Web implements Callable<Integer> {
@@ -429,8 +430,9 @@ final class PushCommand implements Callable<Integer> {
     }
 
     @Command(name = "arduino-ota", mixinStandardHelpOptions = true,
-            description = {"Push an Arduino sketch .bin with the ArduinoOTA protocol (espota.py); UDP port 8266 by default",
-                    "(3232 with --chip esp32). The image must be built for the device's chip (--chip, default esp8266).",
+            description = {"Push a sketch .bin with the ArduinoOTA protocol (as espota.py does).",
+                    "UDP port 8266 by default (3232 with --chip esp32). The image must be built for the",
+                    "device's chip (--chip, default esp8266).",
                     "Verified: the device checked the MD5 of what it wrote and answered OK.",
                     "(ArduinoOTA has no status request: the restarted sketch cannot be asked.)"})
     static final class ArduinoOta implements Callable<Integer> {

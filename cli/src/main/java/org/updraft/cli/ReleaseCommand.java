@@ -103,6 +103,9 @@ final class ReleaseCommand {
                  UploadProgress progress = UploadProgress.on(err, "Uploading " + product + " " + version, body.contentLength())) {
                 reply = api.upload("/api/v1/products/" + ApiClient.segment(product) + "/releases", body, progress);
                 progress.finish();
+            } catch (CommandFailure e) {
+                // The server names its API field; on the command line the switch is --downgrade.
+                throw e.getMessage().contains("(downgrade=true)") ? e.reworded(e.getMessage().replace("(downgrade=true)", "(--downgrade)")) : e;
             }
             if (remote.json) {
                 out.println(reply.body());

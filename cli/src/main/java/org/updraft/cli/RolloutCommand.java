@@ -173,10 +173,9 @@ final class RolloutCommand {
     }
 
     @Command(name = "status", aliases = "show", mixinStandardHelpOptions = true,
-            description = {"Show a rollout with a progress bar per wave (# confirmed, x failed or",
-                    "rolled back). With --watch: refresh every --interval (in place on a",
-                    "terminal, else one snapshot each time) until the rollout is completed",
-                    "(exit 0), halted or aborted (exit 1), or --timeout passes (exit 1)."})
+            description = {"Show a rollout with a progress bar per wave (# confirmed, x failed or rolled back).",
+                    "With --watch: refresh every --interval (in place on a terminal, else one snapshot each time) until the rollout"
+                            + " is completed (exit 0), halted or aborted (exit 1), or --timeout passes (exit 1)."})
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -260,8 +259,9 @@ final class RolloutCommand {
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
-            description = {"Roll the fleet back in one step: a rollout, marked as a downgrade, of the release before the",
-                    "newest one devices run (or of --to), to the devices running a newer version. Waves, thresholds",
+            description = {"Roll the fleet back in one step: a downgrade rollout of the previous release.",
+                    "The release is the one before the newest release devices run (or --to), the devices those running a",
+                    "newer version. Waves, thresholds",
                     "and anti-rollback (security counters) apply as to any rollout; the releases rolled back stop being",
                     "the baseline. A draft until started (--start: at once, both or neither). See docs/lifecycle.md."})
     static final class Rollback implements Callable<Integer> {

@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
  * {@code FILE.signed}, the name {@code espota.py} and the Arduino IDE use. Offline.
  */
 @Command(name = "sign", mixinStandardHelpOptions = true,
-        description = {"Sign a firmware image as the ESP8266 Arduino core expects it (offline):",
-                "image || signature || u32le(signature length), SHA-256 with the private key.",
+        description = {"Sign a firmware image as the ESP8266 Arduino core expects it (offline).",
+                "Writes image || signature || u32le(signature length), a SHA-256 signature made with the private key.",
                 "Refuses files that are not valid images and images that are already signed."})
 final class SignCommand implements Callable<Integer> {
 

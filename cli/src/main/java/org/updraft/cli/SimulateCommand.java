@@ -19,11 +19,12 @@ import picocli.CommandLine.Model.CommandSpec;
 final class SimulateCommand {
 
     @Command(name = "powercut", mixinStandardHelpOptions = true,
-            description = {"Cut the power during an update (before, torn, after a flash operation) for every boot model",
-                    "and layout, power on again, cut again during the recovery boots and during the retried update,",
-                    "and count boots into the old image, the new image, and bricks. Real-size images by default",
-                    "(ESP8266 ~300 KiB, ESP32 ~1 MiB): the first and last 8 operations are cut in every mode and 12",
-                    "more cuts are drawn with --seed from between; --all-cuts cuts every operation (hours).",
+            description = {"Cut the power during updates on every boot model and layout, and count bricks.",
+                    "Cuts before, torn and after a flash operation, powers on again, cuts again during the recovery boots and"
+                            + " during the retried update, and counts boots into the old image, the new image, and bricks."
+                            + " Real-size images by default (ESP8266 ~300 KiB, ESP32 ~1 MiB): the first and last 8 operations are"
+                            + " cut in every mode and 12 more cuts are drawn with --seed from between; --all-cuts cuts every"
+                            + " operation (hours).",
                     "Exit 1 if a power-safe model (NONOS boot, IDF otadata) bricked or failed its follow-up update;",
                     "the Arduino eboot copy is not power-safe by design and its bricks are reported, not failed on."})
     static final class PowerCut implements Callable<Integer> {

@@ -30,9 +30,9 @@ import picocli.CommandLine.Spec;
  * on the same scaled clock as the devices.
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run N emulated devices (a thread each, scaled clock) through a staged rollout against a real",
-                "server, with dropped, stalled and slow transfers and devices going offline; print a live view",
-                "(on a terminal) and a report per wave. Exit 1 if a device bricked or the run hit --limit."})
+        description = {"Run N emulated devices through a staged rollout against a real server, and report per wave.",
+                "Each device is a thread on a scaled clock; transfers are dropped, stalled and slow, and devices go offline."
+                        + " Prints a live view (on a terminal) and a report per wave. Exit 1 if a device bricked or the run hit --limit."})
 final class SimulateFleetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -145,7 +145,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
                     new Scenario.Plan(waves, success, failure, soak, maxConcurrent, maxAttempts, backoff, healthWindow, badRelease),
                     clock, limit, seed);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage());
+            throw CommandFailure.usage(e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
         FleetReport report = simulate(token == null || token.isBlank() ? scenario : scenario.withToken(token.strip()), server, out,
@@ -162,7 +162,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
         try {
             return FleetClock.scaled(speed);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage());
+            throw CommandFailure.usage(e.getMessage());
         }
     }
 

@@ -101,9 +101,30 @@ final class TokenCommand {
                 ApiClient.Reply reply = api.delete("/api/v1/tokens/" + id);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println(remote.json ? reply.body() : "Revoked token #" + id + " '" + Table.text(reply.json().path("name")) + "'.");
+                forgetRevokedBootstrapToken(out);
                 out.flush();
             }
             return 0;
+        }
+
+        /** The local bootstrap token file goes once the server no longer takes its token (the server's next start would remove it too). */
+        private void forgetRevokedBootstrapToken(PrintWriter out) {
+            java.util.Optional<java.nio.file.Path> file = RemoteOptions.localTokenFile(remote.server, System.getenv("UPDRAFT_DATA_DIR"));
+            java.util.Optional<String> secret = file.flatMap(f -> org.updraft.server.auth.BootstrapTokenFile.read(f.getParent()));
+            if (secret.isEmpty()) {
+                return;
+            }
+            try (ApiClient check = new ApiClient(remote.server, secret.get())) {
+                check.get("/api/v1/tokens");
+            } catch (CommandFailure stillValidOrUnreachable) {
+                try {
+                    if (stillValidOrUnreachable.getMessage().contains("not valid") && java.nio.file.Files.deleteIfExists(file.get())) {
+                        out.println("Removed " + file.get() + ": the bootstrap token in it was revoked.");
+                    }
+                } catch (java.io.IOException e) {
+                    out.println("Could not remove " + file.get() + " (" + e.getMessage() + "); the server's next start removes it.");
+                }
+            }
         }
     }
 
@@ -121,8 +142,9 @@ final class TokenCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "updraft-data",
-                description = "The server's data directory, whose embedded database updraft.db is used (default: ./${DEFAULT-VALUE}).")
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:UPDRAFT_DATA_DIR:-updraft-data}",
+                description = "The server's data directory, whose embedded database updraft.db is used"
+                        + " (default: $UPDRAFT_DATA_DIR, else ./updraft-data).")
         java.nio.file.Path dataDir;
 
         @Option(names = "--db", paramLabel = "JDBC-URL",

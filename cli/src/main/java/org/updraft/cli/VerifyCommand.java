@@ -27,9 +27,8 @@ import picocli.CommandLine.Spec;
  * what is signed is a valid image. Offline.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check a signed image's signature against public keys, as the ESP8266 Updater does",
-                "(offline). Exit 0 if it verifies with one of the keys and the signed content is a valid",
-                "image, else 1 with the reason."})
+        description = {"Check a signed image's signature against public keys, as the ESP8266 Updater does (offline).",
+                "Exit 0 if it verifies with one of the keys and the signed content is a valid image, else 1 with the reason."})
 final class VerifyCommand implements Callable<Integer> {
 
     @Spec

@@ -101,20 +101,25 @@ class AuditAndTokenCommandTest {
                     "\"problem\":\"seq 3 is missing: the log goes from seq 2 to seq 4 (rows were deleted)\"");
 
             Run badAnchor = as(TOKEN, server, "audit", "verify", "--anchor", "4");
-            assertThat(badAnchor.exit()).isEqualTo(1);
+            assertThat(badAnchor.exit()).as("the server's 400: a usage error").isEqualTo(2);
             assertThat(badAnchor.err()).startsWith("error: anchor must be SEQ:HASH");
         }
     }
 
     @Test
     void theBootstrapTokenLinesSayWhereToUseItAndWhatToDoNext() {
-        assertThat(ServerCommand.bootstrap("upd_SECRET", URI.create("http://127.0.0.1:8080"))).isEqualTo("""
+        assertThat(ServerCommand.bootstrap("upd_SECRET", URI.create("http://127.0.0.1:8080"), Path.of("/srv/updraft-data/bootstrap-token")))
+                .isEqualTo("""
                 Bootstrap admin token (shown once): upd_SECRET
                   Use it as a bearer token: export UPDRAFT_TOKEN=upd_SECRET (or --token, or the header
-                  'Authorization: Bearer …' to http://127.0.0.1:8080/api/v1/…). Only its hash is stored: keep it now.
+                  'Authorization: Bearer …' to http://127.0.0.1:8080/api/v1/…).
+                  It is also kept in /srv/updraft-data/bootstrap-token (owner-only) until it is revoked; updraft commands
+                  on this machine use it when neither --token nor UPDRAFT_TOKEN is given.
                   Then create named tokens (updraft token create NAME --role admin|operator|viewer)
                   and revoke this one (updraft token revoke ID; see updraft token list).
                 """);
+        assertThat(ServerCommand.bootstrap("upd_SECRET", URI.create("http://127.0.0.1:8080"), null))
+                .contains("/api/v1/…).\n  Only its hash is stored: keep it now.\n  Then create");
         // The first start of a server on an empty database has one; the next start has none.
         try (UpdraftServer first = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, null))) {
             String secret = first.bootstrapToken().orElseThrow();

@@ -67,9 +67,10 @@ class DeviceTagTest {
             assertThat(stub.requests).isEmpty();
 
             Run refused = Run.of("device", "tag", MAC, "a b", "--server", stub.url());
-            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.exit()).as("the server's 400: a usage error").isEqualTo(2);
             assertThat(refused.out()).isEmpty();
-            assertThat(refused.err()).isEqualTo("error: tag 'a b' is not valid: 1-64 characters A-Z a-z 0-9 . _ -\n");
+            assertThat(refused.err()).isEqualTo("error: tag 'a b' is not valid: 1-64 characters A-Z a-z 0-9 . _ -\n"
+                    + "Try 'updraft device tag --help' for more information.\n");
         }
         try (StubServer stub = new StubServer().answer("PUT /api/v1/devices/AA:BB:CC:DD:EE:FF/tags", 404,
                 "{\"error\":\"no device AA:BB:CC:DD:EE:FF (devices register on their first check-in)\",\"status\":404}")) {

@@ -42,27 +42,44 @@ class FleetCommandsTest {
     @Test
     void simulateFleetRefusesABadReleaseOnAProfileThatCannotRevert() {
         Run run = Run.of("simulate", "fleet", "--profile", "arduino-4m", "--bad-release");
-        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.exit()).as("options that do not go together: a usage error").isEqualTo(2);
         assertThat(run.err()).startsWith("error: --bad-release needs a boot model that can revert: arduino-4m (eboot copy) has no trial boot");
     }
 
     @Test
     void simulateFleetRefusesMqttSharedWithoutABroker() {
         Run run = Run.of("simulate", "fleet", "--mqtt-shared");
-        assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.err()).isEqualTo("error: --mqtt-shared needs --mqtt URL (the broker the devices listen on)\n");
+        assertThat(run.exit()).as("options that do not go together: a usage error").isEqualTo(2);
+        assertThat(run.err()).isEqualTo("error: --mqtt-shared needs --mqtt URL (the broker the devices listen on)\n"
+                + "Try 'updraft simulate fleet --help' for more information.\n");
     }
 
     @Test
     @Timeout(60)
-    void demoRunsAStagedRolloutOnFiftyDevicesAndPrintsTheAddressAndTheReport() {
-        Run run = Run.of("demo", "--port", "0", "--speed", "600");
+    void demoRunsAStagedRolloutOnFiftyDevicesAndPrintsTheAddressAndTheReport() throws Exception {
+        // Port 8080 taken (by this test, or by whatever already holds it): the demo picks a free port by itself.
+        java.net.ServerSocket taken = null;
+        try {
+            taken = new java.net.ServerSocket(8080, 1, java.net.InetAddress.getLoopbackAddress());
+        } catch (java.io.IOException alreadyTaken) {
+            // someone else's server on 8080: just as good
+        }
+        Run run;
+        try {
+            run = Run.of("demo", "--speed", "600");
+        } finally {
+            if (taken != null) {
+                taken.close();
+            }
+        }
 
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).containsPattern("Updraft demo server: http://127.0.0.1:\\d+ ")
+                .doesNotContain("http://127.0.0.1:8080")
                 .containsPattern("API: +http://127.0.0.1:\\d+/api/v1/rollouts")
                 .containsPattern("fleet: 50 × nonos-512k, product demo-[0-9a-z]+, release 1.1.0, rollout 1 completed")
                 .containsPattern("(?m)^total +50 +50 +50 +0 +0 ")
-                .contains("50 on the new release");
+                .contains("50 on the new release")
+                .endsWith("The demo's server stops now. To look around afterwards, run updraft demo --keep (it serves until Ctrl-C).\n");
     }
 }

@@ -98,6 +98,44 @@ class PushCommandTest {
         }
     }
 
+    /**
+     * esp-link refuses a build whose entry point is not in IRAM (0x4010xxxx) after the first 1024
+     * bytes, with a close-delimited HTTP/1.0 400 and a close while the body is still being sent:
+     * push reports the device's reason, exits 1 and does not retry a refusal.
+     */
+    @Test
+    void espLinkReportsTheDevicesReasonAfterAnEarlyCloseAndDoesNotRetry() throws Exception {
+        Board board = Board.provisioned(new NonosBoot(FlashMap.NONOS_1M, TrialBoot.OFF), USER1);
+        byte[] badEntry = ImageBuilder.nonosUser(2, FlashLayout.NONOS_1M).entry(0x4020_1000L).payload(2, 40_000).build();
+        try (EspLinkReceiver device = EspLinkReceiver.builder(board).rebootDelay(Duration.ZERO).start()) {
+            Run run = Run.of("push", "esp-link", at(device.address()), file("user2.bin", badEntry).toString(),
+                    "--retry-delay", "0s");
+            assertThat(run.exit()).as(run.toString()).isEqualTo(1);
+            assertThat(run.out()).isEmpty();
+            assertThat(run.err()).isEqualTo("error: push to " + at(device.address()) + " failed: device refused the"
+                    + " upload: HTTP 400 Invalid entry addr\n");
+            assertThat(device.reboots()).isZero();
+            assertThat(running(board)).isEqualTo(USER1);
+        }
+    }
+
+    /**
+     * What protects a web or arduino-ota push from the core's thin check (magic byte and flash size
+     * only; WebUpdateReceiverTest shows a corrupt sketch staged and the board bricked): the image is
+     * parsed and refused before a byte is sent.
+     */
+    @Test
+    void aCorruptSketchIsRefusedBeforeAnythingIsSent() throws Exception {
+        byte[] corrupt = SKETCH2.clone();
+        corrupt[corrupt.length - 100] ^= 0x55;
+        Path fw = file("fw.bin", corrupt);
+        for (String protocol : new String[] {"web", "arduino-ota"}) {
+            Run run = Run.of("push", protocol, "127.0.0.1:9", fw.toString());
+            assertThat(run.exit()).as(run.toString()).isEqualTo(1);
+            assertThat(run.err()).startsWith("error: " + fw + " is not a firmware image: ").endsWith("; nothing was sent\n");
+        }
+    }
+
     @Test
     void aNonImageIsRefusedBeforeAnythingIsSent() throws Exception {
         Path page = Files.writeString(dir.resolve("user2.bin"), HTML);
@@ -230,13 +268,22 @@ class PushCommandTest {
 
         private void accept() {
             while (!server.isClosed()) {
+                Socket client;
                 try {
-                    Socket client = server.accept();
+                    client = server.accept();
+                } catch (IOException e) {
+                    return;
+                }
+                try {
                     Socket device = new Socket(upstream.getAddress(), upstream.getPort());
                     Thread.ofVirtual().start(() -> pump(client, device, cuts.get() == 0));
                     Thread.ofVirtual().start(() -> pump(device, client, false));
                 } catch (IOException e) {
-                    return;
+                    try {
+                        client.close(); // the device is away (rebooting): so is the proxied connection
+                    } catch (IOException ignored) {
+                        // closing
+                    }
                 }
             }
         }

@@ -183,9 +183,10 @@ class RolloutCommandTest {
         try (StubServer stub = new StubServer().answer("POST /api/v1/products/relay/rollouts", 400,
                 "{\"error\":\"wave percentages are cumulative and must rise: 10% after 50%\",\"status\":400}")) {
             Run refused = Run.of("rollout", "create", "relay", "2.0.0", "--waves", "50,10", "--server", stub.url());
-            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.exit()).as("the server's 400: a usage error").isEqualTo(2);
             assertThat(refused.out()).isEmpty();
-            assertThat(refused.err()).isEqualTo("error: wave percentages are cumulative and must rise: 10% after 50%\n");
+            assertThat(refused.err()).isEqualTo("error: wave percentages are cumulative and must rise: 10% after 50%\n"
+                    + "Try 'updraft rollout create --help' for more information.\n");
 
             Run fraction = Run.of("rollout", "create", "relay", "2.0.0", "--soak", "1500ms", "--server", stub.url());
             assertThat(fraction.exit()).isEqualTo(2);

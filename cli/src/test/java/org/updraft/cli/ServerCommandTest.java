@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.server.ServerConfig;
@@ -20,16 +21,50 @@ class ServerCommandTest {
     Path dir;
 
     @Test
-    void startupLineNamesUrlDataDirectoryAndDatabase() {
+    void startupLinesNameWhatIsBoundWhereDevicesReachItDataDirectoryAndDatabase() {
         ServerConfig embedded = new ServerConfig("0.0.0.0", 8080, dir, null);
-        assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:8080"), embedded)).isEqualTo(
-                "Updraft listening on http://127.0.0.1:8080 (data: " + dir.toAbsolutePath().normalize()
-                        + ", database: jdbc:sqlite:" + dir.toAbsolutePath().resolve("updraft.db") + ")");
+        assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:8080"), embedded, 8080, false, List.of("192.168.1.23", "10.0.0.5")))
+                .isEqualTo("Updraft listening on http://127.0.0.1:8080 (bound to 0.0.0.0:8080: all interfaces)\n"
+                        + "  devices on the LAN: http://192.168.1.23:8080/u/PRODUCT  http://10.0.0.5:8080/u/PRODUCT\n"
+                        + "  data:     " + dir.toAbsolutePath().normalize() + "\n"
+                        + "  database: jdbc:sqlite:" + dir.toAbsolutePath().resolve("updraft.db") + "\n");
 
         ServerConfig pg = new ServerConfig("0.0.0.0", 8080, dir, "jdbc:postgresql://db:5432/updraft?user=u&password=hunter2&ssl=true");
-        assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:8080/"), pg)).isEqualTo(
-                "Updraft listening on http://127.0.0.1:8080 (data: " + dir.toAbsolutePath().normalize()
-                        + ", database: jdbc:postgresql://db:5432/updraft?user=u&password=***&ssl=true)");
+        assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:8080/"), pg, 8080, true, List.of())).isEqualTo(
+                "Updraft listening on http://127.0.0.1:8080 (bound to 0.0.0.0:8080: all interfaces)\n"
+                        + "  devices: this machine has no LAN address right now; use an address of it that devices can reach\n"
+                        + "  data:     " + dir.toAbsolutePath().normalize() + " (new: created empty just now)\n"
+                        + "  database: jdbc:postgresql://db:5432/updraft?user=u&password=***&ssl=true\n");
+
+        ServerConfig local = new ServerConfig("127.0.0.1", 9000, dir, null);
+        assertThat(ServerCommand.listening(URI.create("http://127.0.0.1:9000"), local, 9000, false, List.of("192.168.1.23")))
+                .startsWith("Updraft listening on http://127.0.0.1:9000 (bound to 127.0.0.1:9000: this machine only)\n"
+                        + "  devices: none can reach a loopback address; start with --host 0.0.0.0 for devices on the network\n");
+
+        ServerConfig one = new ServerConfig("192.168.1.23", 8080, dir, null);
+        assertThat(ServerCommand.listening(URI.create("http://192.168.1.23:8080"), one, 8080, false, List.of("192.168.1.23", "10.0.0.5")))
+                .startsWith("Updraft listening on http://192.168.1.23:8080 (bound to 192.168.1.23:8080)\n"
+                        + "  devices: http://192.168.1.23:8080/u/PRODUCT\n");
+    }
+
+    @Test
+    void aDataDirectoryIsNewWhenMissingOrEmpty() throws Exception {
+        assertThat(ServerCommand.isNew(dir.resolve("missing"))).isTrue();
+        assertThat(ServerCommand.isNew(java.nio.file.Files.createDirectory(dir.resolve("empty")))).isTrue();
+        java.nio.file.Files.writeString(dir.resolve("empty/updraft.db"), "");
+        assertThat(ServerCommand.isNew(dir.resolve("empty"))).isFalse();
+    }
+
+    @Test
+    void lanAddressesAreSiteLocalIpv4AndLoopbackIsRecognised() {
+        assertThat(Lan.addresses()).allSatisfy(a -> assertThat(a).matches("(10|172|192)\\.[0-9.]+"));
+        assertThat(Lan.isLoopback("127.0.0.1")).isTrue();
+        assertThat(Lan.isLoopback("127.1.2.3")).isTrue();
+        assertThat(Lan.isLoopback("[::1]")).isTrue();
+        assertThat(Lan.isLoopback("localhost")).isTrue();
+        assertThat(Lan.isLoopback("0.0.0.0")).isFalse();
+        assertThat(Lan.isLoopback("192.168.1.23")).isFalse();
+        assertThat(Lan.isLoopback("updraft.example")).isFalse();
     }
 
     @Test
@@ -65,8 +100,12 @@ class ServerCommandTest {
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
                 java.nio.charset.StandardCharsets.UTF_8))) {
             String listening = out.readLine();
-            assertThat(listening).as("first line of updraft server").startsWith("Updraft listening on http://127.0.0.1:");
-            String url = listening.substring("Updraft listening on ".length(), listening.indexOf(" (data: "));
+            assertThat(listening).as("first line of updraft server").startsWith("Updraft listening on http://127.0.0.1:")
+                    .endsWith(" (bound to 127.0.0.1:" + listening.replaceAll(".*:(\\d+) .*", "$1") + ": this machine only)");
+            String url = listening.substring("Updraft listening on ".length(), listening.indexOf(" (bound to "));
+            assertThat(out.readLine()).startsWith("  devices: ");
+            assertThat(out.readLine()).as("a data directory made by the failed start is not new").isEqualTo("  data:     " + dir.toAbsolutePath());
+            assertThat(out.readLine()).startsWith("  database: jdbc:sqlite:");
             String tokenLine = out.readLine();
             assertThat(tokenLine).startsWith("Bootstrap admin token (shown once): upd_");
             String secret = tokenLine.substring("Bootstrap admin token (shown once): ".length());

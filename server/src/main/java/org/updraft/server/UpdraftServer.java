@@ -14,6 +14,7 @@ import org.updraft.server.artifact.ArtifactStore;
 import org.updraft.server.audit.AuditEvent;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.auth.ApiTokens;
+import org.updraft.server.auth.BootstrapTokenFile;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.delivery.Delivery;
 import org.updraft.server.delivery.UpdateReports;
@@ -112,6 +113,9 @@ public final class UpdraftServer implements AutoCloseable {
             this.tokens = new ApiTokens(database.jdbi());
             this.audit = new AuditLog(database.jdbi());
             seedAdminToken(config, clock);
+            if (BootstrapTokenFile.removeIfInvalid(data.root(), tokens)) {
+                LOG.info("Removed {}: the bootstrap admin token in it is no longer valid (revoked)", BootstrapTokenFile.in(data.root()));
+            }
             UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
             Limits limits = config.limits();
             Admission admission = new Admission(database.jdbi(), catalog, clock);
@@ -136,7 +140,7 @@ public final class UpdraftServer implements AutoCloseable {
             jetty.start();
             // Only now, with every listener bound: a bootstrap token created by a start that then
             // failed (port taken) would be printed nowhere and never again, locking the instance out.
-            this.bootstrapToken = createBootstrapToken(clock);
+            this.bootstrapToken = createBootstrapToken(clock, data.root());
             this.scrub = scrubbing;
         } catch (Exception | Error e) {
             if (scrubbing != null) {
@@ -170,16 +174,24 @@ public final class UpdraftServer implements AutoCloseable {
     }
 
     /**
-     * On a database that has never had a token, creates the bootstrap admin token (audited) and
-     * returns its secret, the only copy; else null. Called once the server listens, so the start
-     * that creates it is one that can print it.
+     * On a database that has never had a token, creates the bootstrap admin token (audited),
+     * writes its secret to {@link BootstrapTokenFile} in the data directory and returns it; else
+     * null. Called once the server listens, so the start that creates it is one that can print it.
+     * A file that cannot be written costs only the convenience: the secret is still printed.
      */
-    private String createBootstrapToken(Clock clock) {
+    private String createBootstrapToken(Clock clock, Path dataDir) {
         java.time.Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         return tokens.bootstrapIfEmpty(now).map(issued -> {
             audit.append(new AuditEvent(now, "server", null, null, "create bootstrap admin token",
                     "id=" + issued.token().id() + " name=" + issued.token().name(), null, 201));
-            LOG.info("Created the bootstrap admin token #{} (the secret is shown once, not logged)", issued.token().id());
+            try {
+                Path file = BootstrapTokenFile.write(dataDir, issued.secret());
+                LOG.info("Created the bootstrap admin token #{} (printed once and kept in {} until revoked; not logged)",
+                        issued.token().id(), file);
+            } catch (java.io.IOException | RuntimeException e) {
+                LOG.warn("Created the bootstrap admin token #{} (printed once, not logged) but could not write {}: {}",
+                        issued.token().id(), BootstrapTokenFile.in(dataDir), e.toString());
+            }
             return issued.secret();
         }).orElse(null);
     }
@@ -267,6 +279,12 @@ public final class UpdraftServer implements AutoCloseable {
      */
     public java.util.Optional<String> bootstrapToken() {
         return java.util.Optional.ofNullable(bootstrapToken);
+    }
+
+    /** The file that holds the still valid bootstrap admin token ({@link BootstrapTokenFile}), if there is one. */
+    public java.util.Optional<Path> bootstrapTokenFile() {
+        Path file = BootstrapTokenFile.in(config.dataDir());
+        return java.nio.file.Files.isRegularFile(file) ? java.util.Optional.of(file) : java.util.Optional.empty();
     }
 
     public ApiTokens tokens() {

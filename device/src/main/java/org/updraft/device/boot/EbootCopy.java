@@ -13,6 +13,8 @@ import org.updraft.device.flash.NorFlash;
  * into RTC user memory and calls {@code ESP.restart()}. At the next boot eboot copies the image
  * sector by sector (erase, read, write) over 0x0 — eboot included — verifies, and clears the
  * command (cores/esp8266 {@code Updater.cpp}, bootloaders/eboot {@code eboot.c}).
+ * Upstream reference: esp8266/Arduino, release 3.1.2, {@code bootloaders/eboot/eboot.c} and
+ * {@code cores/esp8266/Updater.cpp}; docs/emulator-fidelity.md lists what differs.
  *
  * <p>Not power-safe, by design of the original: RTC memory does not survive a power cut, so a cut
  * after the command was written only cancels the update, but a cut during the copy leaves a
@@ -70,8 +72,38 @@ public final class EbootCopy implements Bootloader {
         return BootResult.Booted.of(map.sketchArea(), walk.image());
     }
 
+    /**
+     * eboot {@code copy_raw} for a gzip image (1F 8B): it inflates while copying, sector by sector
+     * (erase, write the inflated bytes). A stream that does not inflate stops the copy where it
+     * breaks, leaving what was written so far — the boot check then finds the sketch corrupt.
+     */
+    private static void copyGzip(NorFlash flash, int src, int dst, int size) {
+        byte[] packed = flash.read(src, size);
+        byte[] sector = new byte[NorFlash.SECTOR_SIZE];
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(packed))) {
+            for (int at = dst; ; at += NorFlash.SECTOR_SIZE) {
+                int n = in.readNBytes(sector, 0, sector.length);
+                if (n == 0) {
+                    return;
+                }
+                flash.eraseSector(at);
+                flash.programPages(at, java.util.Arrays.copyOf(sector, n));
+                if (n < sector.length) {
+                    return;
+                }
+            }
+        } catch (java.io.IOException e) {
+            // "uzlib_uncompress_chksum" failed: eboot stops copying
+        }
+    }
+
     /** eboot {@code copy_raw}: per 4 KiB block, erase the destination sector, read, write. */
     private static void copyRaw(NorFlash flash, int src, int dst, int size) {
+        byte[] head = flash.read(src, 2);
+        if ((head[0] & 0xFF) == 0x1F && (head[1] & 0xFF) == 0x8B) {
+            copyGzip(flash, src, dst, size);
+            return;
+        }
         int left = (size + NorFlash.SECTOR_SIZE - 1) & -NorFlash.SECTOR_SIZE;
         for (int done = 0; done < left; done += NorFlash.SECTOR_SIZE) {
             flash.eraseSector(dst + done);

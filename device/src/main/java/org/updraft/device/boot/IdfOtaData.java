@@ -19,6 +19,10 @@ import org.updraft.device.flash.NorFlash;
  * the app calls {@code esp_ota_mark_app_valid_cancel_rollback()} (→ VALID); a reset while still
  * PENDING_VERIFY makes the bootloader mark it ABORTED, and the previous entry boots again.
  * Every entry write is {@code write_otadata}: erase that sector, program 32 bytes.
+ *
+ * <p>Upstream reference: espressif/esp-idf, release v5.3.1,
+ * {@code components/bootloader_support/src/bootloader_utility.c} and
+ * {@code components/app_update/esp_ota_ops.c}; docs/emulator-fidelity.md lists what differs.
  */
 public final class IdfOtaData implements Bootloader {
     static final int NEW = 0;

@@ -12,7 +12,10 @@ import org.updraft.device.flash.NorFlash;
  * user1 or user2 (Espressif, ESP8266 FOTA Introduction v1.6), the application writes the other
  * slot and flips that flag ({@code system_upgrade_start}, {@code UPGRADE_FLAG_FINISH},
  * {@code system_upgrade_reboot}). The flag lives in the SDK's power-safe two-copy store
- * ({@link SystemParameters}).
+ * ({@link SystemParameters}). Upstream reference: Espressif ESP8266_NONOS_SDK v2.2.1,
+ * {@code bin/boot_v1.7.bin} and "ESP8266 FOTA Introduction" v1.6 (the boot loader ships as a
+ * binary); {@link #stock} is that boot loader, the public constructor Updraft's verifying model
+ * (docs/emulator-fidelity.md).
  *
  * <p>Updraft additions, both inside the same store: boot verifies the chosen image and falls back
  * to the other slot when it is invalid; with a {@link TrialBoot} a new image boots on probation,
@@ -45,8 +48,26 @@ import org.updraft.device.flash.NorFlash;
 public final class NonosBoot implements Bootloader {
     private final FlashMap map;
     private final TrialBoot trial;
+    /** False for {@link #stock}: boot.bin as Espressif ships it, no verification, no fallback past the magic byte. */
+    private final boolean verifying;
 
     public NonosBoot(FlashMap map, TrialBoot trial) {
+        this(map, trial, true);
+    }
+
+    /**
+     * Espressif's boot.bin (1.5–1.7) as esp-link and every stock NONOS application boot with it:
+     * it reads the flag, falls back to the other slot only when the chosen one does not start with
+     * the EA magic byte ("error magic!", "first boot failed, reboot to try backup bin"), and
+     * otherwise jumps into it — a truncated, corrupt or other-slot image crash-loops, which this
+     * model reports as {@link BootResult.Bricked}. No trial boot.
+     */
+    public static NonosBoot stock(FlashMap map) {
+        return new NonosBoot(map, TrialBoot.OFF, false);
+    }
+
+    private NonosBoot(FlashMap map, TrialBoot trial, boolean verifying) {
+        this.verifying = verifying;
         switch (map) {
             case NONOS_512K, NONOS_1M, NONOS_4M_MAP4, NONOS_4M_MAP6 -> { }
             default -> throw new IllegalArgumentException("NonosBoot runs on a NONOS flash map, not " + map);
@@ -62,7 +83,7 @@ public final class NonosBoot implements Bootloader {
 
     @Override
     public String name() {
-        return trial.enabled() ? "nonos+trial" + trial.boots() : "nonos";
+        return !verifying ? "nonos-stock" : trial.enabled() ? "nonos+trial" + trial.boots() : "nonos";
     }
 
     Region slot(int number) {
@@ -90,6 +111,9 @@ public final class NonosBoot implements Bootloader {
                 SystemParameters.save(flash, base, p.next(p.slot(), p.previous(), true, p.bootsUsed() + 1));
             }
         }
+        if (!verifying) {
+            return stockBoot(flash, chosen);
+        }
         for (int number : new int[] {chosen, 3 - chosen}) {
             ImageWalk walk = ImageWalk.walk(flash, slot(number).offset(), slot(number).size(), ImageKind.NONOS_V2);
             if (walk.valid() && linkProblem(walk.image(), number) == null) {
@@ -97,6 +121,28 @@ public final class NonosBoot implements Bootloader {
             }
         }
         return new BootResult.Bricked("neither user1 nor user2 holds a valid image");
+    }
+
+    /** boot.bin: the magic byte decides the slot; what is in it decides whether it runs. */
+    private BootResult stockBoot(NorFlash flash, int chosen) {
+        int number = chosen;
+        if ((flash.read(slot(chosen).offset(), 1)[0] & 0xFF) != 0xEA) {
+            number = 3 - chosen; // "error magic!": try the backup bin
+            if ((flash.read(slot(number).offset(), 1)[0] & 0xFF) != 0xEA) {
+                return new BootResult.Bricked("boot.bin: neither user1 nor user2 starts with the EA magic byte");
+            }
+        }
+        ImageWalk walk = ImageWalk.walk(flash, slot(number).offset(), slot(number).size(), ImageKind.NONOS_V2);
+        if (!walk.valid()) {
+            return new BootResult.Bricked("boot.bin jumps into user" + number + ", which is not an intact image ("
+                    + walk.problem() + "): it crash-loops until reflashed over serial");
+        }
+        String link = linkProblem(walk.image(), number);
+        if (link != null) {
+            return new BootResult.Bricked("boot.bin jumps into user" + number + ": " + link + "; it crash-loops until"
+                    + " reflashed over serial");
+        }
+        return BootResult.Booted.of(slot(number), walk.image());
     }
 
     @Override
@@ -161,6 +207,26 @@ public final class NonosBoot implements Bootloader {
             Params p = SystemParameters.read(flash, map.systemParameters()).params();
             return p.onTrial() && p.slot() == running;
         }
+    }
+
+    /**
+     * {@code system_upgrade_flag_set(UPGRADE_FLAG_FINISH)} followed by {@code system_upgrade_reboot()}
+     * as an application calls them without {@code system_upgrade_start}: the SDK flips the boot
+     * flag to the slot not running and looks at nothing in it. esp-link's {@code /flash/reboot}
+     * ({@code cgiRebootFirmware}) does exactly this after checking only the first 32 bytes of that
+     * slot, so a stale, truncated or other-slot image can be selected; what then boots is up to
+     * {@link #boot}. Call at the reset, not before: the flag moves only when the timer fires.
+     */
+    public void flipToOtherSlot(NorFlash flash, BootResult.Booted running) {
+        int runningSlot = running.slot().name().equals("user1") ? 1 : 2;
+        Effective current = SystemParameters.read(flash, map.systemParameters());
+        SystemParameters.save(flash, map.systemParameters(),
+                current.params().next(3 - runningSlot, runningSlot, trial.enabled(), 0));
+    }
+
+    /** The slot number the boot flag selects (1 or 2), as boot.bin reads it before any check. */
+    public int selectedSlot(NorFlash flash) {
+        return SystemParameters.read(flash, map.systemParameters()).params().slot();
     }
 
     /**

@@ -118,8 +118,29 @@ public final class SlotWriter {
         return complete(length, imageLength);
     }
 
-    /** Flushes, reads {@code total} bytes back, compares them with what was received, validates the image part. */
+    /**
+     * What the Arduino ESP8266 core's {@code Updater::end} stages: the first {@code imageLength}
+     * of the bytes received (all of them when {@code asReceived}, else exactly the announced
+     * length), read back and compared, but <em>not</em> validated as an image — the core checks
+     * only the magic byte and the flash size code ({@code _verifyEnd}), which its caller has done.
+     * eboot then copies whatever it is; {@link EbootCopy#boot} finds out whether it runs.
+     */
+    public StagedImage finishUnchecked(int imageLength, boolean asReceived) throws UpdateException {
+        if (!asReceived && received() != length) {
+            throw new UpdateException("short image: received " + received() + " of " + length + " bytes");
+        }
+        if (received() == 0) {
+            throw new UpdateException("no data received");
+        }
+        return complete(asReceived ? received() : length, imageLength, false);
+    }
+
     private StagedImage complete(int total, int imageLength) throws UpdateException {
+        return complete(total, imageLength, true);
+    }
+
+    /** Flushes, reads {@code total} bytes back, compares them with what was received, validates the image part if asked. */
+    private StagedImage complete(int total, int imageLength, boolean validate) throws UpdateException {
         if (imageLength <= 0 || imageLength > total) {
             throw new UpdateException("image length " + imageLength + " outside the " + total + " bytes written");
         }
@@ -133,8 +154,8 @@ public final class SlotWriter {
             throw new UpdateException("read-back of " + region.name() + " does not match the bytes written");
         }
         byte[] image = imageLength == total ? back : Arrays.copyOf(back, imageLength);
-        String problem = ImageWalk.check(image, kind);
-        if (problem == null) {
+        String problem = validate ? ImageWalk.check(image, kind) : null;
+        if (problem == null && validate) {
             problem = slotCheck.problem(image);
         }
         if (problem != null) {

@@ -2,8 +2,6 @@ package org.updraft.device.push;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,18 +44,20 @@ public final class WebUpdatePush {
                 + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(image);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpRequest.Builder request = http.request(path)
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(Http.counted(body.toByteArray(), progress));
-        HttpResponse<String> r = http.send(authorized(request).build());
-        if (r.statusCode() == 401) {
+        java.util.List<String> headers = new java.util.ArrayList<>();
+        headers.add("Content-Type: multipart/form-data; boundary=" + boundary);
+        if (authorization != null) {
+            headers.add("Authorization: " + authorization);
+        }
+        Http.Answer r = http.post(path, headers, body.toByteArray(), progress);
+        if (r.status() == 401) {
             throw new PushFailure("the device refused the credentials: HTTP 401"
                     + realm(r) + (authorization == null ? "; give --user and --password" : "; check --user and --password"),
                     false);
         }
-        if (r.statusCode() != 200) {
-            throw new PushFailure("POST " + path + " answered HTTP " + r.statusCode() + " " + Http.firstLine(r.body())
-                    + (r.statusCode() == 404 ? " (is the update page at another path? --path)" : ""), r.statusCode() >= 500);
+        if (r.status() != 200) {
+            throw new PushFailure("POST " + path + " answered HTTP " + r.status() + " " + r.reason()
+                    + (r.status() == 404 ? " (is the update page at another path? --path)" : ""), r.status() >= 500);
         }
         String text = r.body();
         if (text.startsWith("Update error: ")) {
@@ -70,12 +70,13 @@ public final class WebUpdatePush {
         PushFailure last = null;
         while (Instant.now().isBefore(deadline)) {
             try {
-                HttpResponse<String> page = http.send(authorized(http.request(path).GET()).build());
-                if (page.statusCode() == 200) {
+                Http.Answer page = authorization == null ? http.get(path)
+                        : http.get(path, "Authorization: " + authorization);
+                if (page.status() == 200) {
                     return new Pushed("web", image.length,
                             "\"Update Success! Rebooting...\", and GET " + path + " answers 200 again after the reboot");
                 }
-                last = new PushFailure("GET " + path + " answered HTTP " + page.statusCode(), true);
+                last = new PushFailure("GET " + path + " answered HTTP " + page.status(), true);
             } catch (PushFailure e) {
                 last = e;
             }
@@ -85,11 +86,7 @@ public final class WebUpdatePush {
                 + timeout.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()), false);
     }
 
-    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
-        return authorization == null ? request : request.header("Authorization", authorization);
-    }
-
-    private static String realm(HttpResponse<?> r) {
-        return r.headers().firstValue("WWW-Authenticate").map(v -> " (" + v + ")").orElse("");
+    private static String realm(Http.Answer r) {
+        return r.header("WWW-Authenticate").map(v -> " (" + v + ")").orElse("");
     }
 }

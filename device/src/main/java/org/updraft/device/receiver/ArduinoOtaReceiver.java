@@ -20,7 +20,9 @@ import org.updraft.device.boot.Board;
 import org.updraft.device.boot.EbootCopy;
 
 /**
- * ArduinoOTA (esp8266/Arduino {@code libraries/ArduinoOTA/ArduinoOTA.cpp}) on an Arduino board:
+ * ArduinoOTA on an Arduino board. Upstream reference: esp8266/Arduino, release 3.1.2,
+ * {@code libraries/ArduinoOTA/ArduinoOTA.cpp} ({@code _onRx}, {@code _runUpdate}) and its host side
+ * {@code tools/espota.py}; docs/emulator-fidelity.md lists what differs.
  * <ol>
  *   <li>UDP invitation {@code "<cmd> <hostTcpPort> <size> <md5hex>\n"} ({@code _onRx}, state
  *       {@code OTA_IDLE}): commands other than 0 ({@code U_FLASH}) and 100 ({@code U_FS}) and MD5s
@@ -42,10 +44,9 @@ import org.updraft.device.boot.EbootCopy;
  * emulator gives up after {@link Builder#stallTimeout(Duration)}. File-system images (command 100)
  * are refused with {@code "ERR: "} and a sentence, since the board models no file system.
  */
-public final class ArduinoOtaReceiver implements AutoCloseable {
+public final class ArduinoOtaReceiver extends PushReceiver {
     static final int U_AUTH = 200;
 
-    private final Reboot reboot;
     private final ArduinoUpdate update;
     /** {@code setPassword}: stored as its MD5 hex. */
     private final String passwordMd5;
@@ -69,11 +70,11 @@ public final class ArduinoOtaReceiver implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicInteger aborted = new java.util.concurrent.atomic.AtomicInteger();
 
     private ArduinoOtaReceiver(Builder b) throws IOException {
+        super(new Reboot(b.board, b.rebootDelay, false, Duration.ZERO, b.log));
         if (!(b.board.bootloader() instanceof EbootCopy)) {
             throw new IllegalArgumentException("ESP8266 ArduinoOTA runs on Arduino ESP8266 boards (EbootCopy), not "
                     + b.board.bootloader().name());
         }
-        this.reboot = new Reboot(b.board, b.rebootDelay);
         this.update = new ArduinoUpdate(b.board);
         this.passwordMd5 = b.password.isEmpty() ? "" : md5Hex(b.password);
         this.okDelay = b.okDelay;
@@ -87,16 +88,9 @@ public final class ArduinoOtaReceiver implements AutoCloseable {
     }
 
     /** The UDP address invitations go to. */
+    @Override
     public InetSocketAddress address() {
         return (InetSocketAddress) udp.getLocalSocketAddress();
-    }
-
-    public int reboots() {
-        return reboot.count();
-    }
-
-    public void awaitRunning() {
-        reboot.awaitRunning();
     }
 
     @Override
@@ -186,9 +180,12 @@ public final class ArduinoOtaReceiver implements AutoCloseable {
             return;
         }
         if (!update.begin(size)) {
+            reboot.log("invitation refused: " + update.errorLine().strip());
             reply("ERR: " + update.errorLine());
             return;
         }
+        reboot.log(String.format(java.util.Locale.ROOT, "invitation: %,d bytes, md5 %s; connecting back to %s:%d",
+                size, md5, otaIp.getHostAddress(), otaPort));
         reply("OK");
         update.setMd5(md5);
         try (Socket client = new Socket()) {
@@ -225,11 +222,13 @@ public final class ArduinoOtaReceiver implements AutoCloseable {
             }
             boolean complete = update.isFinished();
             if (update.end(false)) {
+                reboot.log("update: MD5 matches; staged for eboot's copy; restarting");
                 reboot.schedule(); // the host sees OK only once the reboot is armed
                 sleep(okDelay);
                 out.write("OK".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
             } else {
+                reboot.log("update failed: " + update.errorLine().strip());
                 try {
                     out.write(update.errorLine().getBytes(StandardCharsets.US_ASCII)); // Update.printError(client)
                     out.flush();
@@ -320,6 +319,7 @@ public final class ArduinoOtaReceiver implements AutoCloseable {
         private Duration okDelay = Duration.ofSeconds(1);
         private Duration rebootDelay = Duration.ofSeconds(1);
         private Duration stallTimeout = Duration.ofSeconds(10);
+        private java.util.function.Consumer<String> log = line -> { };
 
         private Builder(Board board) {
             this.board = board;
@@ -357,6 +357,12 @@ public final class ArduinoOtaReceiver implements AutoCloseable {
         /** How long the emulator waits for a silent host before giving the update up. */
         public Builder stallTimeout(Duration timeout) {
             this.stallTimeout = timeout;
+            return this;
+        }
+
+        /** Where the device's own account of what it did goes, one line per event. */
+        public Builder log(java.util.function.Consumer<String> log) {
+            this.log = log;
             return this;
         }
 

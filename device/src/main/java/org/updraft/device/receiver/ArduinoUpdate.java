@@ -19,11 +19,12 @@ import org.updraft.device.flash.NorFlash;
  * ({@code begin}, {@code setMD5}, {@code write}, {@code end}), the same error state that survives
  * until the next {@code begin}, and the same {@code printError} line, {@code "ERROR[n]: text\n"}.
  *
- * <p>The board writes and validates exactly the bytes received; the checks the core makes are
- * repeated here in its order so the answers carry its numbers. One number is Updraft's own:
- * {@link #INVALID_IMAGE} (17, after the core's last, 16), for an image that passes the core's
- * {@code _verifyEnd} (magic byte, flash size) but that the emulated board's structural check refuses
- * — the real core would stage it and let eboot copy it over the sketch.
+ * <p>The board writes exactly the bytes received; the checks the core makes are repeated here in
+ * its order so the answers carry its numbers, and nothing else is checked: an image that passes
+ * {@code _verifyEnd} (magic byte, flash size) is staged even when it is truncated or corrupt, and
+ * eboot copies it over the sketch ({@link org.updraft.device.boot.EbootCopy} then reports the
+ * board bricked, as the chip would be). Upstream reference: esp8266/Arduino, release 3.1.2,
+ * {@code cores/esp8266/Updater.cpp}.
  *
  * <p>With a key installed on the board ({@link Board#installPublicKey}, the core's
  * {@code Update.installSignature}) {@code end} verifies the signed trailer instead of the MD5 and
@@ -39,7 +40,6 @@ final class ArduinoUpdate {
     static final int SIGN = 12;
     static final int NO_DATA = 13;
     static final int RUNNING_ALREADY = 15;
-    static final int INVALID_IMAGE = 17;
 
     /** {@code U_FLASH} and {@code U_FS} (Updater.h). */
     static final int U_FLASH = 0;
@@ -196,11 +196,12 @@ final class ArduinoUpdate {
                 return fail(NEW_FLASH_CONFIG, String.valueOf(realSize));
             }
         }
+        // Nothing more is checked: the core stages whatever passed _verifyEnd, and eboot copies it.
         StagedImage staged;
         try {
-            staged = evenIfRemaining ? writer.finishAsReceived(imageLength) : writer.finish(imageLength);
+            staged = writer.finishUnchecked(imageLength, evenIfRemaining);
         } catch (UpdateException e) {
-            return fail(INVALID_IMAGE, e.getMessage());
+            return fail(1, e.getMessage()); // the read-back differs: UPDATE_ERROR_WRITE
         }
         // "ebcmd.action = ACTION_COPY_RAW; ... eboot_command_write(&ebcmd);"
         updater.activate(staged);
@@ -228,7 +229,6 @@ final class ArduinoUpdate {
             case SIGN -> "Signature verification failed";
             case NO_DATA -> "No data supplied";
             case RUNNING_ALREADY -> "Update already running";
-            case INVALID_IMAGE -> "Image refused by the board: " + detail;
             default -> "UNKNOWN";
         };
     }

@@ -4,29 +4,61 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.updraft.device.boot.Board;
 import org.updraft.device.boot.BootResult;
 
 /**
  * The emulated chip's single thread of control, shared by a receiver's handlers: one request at a
- * time touches the board ({@link #lock()}), and a scheduled reboot holds every later request back
- * until {@link Board#reset()} has run — the way a real device is simply not there while it boots.
+ * time touches the board ({@link #lock()}), and a scheduled reboot fires after its delay.
+ *
+ * <p>Two ways the originals spend the delay, chosen by the receiver:
+ * <ul>
+ *   <li>serving ({@code servesUntilReset}): esp-link arms a 2 s timer and goes on answering with
+ *       the running image until it fires ({@code os_timer_arm(&flash_reboot_timer, 2000, 1)});
+ *       a later {@code /flash/reboot} re-arms it ({@code os_timer_disarm} first).</li>
+ *   <li>blocking: an Arduino sketch restarts from inside its handler ({@code delay(100);
+ *       ESP.restart()}), so nothing else is served until the reset: later requests wait.</li>
+ * </ul>
+ * At the reset the device leaves the network for {@code bootTime} (the receiver's
+ * {@code away}/{@code back} hooks), then serves the image the boot model started.
  */
 final class Reboot {
-    private final Board board;
-    private final Duration delay;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final AtomicInteger count = new AtomicInteger();
-    private volatile CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
+    /** Takes the device off the network and back; the HTTP receivers pass their {@link HttpLink}'s. */
+    interface Network {
+        void away();
 
-    Reboot(Board board, Duration delay) {
-        this.board = board;
-        this.delay = delay;
+        void back() throws java.io.IOException;
     }
 
-    /** Waits for a reboot in progress, then takes the device; release with {@link #unlock()}. */
+    private final Board board;
+    private final Duration delay;
+    private final boolean servesUntilReset;
+    private final Duration bootTime;
+    private final Consumer<String> log;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicInteger count = new AtomicInteger();
+    private final AtomicInteger armed = new AtomicInteger();
+    private volatile Network network;
+    private volatile CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
+
+    Reboot(Board board, Duration delay, boolean servesUntilReset, Duration bootTime, Consumer<String> log) {
+        this.board = board;
+        this.delay = delay;
+        this.servesUntilReset = servesUntilReset;
+        this.bootTime = bootTime;
+        this.log = log;
+    }
+
+    void network(Network network) {
+        this.network = network;
+    }
+
+    /** Takes the device (waiting out a reboot first unless it serves until the reset); release with {@link #unlock()}. */
     void lock() {
-        pending.join();
+        if (!servesUntilReset) {
+            pending.join();
+        }
         lock.lock();
     }
 
@@ -40,34 +72,68 @@ final class Reboot {
     }
 
     /**
-     * Arms a software reset after the delay (esp-link: {@code os_timer_arm(&flash_reboot_timer,
-     * 2000, 1)}; Arduino: {@code ESP.restart()}). Call while holding the lock and before the
-     * answer goes out, so that anyone who saw the answer also waits for the reboot.
+     * Arms a software reset after the delay; {@code atReset} runs just before it (esp-link: the
+     * SDK's flag flip in {@code system_upgrade_reboot}). Call while holding the lock and before the
+     * answer goes out, so that anyone who saw the answer also sees the reboot coming. Arming again
+     * before the reset fires replaces the earlier timer.
      */
-    void schedule() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    void schedule(Runnable atReset) {
+        int generation = armed.incrementAndGet();
+        CompletableFuture<Void> done = pending.isDone() ? new CompletableFuture<>() : pending;
         pending = done;
         Thread.ofVirtual().name("reboot").start(() -> {
             try {
                 if (delay.isPositive()) {
                     Thread.sleep(delay);
                 }
+                if (armed.get() != generation) {
+                    return; // re-armed: the newer timer fires
+                }
+                Network net = network;
+                if (net != null) {
+                    net.away();
+                }
                 lock.lock();
                 try {
-                    board.reset();
+                    atReset.run();
+                    BootResult result = board.reset();
                     count.incrementAndGet();
+                    log.accept("reset: " + describe(result));
                 } finally {
                     lock.unlock();
                 }
+                if (bootTime.isPositive()) {
+                    Thread.sleep(bootTime);
+                }
+                if (net != null) {
+                    net.back();
+                    log.accept("back on the network");
+                }
+                done.complete(null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } finally {
+                done.complete(null);
+            } catch (java.io.IOException | RuntimeException e) {
+                log.accept("reset: the emulated device could not come back on the network: " + e.getMessage());
                 done.complete(null);
             }
         });
     }
 
-    /** Blocks until no reboot is pending. */
+    void schedule() {
+        schedule(() -> { });
+    }
+
+    /** "booted user2 (40,960 bytes, sha256 1a2b3c4d5e6f…)" or "bricked: why". */
+    static String describe(BootResult result) {
+        return switch (result) {
+            case BootResult.Booted b -> String.format(java.util.Locale.ROOT, "booted %s (%,d bytes, sha256 %s…)",
+                    b.slot().name(), b.image().length, b.sha256().substring(0, 12));
+            case BootResult.Bricked b -> "bricked: " + b.reason();
+        };
+    }
+
+    /** Blocks until no reboot is pending (the device is back on the network). */
     void awaitRunning() {
         pending.join();
     }
@@ -78,5 +144,9 @@ final class Reboot {
 
     Board board() {
         return board;
+    }
+
+    void log(String line) {
+        log.accept(line);
     }
 }

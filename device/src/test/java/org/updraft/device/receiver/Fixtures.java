@@ -71,14 +71,44 @@ final class Fixtures {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /** Sends {@code request} as is and returns everything the server answered until it closed. */
+    /**
+     * Sends {@code request} as is and returns everything the server answered until it closed, the
+     * way curl does it: the request is written while the answer is read, so a device that answers
+     * early and closes (esp-link after a refused first chunk) is heard, and a reset that follows
+     * the answer ends it like a close.
+     */
     static String exchange(InetSocketAddress to, byte[] request) throws IOException {
         try (Socket s = new Socket(to.getAddress(), to.getPort())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write(request);
-            out.flush();
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int at = 0; at < request.length; at += 1460) {
+                        out.write(request, at, Math.min(1460, request.length - at));
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    // the device closed before taking everything: its answer tells why
+                }
+            });
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[4096];
+            try {
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    answer.write(buf, 0, n);
+                }
+            } catch (java.net.SocketException e) {
+                if (answer.size() == 0) {
+                    throw e;
+                }
+            }
+            try {
+                writer.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return answer.toString(StandardCharsets.ISO_8859_1);
         }
     }
 

@@ -139,15 +139,32 @@ class WebUpdateReceiverTest {
         runs(board, V2);
     }
 
+    /**
+     * The core checks only the magic byte and the flash size code ({@code _verifyEnd}): a corrupt
+     * image with the right header is staged, answered "Update Success!", and eboot copies it over
+     * the sketch — the chip no longer boots (it needs a serial cable). {@code updraft push web}
+     * refuses such an image before sending it (PushCommandTest).
+     */
     @Test
-    void aCorruptImageWithTheRightMagicIsRefusedByTheBoard() throws Exception {
+    void aCorruptImageWithTheRightMagicIsStagedAndBricksTheBoard() throws Exception {
         start("", "");
         byte[] corrupt = V2.clone();
         corrupt[corrupt.length - 100] ^= 0x55;
-        String answer = body(exchange(receiver.address(), multipart("firmware", corrupt, null)));
-        assertThat(answer).startsWith("Update error: ERROR[17]: Image refused by the board: not a valid image for staging: ");
-        board.reset();
-        runs(board, V1);
+        assertThat(body(exchange(receiver.address(), multipart("firmware", corrupt, null))))
+                .isEqualTo(WebUpdateReceiver.SUCCESS);
+        receiver.awaitRunning();
+        assertThat(board.state()).isInstanceOf(org.updraft.device.boot.BootResult.Bricked.class);
+        assertThat(((org.updraft.device.boot.BootResult.Bricked) board.state()).reason()).startsWith("sketch at 0x0 is corrupt: ");
+    }
+
+    /** A gzip sketch passes _verifyEnd (1F 8B) and eboot inflates it while copying. */
+    @Test
+    void aGzipSketchIsInflatedByEboot() throws Exception {
+        start("", "");
+        byte[] gz = org.updraft.core.image.ImageBuilder.gzip(V2);
+        assertThat(body(exchange(receiver.address(), multipart("firmware", gz, null)))).isEqualTo(WebUpdateReceiver.SUCCESS);
+        receiver.awaitRunning();
+        runs(board, V2);
     }
 
     @Test
