@@ -20,8 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * moment may lose one change, which {@code show} afterwards reveals.
  */
 @Command(name = "allowlist", mixinStandardHelpOptions = true,
-        description = {"Show and change the MACs a product serves when its enrollment is allowlist",
-                "(updraft product policy NAME --enrollment allowlist)."},
+        description = {"Show and change the MACs a product serves when its enrollment is allowlist.",
+                "Set that enrollment with updraft product policy NAME --enrollment allowlist."},
         subcommands = {AllowlistCommand.Show.class, AllowlistCommand.Set.class, AllowlistCommand.Add.class,
                 AllowlistCommand.Remove.class})
 final class AllowlistCommand {

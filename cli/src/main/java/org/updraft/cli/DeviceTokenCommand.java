@@ -15,15 +15,15 @@ import picocli.CommandLine.Model.CommandSpec;
  * ({@code /api/v1/devices/{mac}/token}; docs/security.md says how a device sends its token).
  */
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = {"Issue, show and revoke a device's own token (for products with token enrollment:",
-                "updraft product policy NAME --enrollment token). The device sends it as ?token=,",
-                "Authorization: Bearer, or the password of Authorization: Basic (docs/security.md)."},
+        description = {"Issue, show and revoke a device's own token, for products with token enrollment.",
+                "Set that enrollment with updraft product policy NAME --enrollment token. The device sends its token as",
+                "?token=, Authorization: Bearer, or the password of Authorization: Basic (docs/security.md)."},
         subcommands = {DeviceTokenCommand.Issue.class, DeviceTokenCommand.Show.class, DeviceTokenCommand.Revoke.class})
 final class DeviceTokenCommand {
 
     @Command(name = "issue", mixinStandardHelpOptions = true,
-            description = {"Issue a new token for a device, bound to its MAC and product; the secret is printed",
-                    "once and never again. Issuing again replaces the device's token (the old one stops working)."})
+            description = {"Issue a new token for a device, bound to its MAC and product; the secret is printed once.",
+                    "Issuing again replaces the device's token (the old one stops working at once)."})
     static final class Issue implements Callable<Integer> {
         @Spec
         CommandSpec spec;

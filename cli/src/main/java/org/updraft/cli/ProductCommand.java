@@ -206,8 +206,9 @@ final class ProductCommand {
     }
 
     @Command(name = "archive", mixinStandardHelpOptions = true,
-            description = {"Archive a product (needs an admin token): its name and update path answer 404 from now on,",
-                    "to the API and to devices, and are never given to another product; its history stays.",
+            description = {"Archive a product (needs an admin token); this cannot be undone.",
+                    "Its name and update path answer 404 from now on, to the API and to devices, and are never given to",
+                    "another product; its history stays.",
                     "Refused while it has releases, devices or device tokens: the refusal names each (docs/lifecycle.md)."})
     static final class Archive implements Callable<Integer> {
         @Spec

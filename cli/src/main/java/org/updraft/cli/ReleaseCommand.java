@@ -157,8 +157,8 @@ final class ReleaseCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = {"List a product's releases, newest first: which is the baseline (what devices get when no pin or",
-                    "rollout applies), which are held (only through a rollout), and how many devices run each."})
+            description = {"List a product's releases, newest first, with their state and how many devices run each.",
+                    "STATE baseline: what devices get when no pin or rollout applies; held: only through a rollout."})
     static final class List implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -253,8 +253,9 @@ final class ReleaseCommand {
     }
 
     @Command(name = "unhold", mixinStandardHelpOptions = true,
-            description = {"Let a held release reach devices without a rollout: it becomes the baseline when it is",
-                    "the newest release no rollout holds. Refused while a rollout of it is under way or stopped it."})
+            description = {"Let a held release reach devices without a rollout.",
+                    "It becomes the baseline when it is the newest release no rollout holds. Refused while a rollout of it is",
+                    "under way, or when one stopped it."})
     static final class Unhold implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -288,9 +289,9 @@ final class ReleaseCommand {
     }
 
     @Command(name = "archive", mixinStandardHelpOptions = true,
-            description = {"Archive a release: no longer listed, offered, pinnable or the baseline; its version is never",
-                    "uploaded again; its history stays. Refused while devices run it, devices are pinned to it or a",
-                    "draft, running or paused rollout uses it: the refusal names each (docs/lifecycle.md)."})
+            description = {"Archive a release: no longer listed, offered, pinnable or the baseline.",
+                    "Its version is never uploaded again; its history stays. Refused while devices run it, devices are pinned",
+                    "to it or a draft, running or paused rollout uses it: the refusal names each (docs/lifecycle.md)."})
     static final class Archive implements Callable<Integer> {
         @Spec
         CommandSpec spec;

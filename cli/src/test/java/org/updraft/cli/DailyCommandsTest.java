@@ -147,7 +147,7 @@ class DailyCommandsTest {
     @Test
     void deviceTokenIssueShowRevoke() {
         Run unknown = remote("device", "token", "issue", MAC);
-        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.exit()).as("the server's 400: a usage error").isEqualTo(2);
         assertThat(unknown.err()).contains("has not checked in yet, so its product is unknown");
 
         Run issue = ok("device", "token", "issue", MAC, "--product", "relay");
@@ -161,7 +161,7 @@ class DailyCommandsTest {
         assertThat(ok("device", "token", "show", MAC).out()).doesNotContain("revoked  -");
         // A revoked token owns nothing: a new one needs the product again (docs/device-identity.md).
         Run again = remote("device", "token", "issue", MAC);
-        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.exit()).isEqualTo(2);
         assertThat(ok("device", "token", "issue", MAC, "--product", "relay").out()).contains(" of product relay.");
     }
 
