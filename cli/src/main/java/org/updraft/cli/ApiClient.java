@@ -102,6 +102,11 @@ final class ApiClient implements AutoCloseable {
         return exchange("PUT", path, json(body));
     }
 
+    /** A text body of the given type (PEM public keys: application/x-pem-file). */
+    Reply send(String method, String path, String body, String contentType) {
+        return send(method, path, BodyPublishers.ofString(body, StandardCharsets.UTF_8), contentType, REQUEST_TIMEOUT);
+    }
+
     Reply delete(String path) {
         return exchange("DELETE", path, null);
     }

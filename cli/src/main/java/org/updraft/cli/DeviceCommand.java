@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "device", mixinStandardHelpOptions = true,
         description = "List and inspect devices that have checked in; pin a device to a release; tag devices for rollouts.",
         subcommands = {DeviceCommand.List.class, DeviceCommand.Show.class, DeviceCommand.Pin.class, DeviceCommand.Unpin.class,
-                DeviceCommand.Tag.class, DeviceCommand.Move.class, DeviceRunCommand.class, DeviceServeCommand.class})
+                DeviceCommand.Tag.class, DeviceCommand.Move.class, DeviceCommand.Delete.class, DeviceTokenCommand.class,
+                DeviceRunCommand.class, DeviceServeCommand.class})
 final class DeviceCommand {
 
     @Command(name = "list", description = "List devices that have checked in, by MAC.")
@@ -333,5 +334,32 @@ final class DeviceCommand {
 
     private static String abbreviateHash(String hash) {
         return hash.length() > 12 ? hash.substring(0, 12) : hash;
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = {"Delete a device's record: its row, tags and check-in timeline.",
+                    "Its update history stays with the MAC (it holds the anti-rollback floor). The device registers afresh on",
+                    "its next check-in.",
+                    "Refused while the device has a live token (updraft device token revoke MAC)."})
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "MAC", description = "Device MAC address, e.g. 5C:CF:7F:01:02:03.")
+        String mac;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.delete("/api/v1/devices/" + ApiClient.segment(mac));
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(remote.json ? reply.body() : "Deleted the record of device " + Table.text(reply.json().path("mac")) + ".");
+                out.flush();
+            }
+            return 0;
+        }
     }
 }

@@ -12,10 +12,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft product create|list}: the kinds of device the server serves firmware to. */
+/** {@code updraft product create|list|show|policy}: the kinds of device the server serves firmware to. */
 @Command(name = "product", mixinStandardHelpOptions = true,
-        description = "Create and list products (a chip family plus flash layout that releases are built for).",
-        subcommands = {ProductCommand.Create.class, ProductCommand.List.class})
+        description = "Create, list and show products (a chip family plus flash layout that releases are built for); "
+                + "set a product's signing policy and enrollment.",
+        subcommands = {ProductCommand.Create.class, ProductCommand.List.class, ProductCommand.Show.class,
+                ProductCommand.Policy.class, ProductCommand.Archive.class})
 final class ProductCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a product.")
@@ -120,6 +122,123 @@ final class ProductCommand {
             }
             return 0;
         }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Show one product: its layout, health window, signing policy and enrollment.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "NAME", description = "Product name.")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.get("/api/v1/products/" + ApiClient.segment(name));
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode product = reply.json();
+                out.println("Product " + Table.text(product.path("name")));
+                withPolicies(product).print(out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = {"Set a product's signing policy and/or enrollment (needs an admin token).",
+                    "Signing required: every upload must be signed by one of the product's trusted keys (updraft key add).",
+                    "Enrollment allowlist: only MACs on the list (updraft allowlist) are served; token: only devices",
+                    "sending the token issued for them (updraft device token issue)."})
+    static final class Policy implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "NAME", description = "Product name.")
+        String name;
+
+        @Option(names = "--signing", paramLabel = "POLICY", description = "unsigned-allowed or required.")
+        String signing;
+
+        @Option(names = "--enrollment", paramLabel = "MODE", description = "open, allowlist or token.")
+        String enrollment;
+
+        @Override
+        public Integer call() {
+            if (signing == null && enrollment == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "give --signing unsigned-allowed|required and/or --enrollment open|allowlist|token");
+            }
+            ObjectNode body = ApiClient.object();
+            if (signing != null) {
+                body.put("signing", signing);
+            }
+            if (enrollment != null) {
+                body.put("enrollment", enrollment);
+            }
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.put("/api/v1/products/" + ApiClient.segment(name) + "/policy", body);
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode product = reply.json();
+                out.println("Product " + Table.text(product.path("name")) + ": signing " + Table.text(product.path("signing"))
+                        + ", enrollment " + Table.text(product.path("enrollment")));
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "archive", mixinStandardHelpOptions = true,
+            description = {"Archive a product (needs an admin token); this cannot be undone.",
+                    "Its name and update path answer 404 from now on, to the API and to devices, and are never given to",
+                    "another product; its history stays.",
+                    "Refused while it has releases, devices or device tokens: the refusal names each (docs/lifecycle.md)."})
+    static final class Archive implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "NAME", description = "Product name.")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                // The API asks for the name again (archiving cannot be undone); the command line named it.
+                ApiClient.Reply reply = api.post("/api/v1/products/" + ApiClient.segment(name) + "/archive",
+                        ApiClient.object().put("confirm", name));
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(remote.json ? reply.body() : "Archived product " + Table.text(reply.json().path("name")) + ".");
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    /** {@link #details} and the product's signing policy and enrollment. */
+    static Table withPolicies(JsonNode product) {
+        return details(product)
+                .row("signing", Table.text(product.path("signing")))
+                .row("enrollment", Table.text(product.path("enrollment")));
     }
 
     static Table details(JsonNode product) {

@@ -15,10 +15,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft release upload|list}: versions of a product's firmware. */
+/** {@code updraft release upload|list|show|unhold|archive}: versions of a product's firmware. */
 @Command(name = "release", mixinStandardHelpOptions = true,
-        description = "Upload and list releases (a version of a product's firmware, with its image files).",
-        subcommands = {ReleaseCommand.Upload.class, ReleaseCommand.List.class})
+        description = "Upload, list, show, un-hold and archive releases (a version of a product's firmware, with its image files).",
+        subcommands = {ReleaseCommand.Upload.class, ReleaseCommand.List.class, ReleaseCommand.Show.class,
+                ReleaseCommand.Unhold.class, ReleaseCommand.Archive.class})
 final class ReleaseCommand {
 
     @Command(name = "upload", mixinStandardHelpOptions = true,
@@ -150,7 +151,14 @@ final class ReleaseCommand {
         table.print(out);
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List a product's releases.")
+    /** "baseline" (what devices get when no pin or rollout applies), "held" (only through a rollout), else "-". */
+    static String state(JsonNode release) {
+        return release.path("baseline").asBoolean(false) ? "baseline" : release.path("held").asBoolean(false) ? "held" : "-";
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = {"List a product's releases, newest first, with their state and how many devices run each.",
+                    "STATE baseline: what devices get when no pin or rollout applies; held: only through a rollout."})
     static final class List implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -178,13 +186,13 @@ final class ReleaseCommand {
                     out.flush();
                     return 0;
                 }
-                Table table = Table.of("VERSION", "CREATED", "DOWNGRADE", "ARTIFACTS", "NOTES");
+                Table table = Table.of("VERSION", "CREATED", "STATE", "DEVICES", "DOWNGRADE", "ARTIFACTS", "NOTES");
                 for (JsonNode r : releases) {
                     java.util.List<String> files = new ArrayList<>();
                     for (JsonNode a : r.path("artifacts")) {
                         files.add(Table.text(a.path("role")) + " " + Table.text(a.path("size")) + " B");
                     }
-                    table.row(Table.text(r.path("version")), Table.time(r.path("createdAt")),
+                    table.row(Table.text(r.path("version")), Table.time(r.path("createdAt")), state(r), Table.text(r.path("devices")),
                             r.path("downgrade").asBoolean(false) ? "yes" : "no",
                             files.isEmpty() ? "-" : String.join(", ", files), Table.brief(r.path("notes"), 50));
                 }
@@ -192,5 +200,124 @@ final class ReleaseCommand {
             }
             return 0;
         }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Show one release: its state, signer, security counter, notes and image files.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "PRODUCT", description = "Product name.")
+        String product;
+
+        @Parameters(index = "1", paramLabel = "VERSION", description = "Release version, e.g. 1.2.0.")
+        String version;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.get("/api/v1/products/" + ApiClient.segment(product) + "/releases/"
+                        + ApiClient.segment(version));
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode r = reply.json();
+                out.println("Release " + Table.text(r.path("product")) + " " + Table.text(r.path("version")));
+                Table.details()
+                        .row("created", Table.time(r.path("createdAt")))
+                        .row("downgrade", r.path("downgrade").asBoolean(false) ? "allowed" : "no")
+                        .row("state", state(r).equals("baseline") ? "baseline: devices get it when no pin or rollout applies"
+                                : state(r).equals("held") ? "held: devices get it only through a rollout" : "-")
+                        .row("devices", Table.text(r.path("devices")) + " running it")
+                        .row("security counter", Table.text(r.path("securityCounter")))
+                        .row("signer", Table.text(r.path("signer")))
+                        .row("notes", Table.brief(r.path("notes"), 100))
+                        .print(out);
+                Table table = Table.of("ROLE", "SIZE", "FORMAT", "SHA256", "MD5", "DAMAGED");
+                for (JsonNode a : r.path("artifacts")) {
+                    table.row(Table.text(a.path("role")), Table.text(a.path("size")), Table.text(a.path("format")),
+                            Table.text(a.path("sha256")), Table.text(a.path("md5")), Table.text(a.path("damaged")));
+                }
+                out.println();
+                table.print(out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "unhold", mixinStandardHelpOptions = true,
+            description = {"Let a held release reach devices without a rollout.",
+                    "It becomes the baseline when it is the newest release no rollout holds. Refused while a rollout of it is",
+                    "under way, or when one stopped it."})
+    static final class Unhold implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "PRODUCT", description = "Product name.")
+        String product;
+
+        @Parameters(index = "1", paramLabel = "VERSION", description = "Release version.")
+        String version;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.post(path(product, version) + "/unhold", ApiClient.object());
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                } else {
+                    JsonNode r = reply.json();
+                    out.println("Release " + product + " " + version + " is held no longer"
+                            + (r.path("baseline").asBoolean(false) ? ": it is the baseline, offered to every device that runs an older version."
+                            : "; it is not the baseline (a newer release is)."));
+                }
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "archive", mixinStandardHelpOptions = true,
+            description = {"Archive a release: no longer listed, offered, pinnable or the baseline.",
+                    "Its version is never uploaded again; its history stays. Refused while devices run it, devices are pinned",
+                    "to it or a draft, running or paused rollout uses it: the refusal names each (docs/lifecycle.md)."})
+    static final class Archive implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "PRODUCT", description = "Product name.")
+        String product;
+
+        @Parameters(index = "1", paramLabel = "VERSION", description = "Release version.")
+        String version;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.post(path(product, version) + "/archive", ApiClient.object());
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(remote.json ? reply.body() : "Archived release " + product + " " + version + ".");
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    private static String path(String product, String version) {
+        return "/api/v1/products/" + ApiClient.segment(product) + "/releases/" + ApiClient.segment(version);
     }
 }

@@ -35,7 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "States: draft -> running <-> paused -> completed | halted | aborted."},
         subcommands = {RolloutCommand.Create.class, RolloutCommand.List.class, RolloutCommand.Status.class,
                 RolloutCommand.Start.class, RolloutCommand.Pause.class, RolloutCommand.Resume.class, RolloutCommand.Abort.class,
-                RolloutCommand.Preview.class})
+                RolloutCommand.Preview.class, RolloutCommand.Delete.class, RolloutCommand.Rollback.class})
 final class RolloutCommand {
 
     /** Width of a wave's progress bar, in characters between the brackets. */
@@ -120,35 +120,7 @@ final class RolloutCommand {
 
         @Override
         public Integer call() {
-            ObjectNode body = ApiClient.object().put("version", version);
-            if (waves != null) {
-                body.put("waves", waves);
-            }
-            if (tags != null) {
-                ArrayNode list = body.putArray("targetTags");
-                tags.forEach(list::add);
-            }
-            if (from != null) {
-                body.put("fromVersions", from);
-            }
-            if (success != null) {
-                body.put("successThreshold", success);
-            }
-            if (failure != null) {
-                body.put("failureThreshold", failure);
-            }
-            if (soak != null) {
-                body.put("soakSeconds", seconds(spec, "--soak", soak));
-            }
-            if (maxConcurrent != null) {
-                body.put("maxConcurrent", maxConcurrent);
-            }
-            if (maxAttempts != null) {
-                body.put("maxAttempts", maxAttempts);
-            }
-            if (backoff != null) {
-                body.put("backoffSeconds", seconds(spec, "--backoff", backoff));
-            }
+            ObjectNode body = body(spec, version, waves, tags, from, success, failure, soak, maxConcurrent, maxAttempts, backoff);
             if (installDeadline != null) {
                 body.put("installDeadlineSeconds", seconds(spec, "--install-deadline", installDeadline));
             }
@@ -173,32 +145,25 @@ final class RolloutCommand {
             }
             PrintWriter out = spec.commandLine().getOut();
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollouts", body);
+                // --start: one request that creates and starts, both or neither (a refused start leaves no draft).
+                ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollouts"
+                        + (start ? "?start=true" : ""), body);
+                if (remote.json) {
+                    out.println(created.body());
+                    out.flush();
+                    return 0;
+                }
                 JsonNode rollout = created.json();
                 String id = Table.text(rollout.path("id"));
-                if (!remote.json) {
-                    out.println("Created rollout " + id + ": " + Table.text(rollout.path("product")) + " "
-                            + Table.text(rollout.path("version")) + " (" + Table.text(rollout.path("state")) + ")");
-                    details(rollout).print(out);
-                }
-                if (!start) {
-                    out.println(remote.json ? created.body() : "Start it with: updraft rollout start " + id);
+                out.println("Created rollout " + id + ": " + Table.text(rollout.path("product")) + " "
+                        + Table.text(rollout.path("version")) + " (" + Table.text(rollout.path("state")) + ")");
+                details(rollout).print(out);
+                if (start) {
+                    transition(rollout, out);
+                } else {
+                    out.println("Start it with: updraft rollout start " + id);
                     out.flush();
-                    return 0;
                 }
-                ApiClient.Reply started;
-                try {
-                    started = api.post("/api/v1/rollouts/" + ApiClient.segment(id) + "/start", ApiClient.object());
-                } catch (CommandFailure e) {
-                    throw new CommandFailure(e.getMessage() + " (rollout " + id + " was created as a draft; start it later with: "
-                            + "updraft rollout start " + id + ")", e);
-                }
-                if (remote.json) {
-                    out.println(started.body());
-                    out.flush();
-                    return 0;
-                }
-                transition(started.json(), out);
             }
             return 0;
         }
@@ -254,7 +219,7 @@ final class RolloutCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(name = "status", aliases = "show", mixinStandardHelpOptions = true,
             description = {"Show a rollout with a progress bar per wave (# confirmed, x failed or rolled back).",
                     "With --watch: refresh every --interval (in place on a terminal, else one snapshot each time) until the rollout"
                             + " is completed (exit 0), halted or aborted (exit 1), or --timeout passes (exit 1)."})
@@ -397,6 +362,144 @@ final class RolloutCommand {
         JsonNode body() {
             return reason == null ? ApiClient.object() : ApiClient.object().put("reason", reason);
         }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = {"Roll the fleet back in one step: a downgrade rollout of the previous release.",
+                    "The release is the one before the newest release devices run (or --to), the devices those running a",
+                    "newer version. Waves, thresholds",
+                    "and anti-rollback (security counters) apply as to any rollout; the releases rolled back stop being",
+                    "the baseline. A draft until started (--start: at once, both or neither). See docs/lifecycle.md."})
+    static final class Rollback implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "PRODUCT", description = "Product name.")
+        String product;
+
+        @Option(names = "--to", paramLabel = "VERSION", description = "The older release to go back to (default: the one before "
+                + "the newest release devices run).")
+        String to;
+
+        @Option(names = "--waves", paramLabel = "LIST", description = "Waves, e.g. canary,10,100 (default: the server's).")
+        String waves;
+
+        @Option(names = "--success", paramLabel = "SHARE", description = "Share of a wave confirmed to advance, 0..1.")
+        Double success;
+
+        @Option(names = "--failure", paramLabel = "SHARE", description = "Share of a wave failed above which the rollback halts, 0..1.")
+        Double failure;
+
+        @Option(names = "--soak", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "Minimum time each wave runs, e.g. 10m.")
+        Duration soak;
+
+        @Option(names = "--max-concurrent", paramLabel = "N", description = "Downloads in flight at once.")
+        Integer maxConcurrent;
+
+        @Option(names = "--tag", paramLabel = "TAG", description = "Only devices with this tag (repeatable).")
+        java.util.List<String> tags;
+
+        @Option(names = "--start", description = "Start it at once (created and started in one step, or neither).")
+        boolean start;
+
+        @Override
+        public Integer call() {
+            ObjectNode body = body(spec, to, waves, tags, null, success, failure, soak, maxConcurrent, null, null);
+            PrintWriter out = spec.commandLine().getOut();
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollback"
+                        + (start ? "?start=true" : ""), body);
+                if (remote.json) {
+                    out.println(created.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode rollout = created.json();
+                String id = Table.text(rollout.path("id"));
+                out.println("Created rollback " + id + ": " + Table.text(rollout.path("product")) + " back to "
+                        + Table.text(rollout.path("version")) + " (" + Table.text(rollout.path("state")) + ", a downgrade)");
+                details(rollout).print(out);
+                if (start) {
+                    transition(rollout, out);
+                } else {
+                    out.println("Start it with: updraft rollout start " + id);
+                    out.flush();
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a draft rollout (it never offered anything). A rollout that started stays as history: abort it.")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(paramLabel = "ID", description = "Rollout id.")
+        long id;
+
+        @Override
+        public Integer call() {
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = api.delete(path(id));
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                } else {
+                    JsonNode r = reply.json();
+                    out.println("Deleted draft rollout " + id + " (" + Table.text(r.path("product")) + " " + Table.text(r.path("version"))
+                            + ").");
+                }
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    /** The JSON of a rollout spec: only the fields given (the server's defaults take the rest). */
+    static ObjectNode body(CommandSpec spec, String version, String waves, java.util.List<String> tags, String from, Double success,
+                           Double failure, Duration soak, Integer maxConcurrent, Integer maxAttempts, Duration backoff) {
+        ObjectNode body = ApiClient.object();
+        if (version != null) {
+            body.put("version", version);
+        }
+        if (waves != null) {
+            body.put("waves", waves);
+        }
+        if (tags != null) {
+            ArrayNode list = body.putArray("targetTags");
+            tags.forEach(list::add);
+        }
+        if (from != null) {
+            body.put("fromVersions", from);
+        }
+        if (success != null) {
+            body.put("successThreshold", success);
+        }
+        if (failure != null) {
+            body.put("failureThreshold", failure);
+        }
+        if (soak != null) {
+            body.put("soakSeconds", seconds(spec, "--soak", soak));
+        }
+        if (maxConcurrent != null) {
+            body.put("maxConcurrent", maxConcurrent);
+        }
+        if (maxAttempts != null) {
+            body.put("maxAttempts", maxAttempts);
+        }
+        if (backoff != null) {
+            body.put("backoffSeconds", seconds(spec, "--backoff", backoff));
+        }
+        return body;
     }
 
     /** POST /api/v1/rollouts/{id}/{action}, then the rollout's new state in one line. */

@@ -36,7 +36,7 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
 
     /** The top-level commands in the order {@code updraft --help} lists them ({@code help} comes last). */
     static final java.util.List<String> COMMANDS = java.util.List.of("server", "status", "inspect", "sample", "keygen", "sign",
-            "verify", "product", "release", "device", "rollout", "token", "audit", "simulate", "demo", "push");
+            "verify", "product", "key", "allowlist", "release", "device", "rollout", "token", "audit", "simulate", "demo", "push");
 
     /** A new instance of the top-level command {@code name} (one of {@link #COMMANDS}). */
     private static Object command(String name) {
@@ -49,6 +49,8 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
             case "sign" -> new SignCommand();
             case "verify" -> new VerifyCommand();
             case "product" -> new ProductCommand();
+            case "key" -> new KeyCommand();
+            case "allowlist" -> new AllowlistCommand();
             case "release" -> new ReleaseCommand();
             case "device" -> new DeviceCommand();
             case "rollout" -> new RolloutCommand();

@@ -69,8 +69,8 @@ class EndToEndTest {
 
             Run releases = Run.of("release", "list", "relay", "--server", url, "--token", TOKEN);
             assertThat(releases.exit()).as(releases.toString()).isZero();
-            assertThat(releases.out()).startsWith("VERSION  CREATED               DOWNGRADE  ARTIFACTS")
-                    .contains("\n1.0.0    20").contains("  no         firmware " + size + " B");
+            assertThat(releases.out()).startsWith("VERSION  CREATED               STATE     DEVICES  DOWNGRADE  ARTIFACTS")
+                    .contains("\n1.0.0    20").contains("Z  baseline  0        no         firmware " + size + " B");
 
             // The request ESP8266httpUpdate sends for ESPhttpUpdate.update(client, url, "0.9.0").
             HttpRequest checkIn = HttpRequest.newBuilder(URI.create(url + "/u/relay"))

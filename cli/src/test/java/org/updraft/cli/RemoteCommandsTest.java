@@ -146,19 +146,22 @@ class RemoteCommandsTest {
     }
 
     @Test
-    void releaseListShowsVersionsWithTheirArtifacts() throws IOException {
+    void releaseListShowsVersionsWithTheirStateDevicesAndArtifacts() throws IOException {
         String releases = """
-                [{"product":"relay","version":"1.1.0","notes":"faster relay switching\\nand more","downgrade":false,\
-                "createdAt":"2026-11-27T02:00:00Z","artifacts":[{"role":"firmware","size":412672}]},\
-                {"product":"relay","version":"1.0.0","notes":null,"downgrade":true,"createdAt":"2026-11-27T01:00:00Z",\
-                "artifacts":[{"role":"user1","size":300000},{"role":"user2","size":300004}]}]""";
+                [{"product":"relay","version":"1.2.0","notes":null,"downgrade":false,"held":true,"baseline":false,"devices":0,\
+                "createdAt":"2026-11-27T03:00:00Z","artifacts":[{"role":"firmware","size":412680}]},\
+                {"product":"relay","version":"1.1.0","notes":"faster relay switching\\nand more","downgrade":false,"held":false,\
+                "baseline":true,"devices":41,"createdAt":"2026-11-27T02:00:00Z","artifacts":[{"role":"firmware","size":412672}]},\
+                {"product":"relay","version":"1.0.0","notes":null,"downgrade":true,"held":false,"baseline":false,"devices":3,\
+                "createdAt":"2026-11-27T01:00:00Z","artifacts":[{"role":"user1","size":300000},{"role":"user2","size":300004}]}]""";
         try (StubServer stub = new StubServer().answer("GET /api/v1/products/relay/releases", 200, releases)) {
             Run run = Run.of("release", "list", "relay", "--server", stub.url());
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).isEqualTo("""
-                    VERSION  CREATED               DOWNGRADE  ARTIFACTS                       NOTES
-                    1.1.0    2026-11-27 02:00:00Z  no         firmware 412672 B               faster relay switching ...
-                    1.0.0    2026-11-27 01:00:00Z  yes        user1 300000 B, user2 300004 B  -
+                    VERSION  CREATED               STATE     DEVICES  DOWNGRADE  ARTIFACTS                       NOTES
+                    1.2.0    2026-11-27 03:00:00Z  held      0        no         firmware 412680 B               -
+                    1.1.0    2026-11-27 02:00:00Z  baseline  41       no         firmware 412672 B               faster relay switching ...
+                    1.0.0    2026-11-27 01:00:00Z  -         3        yes        user1 300000 B, user2 300004 B  -
                     """);
         }
     }

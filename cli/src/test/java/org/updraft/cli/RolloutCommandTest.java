@@ -120,29 +120,27 @@ class RolloutCommandTest {
     @Test
     void createWithEveryOptionAndStart() throws IOException {
         try (StubServer stub = new StubServer()
-                .answer("POST /api/v1/products/relay/rollouts", 201, DRAFT)
-                .answer("POST /api/v1/rollouts/7/start", 200, RUNNING_CANARY)) {
+                .answer("POST /api/v1/products/relay/rollouts?start=true", 201, RUNNING_CANARY)) {
             Run run = Run.of("rollout", "create", "relay", "2.0.0", "--waves", "canary,10,100", "--success", "0.9",
                     "--failure", "0.125", "--soak", "10m", "--max-concurrent", "50", "--max-attempts", "5", "--backoff", "90s",
                     "--tag", "beta", "--tag", "lab", "--from", ">=1.0 <2.0", "--start", "--server", stub.url(), "--token", "t");
             assertThat(run.exit()).as(run.toString()).isZero();
-            assertThat(run.out()).isEqualTo("Created rollout 7: relay 2.0.0 (draft)\n" + DRAFT_DETAILS
+            assertThat(run.out()).isEqualTo("Created rollout 7: relay 2.0.0 (running)\n" + DRAFT_DETAILS
                     + "Rollout 7 (relay 2.0.0): running, wave canary (1 of 3).\n");
-            assertThat(stub.requests).hasSize(2);
+            // One request: created and started together, or not at all.
+            assertThat(stub.requests).hasSize(1);
+            assertThat(stub.requests.get(0).uri()).isEqualTo("/api/v1/products/relay/rollouts?start=true");
+            assertThat(stub.requests.get(0).header("Authorization")).isEqualTo("Bearer t");
             assertThat(stub.requests.get(0).bodyText()).isEqualTo("{\"version\":\"2.0.0\",\"waves\":\"canary,10,100\","
                     + "\"targetTags\":[\"beta\",\"lab\"],\"fromVersions\":\">=1.0 <2.0\",\"successThreshold\":0.9,"
                     + "\"failureThreshold\":0.125,\"soakSeconds\":600,\"maxConcurrent\":50,\"maxAttempts\":5,\"backoffSeconds\":90}");
-            assertThat(stub.requests.get(1).method()).isEqualTo("POST");
-            assertThat(stub.requests.get(1).uri()).isEqualTo("/api/v1/rollouts/7/start");
-            assertThat(stub.requests.get(1).header("Authorization")).isEqualTo("Bearer t");
         }
     }
 
     @Test
     void createJsonWithStartPrintsTheStartedRollout() throws IOException {
         try (StubServer stub = new StubServer()
-                .answer("POST /api/v1/products/relay/rollouts", 201, DRAFT)
-                .answer("POST /api/v1/rollouts/7/start", 200, RUNNING_CANARY)) {
+                .answer("POST /api/v1/products/relay/rollouts?start=true", 201, RUNNING_CANARY)) {
             Run run = Run.of("rollout", "create", "relay", "2.0.0", "--start", "--json", "--server", stub.url());
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).isEqualTo(RUNNING_CANARY + "\n");
@@ -150,16 +148,33 @@ class RolloutCommandTest {
     }
 
     @Test
-    void aRefusedStartSaysTheDraftExists() throws IOException {
+    void aRefusedStartCreatesNothing() throws IOException {
         try (StubServer stub = new StubServer()
-                .answer("POST /api/v1/products/relay/rollouts", 201, DRAFT)
-                .answer("POST /api/v1/rollouts/7/start", 409,
-                        "{\"error\":\"rollout 3 (running) already targets devices of this product\",\"status\":409}")) {
+                .answer("POST /api/v1/products/relay/rollouts?start=true", 409,
+                        "{\"error\":\"rollout 3 (running) already targets devices of this product that the new rollout would "
+                                + "reach (it targets all devices); pause is not enough — complete or abort it first\",\"status\":409}")) {
             Run run = Run.of("rollout", "create", "relay", "2.0.0", "--start", "--server", stub.url());
             assertThat(run.exit()).isEqualTo(1);
-            assertThat(run.out()).isEqualTo("Created rollout 7: relay 2.0.0 (draft)\n" + DRAFT_DETAILS);
-            assertThat(run.err()).isEqualTo("error: rollout 3 (running) already targets devices of this product (rollout 7 was "
-                    + "created as a draft; start it later with: updraft rollout start 7)\n");
+            assertThat(run.out()).isEmpty();
+            assertThat(run.err()).isEqualTo("error: rollout 3 (running) already targets devices of this product that the new "
+                    + "rollout would reach (it targets all devices); pause is not enough — complete or abort it first\n");
+            assertThat(stub.only().uri()).isEqualTo("/api/v1/products/relay/rollouts?start=true");
+        }
+    }
+
+    @Test
+    void deleteRemovesADraftAndSaysWhyNotOtherwise() throws IOException {
+        try (StubServer stub = new StubServer()
+                .answer("DELETE /api/v1/rollouts/7", 200, DRAFT)
+                .answer("DELETE /api/v1/rollouts/8", 409, "{\"error\":\"rollout 8 is running; only a draft can be deleted (a "
+                        + "rollout that started stays as history: abort it to stop it)\",\"status\":409}")) {
+            Run run = Run.of("rollout", "delete", "7", "--server", stub.url());
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(run.out()).isEqualTo("Deleted draft rollout 7 (relay 2.0.0).\n");
+            Run refused = Run.of("rollout", "delete", "8", "--server", stub.url());
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).isEqualTo("error: rollout 8 is running; only a draft can be deleted (a rollout that started "
+                    + "stays as history: abort it to stop it)\n");
         }
     }
 

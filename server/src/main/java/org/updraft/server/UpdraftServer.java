@@ -99,6 +99,7 @@ public final class UpdraftServer implements AutoCloseable {
             this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick(),
                     config.deviceUrl());
             opened.push(rollouts);
+            metrics.fleet(catalog, devices, rollouts);
             List<Notifier> notifiers = new ArrayList<>();
             if (config.mqttUrl() != null) {
                 notifiers.add(MqttNotifier.connect(config.mqttUrl(), null));

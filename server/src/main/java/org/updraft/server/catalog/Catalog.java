@@ -71,7 +71,7 @@ public final class Catalog {
     private synchronized void load() {
         CatalogStore.Contents contents = store.load();
         keys.reload(contents.keys());
-        index = Index.of(contents.products(), contents.releases());
+        index = Index.of(contents.products(), contents.releases(), contents.archivedProducts(), contents.archivedReleases());
     }
 
     // ---- reads: the check-in, the fleet, the rollouts and the management API ----
@@ -96,9 +96,14 @@ public final class Catalog {
         return product(name).orElseThrow(() -> Rejection.notFound("no product named '" + Rejection.echo(name) + "'"));
     }
 
-    /** Releases of a product, newest version first. */
+    /** Releases of a product, newest version first; archived ones are not among them. */
     public List<Release> releases(Product product) {
         return index.releases().getOrDefault(product.id(), List.of());
+    }
+
+    /** True when the release was archived: kept for history, never listed, offered or pinned again. */
+    public boolean archived(Release release) {
+        return index.archivedReleases().contains(release.id());
     }
 
     public Optional<Release> newestRelease(Product product) {
@@ -116,12 +121,21 @@ public final class Catalog {
 
     /** The release one of whose artifacts is installed with this MD5 (ESP8266 sketch-md5), if any. */
     public Optional<Release> releaseByInstalledMd5(Product product, String md5) {
-        return releases(product).stream().filter(r -> r.containsInstalledMd5(md5)).findFirst();
+        return withArchived(product).stream().filter(r -> r.containsInstalledMd5(md5)).findFirst();
     }
 
     /** The release one of whose artifacts has this SHA-256 (ESP32 sketch-sha256), if any. */
     public Optional<Release> releaseBySha256(Product product, String sha256) {
-        return releases(product).stream().filter(r -> r.containsSha256(sha256)).findFirst();
+        return withArchived(product).stream().filter(r -> r.containsSha256(sha256)).findFirst();
+    }
+
+    /**
+     * Every release of the product, archived ones included, newest first: what a device runs is
+     * recognised even when its release was archived, and an upload's version and security counter
+     * are checked against all of them (a version is never reused).
+     */
+    private List<Release> withArchived(Product product) {
+        return index.allReleases().getOrDefault(product.id(), List.of());
     }
 
     /** The product's trusted keys, oldest first. */
@@ -138,7 +152,8 @@ public final class Catalog {
 
     /** Creates a product; the rules are {@link ProductCheck}'s. */
     public synchronized Product createProduct(ProductSpec spec) {
-        Product p = store.insertProduct(ProductCheck.check(spec, index.byName().values(), now()));
+        // byId holds archived products too: their names and update paths are never reused.
+        Product p = store.insertProduct(ProductCheck.check(spec, index.byId().values(), now()));
         index = index.with(p);
         return p;
     }
@@ -160,7 +175,7 @@ public final class Catalog {
     public synchronized Release addRelease(Product product, String versionText, String notes, boolean downgrade,
                                            boolean held, Map<ArtifactRole, byte[]> uploads, String manifestText) {
         Product current = product(product.id()).orElse(product);
-        AcceptedRelease accepted = ReleaseIntake.admit(current, releases(current), keys.of(current.id()),
+        AcceptedRelease accepted = ReleaseIntake.admit(current, withArchived(current), keys.of(current.id()),
                 new ReleaseUpload(versionText, notes, downgrade, held, uploads, manifestText), clock.instant());
         Release r = store.insertRelease(accepted, now());
         index = index.with(r);
@@ -194,39 +209,101 @@ public final class Catalog {
         return next;
     }
 
+    /**
+     * Lets a held release reach devices without a rollout: it is held no longer, and becomes the
+     * baseline when it is the newest release no rollout holds. The caller has checked that no
+     * rollout is under way with it (docs/lifecycle.md).
+     */
+    public synchronized Release unhold(Release release) {
+        Release current = release(release.id()).orElseThrow();
+        if (!current.held()) {
+            throw Rejection.conflict("release " + current.version() + " is not held");
+        }
+        store.unhold(current.id());
+        Release next = new Release(current.id(), current.productId(), current.version(), current.notes(), current.downgrade(),
+                false, current.createdAt(), current.artifacts(), current.securityCounter(), current.signer(), current.manifest());
+        Map<Long, Release> all = new HashMap<>(index.releasesById());
+        all.put(next.id(), next);
+        index = Index.of(index.byId().values(), all.values(), index.archivedProducts(), index.archivedReleases());
+        return next;
+    }
+
+    /**
+     * Archives a release: it is no longer listed, offered, pinnable or the baseline; its rows stay
+     * (rollouts and device updates refer to it, and its security counter keeps counting for
+     * anti-rollback) and its version is never uploaded again. The caller has checked that nothing
+     * uses it ({@code org.updraft.server.fleet.Lifecycle}).
+     */
+    public synchronized void archive(Release release) {
+        if (index.archivedReleases().contains(release.id())) {
+            throw Rejection.conflict("release " + release.version() + " is archived already");
+        }
+        store.archiveRelease(release.id(), now());
+        Set<Long> archived = new java.util.HashSet<>(index.archivedReleases());
+        archived.add(release.id());
+        index = Index.of(index.byId().values(), index.releasesById().values(), index.archivedProducts(), archived);
+    }
+
+    /**
+     * Archives a product: its name and update path answer 404 from now on (to the management API
+     * and to devices alike) and are never given to another product; its rows stay for the history
+     * that names it. The caller has checked that it has no releases, devices or tokens left.
+     */
+    public synchronized void archive(Product product) {
+        if (!releases(product).isEmpty()) {
+            throw Rejection.conflict("product '" + product.name() + "' still has releases");
+        }
+        store.archiveProduct(product.id(), now());
+        Set<Long> archived = new java.util.HashSet<>(index.archivedProducts());
+        archived.add(product.id());
+        index = Index.of(index.byId().values(), index.releasesById().values(), archived, index.archivedReleases());
+    }
+
     private Instant now() {
         // Microseconds: what both databases store, so a value read back equals the value written.
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
     /**
-     * The memory view: products by name, id and update path; releases per product id (newest
-     * version first) and by id. Immutable; a write builds the next one ({@link #with}).
+     * The memory view: live products by name and update path, every product by id (archived ones
+     * too, for the history that names them); live releases per product id (newest version first),
+     * every release per product id and by id. Immutable; a write builds the next one ({@link #with}).
      */
     private record Index(Map<String, Product> byName, Map<Long, Product> byId, Map<String, Product> byPath,
-                         Map<Long, List<Release>> releases, Map<Long, Release> releasesById) {
+                         Map<Long, List<Release>> releases, Map<Long, List<Release>> allReleases, Map<Long, Release> releasesById,
+                         Set<Long> archivedProducts, Set<Long> archivedReleases) {
 
-        static final Index EMPTY = new Index(Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+        static final Index EMPTY = new Index(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Set.of(), Set.of());
 
-        static Index of(Collection<Product> products, Collection<Release> releases) {
+        static Index of(Collection<Product> products, Collection<Release> releases, Set<Long> archivedProducts,
+                        Set<Long> archivedReleases) {
             Map<String, Product> names = new HashMap<>();
             Map<Long, Product> ids = new HashMap<>();
             Map<String, Product> paths = new HashMap<>();
             for (Product p : products) {
-                names.put(p.name(), p);
                 ids.put(p.id(), p);
+                if (archivedProducts.contains(p.id())) {
+                    continue;
+                }
+                names.put(p.name(), p);
                 if (p.updatePath() != null) {
                     paths.put(p.updatePath(), p);
                 }
             }
-            Map<Long, List<Release>> perProduct = new HashMap<>();
+            Map<Long, List<Release>> live = new HashMap<>();
+            Map<Long, List<Release>> all = new HashMap<>();
             Map<Long, Release> releaseIds = new HashMap<>();
             for (Release r : releases) {
-                perProduct.computeIfAbsent(r.productId(), k -> new ArrayList<>()).add(r);
+                all.computeIfAbsent(r.productId(), k -> new ArrayList<>()).add(r);
+                if (!archivedReleases.contains(r.id())) {
+                    live.computeIfAbsent(r.productId(), k -> new ArrayList<>()).add(r);
+                }
                 releaseIds.put(r.id(), r);
             }
-            perProduct.replaceAll((k, list) -> newestFirst(list));
-            return new Index(Map.copyOf(names), Map.copyOf(ids), Map.copyOf(paths), Map.copyOf(perProduct), Map.copyOf(releaseIds));
+            live.replaceAll((k, list) -> newestFirst(list));
+            all.replaceAll((k, list) -> newestFirst(list));
+            return new Index(Map.copyOf(names), Map.copyOf(ids), Map.copyOf(paths), Map.copyOf(live), Map.copyOf(all),
+                    Map.copyOf(releaseIds), Set.copyOf(archivedProducts), Set.copyOf(archivedReleases));
         }
 
         /** This view with {@code p} added, or replacing the product of the same id. */
@@ -239,18 +316,24 @@ public final class Catalog {
             if (p.updatePath() != null) {
                 paths.put(p.updatePath(), p);
             }
-            return new Index(Map.copyOf(names), Map.copyOf(ids), Map.copyOf(paths), releases, releasesById);
+            return new Index(Map.copyOf(names), Map.copyOf(ids), Map.copyOf(paths), releases, allReleases, releasesById,
+                    archivedProducts, archivedReleases);
         }
 
         /** This view with the new release {@code r} added. */
         Index with(Release r) {
-            Map<Long, List<Release>> perProduct = new HashMap<>(releases);
-            List<Release> list = new ArrayList<>(releases.getOrDefault(r.productId(), List.of()));
-            list.add(r);
-            perProduct.put(r.productId(), newestFirst(list));
             Map<Long, Release> ids = new HashMap<>(releasesById);
             ids.put(r.id(), r);
-            return new Index(byName, byId, byPath, Map.copyOf(perProduct), Map.copyOf(ids));
+            return new Index(byName, byId, byPath, add(releases, r), add(allReleases, r), Map.copyOf(ids), archivedProducts,
+                    archivedReleases);
+        }
+
+        private static Map<Long, List<Release>> add(Map<Long, List<Release>> perProduct, Release r) {
+            Map<Long, List<Release>> next = new HashMap<>(perProduct);
+            List<Release> list = new ArrayList<>(perProduct.getOrDefault(r.productId(), List.of()));
+            list.add(r);
+            next.put(r.productId(), newestFirst(list));
+            return Map.copyOf(next);
         }
 
         private static List<Release> newestFirst(List<Release> list) {

@@ -43,7 +43,8 @@ final class CatalogStore {
     }
 
     /** Everything the catalog tables hold; {@code keys} per product id, in table order. */
-    record Contents(List<Product> products, List<Release> releases, Map<Long, List<TrustedKey>> keys) {
+    record Contents(List<Product> products, List<Release> releases, Map<Long, List<TrustedKey>> keys, Set<Long> archivedProducts,
+                    Set<Long> archivedReleases) {
     }
 
     /**
@@ -53,6 +54,10 @@ final class CatalogStore {
     Contents load() {
         return jdbi.withHandle(h -> {
             List<Product> products = h.createQuery("SELECT * FROM product").map((rs, ctx) -> product(rs)).list();
+            Set<Long> archivedProducts = Set.copyOf(h.createQuery("SELECT id FROM product WHERE archived_at IS NOT NULL")
+                    .mapTo(Long.class).list());
+            Set<Long> archivedReleases = Set.copyOf(h.createQuery("SELECT id FROM firmware_release WHERE archived_at IS NOT NULL")
+                    .mapTo(Long.class).list());
             Map<String, Artifact> artifacts = new HashMap<>();
             h.createQuery("SELECT * FROM artifact").map((rs, ctx) -> artifact(rs)).forEach(a -> artifacts.put(a.sha256(), a));
             Map<Long, Map<ArtifactRole, Artifact>> roles = new HashMap<>();
@@ -72,7 +77,7 @@ final class CatalogStore {
                     .map((rs, ctx) -> Map.entry(rs.getLong("product_id"),
                             TrustedKey.of(VerifyingKey.parse(rs.getString("pem"), "product_key"), Sql.instant(rs, "created_at"))))
                     .forEach(e -> keys.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
-            return new Contents(products, releases, keys);
+            return new Contents(products, releases, keys, archivedProducts, archivedReleases);
         });
     }
 
@@ -88,6 +93,24 @@ final class CatalogStore {
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
         return new Product(id, p.name(), p.chip(), p.kind(), p.layout(), p.flashSize(), p.slotSize(), p.updatePath(),
                 p.healthWindow(), p.createdAt(), p.signing(), p.enrollment());
+    }
+
+    /** Marks the product archived (Catalog#archive(Product)). */
+    void archiveProduct(long id, Instant at) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE product SET archived_at = :at WHERE id = :id")
+                .bind("at", Sql.utc(at)).bind("id", id).execute());
+    }
+
+    /** Marks the release archived (Catalog#archive(Release)). */
+    void archiveRelease(long id, Instant at) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE firmware_release SET archived_at = :at WHERE id = :id")
+                .bind("at", Sql.utc(at)).bind("id", id).execute());
+    }
+
+    /** The release is held no longer (Catalog#unhold). */
+    void unhold(long id) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE firmware_release SET held = :held WHERE id = :id")
+                .bind("held", false).bind("id", id).execute());
     }
 
     /** Writes the product's signing policy and enrollment. */

@@ -147,6 +147,12 @@ public final class Admission {
         return t;
     }
 
+    /** The MACs with a token issued for this product and not revoked, in MAC order. */
+    public List<String> liveTokens(Product product) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT mac FROM device_token WHERE product_id = :p AND revoked_at IS NULL ORDER BY mac")
+                .bind("p", product.id()).mapTo(String.class).list());
+    }
+
     public Optional<TokenState> token(String mac) {
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT t.mac, p.name, t.created_at, t.revoked_at FROM device_token t JOIN product p ON p.id = t.product_id

@@ -425,6 +425,29 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
         });
     }
 
+    /**
+     * How many devices of the product run each version, by the running version the server
+     * recognised (null key: devices whose version is not known). Devices whose check-ins are still
+     * in the writer's queue count once it has written them.
+     */
+    public Map<String, Long> runningVersions(long productId) {
+        flush();
+        Map<String, Long> counts = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT running_version, COUNT(*) AS n FROM device WHERE product_id = :p GROUP BY running_version")
+                .bind("p", productId)
+                .map((rs, ctx) -> counts.put(rs.getString("running_version"), rs.getLong("n"))).list());
+        return counts;
+    }
+
+    /** Per product id, how many devices run each version ({@link #runningVersions(long)} for every product in one query). */
+    public Map<Long, Map<String, Long>> runningVersions() {
+        Map<Long, Map<String, Long>> counts = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT product_id, running_version, COUNT(*) AS n FROM device GROUP BY product_id, running_version")
+                .map((rs, ctx) -> counts.computeIfAbsent(rs.getLong("product_id"), k -> new java.util.HashMap<>())
+                        .put(rs.getString("running_version"), rs.getLong("n"))).list());
+        return counts;
+    }
+
     /** Every device of a product with the version it last reported, for the rollouts ({@link #list} order). */
     @Override
     public List<Audience.Known> known(String product) {
@@ -458,6 +481,34 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
             return h.createQuery(DEVICE_SELECT + " WHERE d.mac = :mac").bind("mac", mac)
                     .map((rs, ctx) -> device(rs, timeline)).findOne();
         });
+    }
+
+    /** The MACs of the devices pinned to this release, in MAC order. */
+    public List<String> pinnedTo(long releaseId) {
+        return pins.entrySet().stream().filter(e -> e.getValue() == releaseId).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /**
+     * Deletes the device's record: the row, its tags and its check-in timeline. Its update history
+     * stays with the MAC (it holds the anti-rollback floor: the highest security counter the device
+     * has run, UpdatePolicy). A device that checks in again registers afresh, as on its first
+     * check-in — a check-in racing this call may do so at once. Returns the record as it was.
+     */
+    public Device delete(String mac) {
+        Device d = find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac + " (devices register on their first check-in)"));
+        // find() flushed the writer: no queued row of this device is written after the DELETE below
+        // unless a new check-in arrives, which is a new registration.
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM device_tag WHERE mac = :mac").bind("mac", mac).execute();
+            h.createUpdate("DELETE FROM check_in WHERE mac = :mac").bind("mac", mac).execute();
+            h.createUpdate("DELETE FROM device WHERE mac = :mac").bind("mac", mac).execute();
+        });
+        pins.remove(mac);
+        tags.remove(mac);
+        owners.remove(mac);
+        // The next check-in writes both rows again, whatever it says (no "unchanged" shortcut).
+        lastKeys.remove(mac);
+        return d;
     }
 
     /** Pins a device to a release of its product; devices must have checked in once. */

@@ -9,7 +9,10 @@ import org.updraft.server.catalog.Catalog;
 import org.updraft.server.catalog.Product;
 import org.updraft.server.catalog.ProductKind;
 import org.updraft.server.catalog.Release;
+import java.util.List;
+import org.updraft.server.rollout.Rollout;
 import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.RolloutState;
 import org.updraft.server.rollout.UpdateState;
 import org.updraft.server.rollout.UpdateTracker;
 
@@ -53,6 +56,28 @@ public final class UpdatePolicy {
         this.updates = updates;
     }
 
+    /**
+     * The product's baseline, what a device gets when no pin or rollout applies: its newest release
+     * that no rollout holds and no fleet rollback rolled back. A rollback (a rollout marked as a
+     * downgrade, once started) rolls back every release above its own that was uploaded before it:
+     * otherwise the devices it moved back would be offered the newer release again. A release
+     * uploaded after the rollback can be the baseline again (docs/lifecycle.md).
+     */
+    public static Optional<Release> baseline(Catalog catalog, RolloutEngine rollouts, Product product) {
+        List<Rollout> rollbacks = rollouts.list(product).stream().filter(r -> r.downgrade() && r.state() != RolloutState.DRAFT).toList();
+        return catalog.releases(product).stream().filter(r -> !rollouts.holds(r) && !rolledBack(catalog, rollbacks, r)).findFirst();
+    }
+
+    private static boolean rolledBack(Catalog catalog, List<Rollout> rollbacks, Release release) {
+        for (Rollout back : rollbacks) {
+            Optional<Release> to = catalog.release(back.releaseId());
+            if (to.isPresent() && release.version().compareTo(to.get().version()) > 0 && !release.createdAt().isAfter(back.createdAt())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The decision for this check-in at this product (empty: the path named no product). Writes nothing. */
     public Decision decide(CheckIn in, Optional<Product> maybeProduct) {
         if (maybeProduct.isEmpty()) {
@@ -69,6 +94,7 @@ public final class UpdatePolicy {
         Long pinned = in.mac() == null ? null : pins.pinnedRelease(in.mac());
         Optional<Release> target = Optional.empty();
         Long rolloutId = null;
+        boolean viaDowngrade = false;
         if (pinned != null) {
             target = catalog.release(pinned).filter(r -> r.productId() == product.id());
         }
@@ -77,10 +103,11 @@ public final class UpdatePolicy {
             if (offer.isPresent()) {
                 target = Optional.of(offer.get().release());
                 rolloutId = offer.get().rollout().id();
+                viaDowngrade = offer.get().rollout().downgrade();
             }
         }
         if (target.isEmpty()) {
-            target = catalog.releases(product).stream().filter(r -> !rollouts.holds(r)).findFirst();
+            target = baseline(catalog, rollouts, product);
         }
         if (target.isEmpty()) {
             return refuse(in, product, Outcome.NO_RELEASE, runningVersion, null,
@@ -107,7 +134,8 @@ public final class UpdatePolicy {
         if (running.isEmpty() && in.version() != null && sameVersion(in.version(), t.version())) {
             return refuse(in, product, Outcome.UP_TO_DATE, runningVersion, t, "reports version " + in.version());
         }
-        if (!isPinned && !t.downgrade() && runningVersion != null && newer(runningVersion, t.version())) {
+        // A fleet rollback's rollout is marked as a downgrade: its members get the older release.
+        if (!isPinned && !t.downgrade() && !viaDowngrade && runningVersion != null && newer(runningVersion, t.version())) {
             return refuse(in, product, Outcome.RUNNING_NEWER, runningVersion, t,
                     "runs " + runningVersion + ", newer than " + t.version() + " (not marked as a downgrade)");
         }

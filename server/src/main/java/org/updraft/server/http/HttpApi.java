@@ -38,8 +38,9 @@ public final class HttpApi {
         RateLimits rates = new RateLimits(limits, System::nanoTime);
         DeviceEndpoints deviceEndpoints = new DeviceEndpoints(delivery, reports, catalog, store, metrics, rates);
         deviceEndpoints.register(router);
-        new ManagementApi(catalog, devices, updates, uploads, admission, limits, store::damage).register(router);
-        new RolloutApi(catalog, rollouts).register(router);
+        org.updraft.server.fleet.Lifecycle lifecycle = new org.updraft.server.fleet.Lifecycle(catalog, devices, admission, rollouts);
+        new ManagementApi(catalog, devices, updates, rollouts, lifecycle, uploads, admission, limits, store::damage).register(router);
+        new RolloutApi(catalog, rollouts, lifecycle).register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
         new ServiceEndpoints(jdbi, storage, metrics).register(router);

@@ -31,6 +31,7 @@ import org.updraft.server.config.Limits;
 import org.updraft.server.fleet.Device;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.Mac;
+import org.updraft.server.rollout.RolloutEngine;
 import org.updraft.server.rollout.UpdateTracker;
 
 /**
@@ -54,11 +55,16 @@ final class ManagementApi {
     private final Admission admission;
     private final long maxImageBytes;
     private final java.util.function.Function<String, String> damage;
+    private final RolloutEngine rollouts;
+    private final org.updraft.server.fleet.Lifecycle lifecycle;
 
     /** {@code damage}: why the artifact store refuses to serve a blob, or null (ArtifactStore#damage). */
-    ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, Path uploadDir, Admission admission,
-                         Limits limits, java.util.function.Function<String, String> damage) {
+    ManagementApi(Catalog catalog, DeviceRegistry devices, UpdateTracker updates, RolloutEngine rollouts,
+                  org.updraft.server.fleet.Lifecycle lifecycle, Path uploadDir, Admission admission, Limits limits,
+                  java.util.function.Function<String, String> damage) {
         this.damage = damage;
+        this.rollouts = rollouts;
+        this.lifecycle = lifecycle;
         this.catalog = catalog;
         this.devices = devices;
         this.updates = updates;
@@ -90,6 +96,10 @@ final class ManagementApi {
     record TokenRequest(String product) {
     }
 
+    /** {@code POST /api/v1/products/{product}/archive}: the product's name again. */
+    record ArchiveRequest(String confirm) {
+    }
+
     /** {@code PUT /api/v1/devices/{mac}/product}: the product a device moves to. */
     record MoveRequest(String product) {
     }
@@ -99,17 +109,22 @@ final class ManagementApi {
                         String damaged) {
     }
 
-    record ReleaseView(String product, String version, String notes, boolean downgrade, boolean held, Instant createdAt,
-                       List<ArtifactView> artifacts, long securityCounter, String signer, String manifest) {
-        static ReleaseView of(Product p, Release r, java.util.function.Function<String, String> damage) {
+    /**
+     * {@code baseline}: the release devices get when no pin or rollout says otherwise (the newest
+     * release no rollout holds, UpdatePolicy); {@code devices}: how many devices of the product run it.
+     */
+    record ReleaseView(String product, String version, String notes, boolean downgrade, boolean held, boolean baseline,
+                       long devices, Instant createdAt, List<ArtifactView> artifacts, long securityCounter, String signer,
+                       String manifest) {
+        static ReleaseView of(Product p, Release r, boolean baseline, long devices, java.util.function.Function<String, String> damage) {
             List<ArtifactView> arts = r.artifacts().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .map(e -> {
                         Artifact a = e.getValue();
                         return new ArtifactView(e.getKey().id(), a.sha256(), a.md5(), a.size(), a.format(), a.chip(), a.appVersion(),
                                 damage.apply(a.sha256()));
                     }).toList();
-            return new ReleaseView(p.name(), r.version().toString(), r.notes(), r.downgrade(), r.held(), r.createdAt(), arts,
-                    r.securityCounter(), r.signer(), r.manifest());
+            return new ReleaseView(p.name(), r.version().toString(), r.notes(), r.downgrade(), r.held(), baseline, devices,
+                    r.createdAt(), arts, r.securityCounter(), r.signer(), r.manifest());
         }
     }
 
@@ -144,14 +159,11 @@ final class ManagementApi {
         router.post("/api/v1/products/{product}/releases", Role.OPERATOR, this::uploadRelease);
         router.get("/api/v1/products/{product}/releases", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
-            ex.json(200, catalog.releases(p).stream().map(r -> ReleaseView.of(p, r, damage)).toList());
+            ex.json(200, releaseViews(p, null));
         });
         router.get("/api/v1/products/{product}/releases/{version}", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
-            String v = ex.param("version");
-            Release r = catalog.releases(p).stream().filter(x -> x.version().toString().equals(v)).findFirst()
-                    .orElseThrow(() -> Rejection.notFound("product '" + p.name() + "' has no release " + Rejection.echo(v)));
-            ex.json(200, ReleaseView.of(p, r, damage));
+            ex.json(200, releaseViews(p, requireRelease(p, ex.param("version"))).get(0));
         });
         router.get("/api/v1/devices", Role.VIEWER, ex -> {
             String product = ex.query("product");
@@ -210,6 +222,36 @@ final class ManagementApi {
             }
         });
         registerSecurity(router);
+        registerLifecycle(router);
+    }
+
+    /** Archiving products and releases, un-holding a release, deleting a device record (fleet.Lifecycle says when not). */
+    private void registerLifecycle(Router router) {
+        router.post("/api/v1/products/{product}/archive", Role.ADMIN, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            // Archiving cannot be undone: the request repeats the name, so a stray call (a script, a
+            // wrong path) archives nothing.
+            ArchiveRequest a = ex.header("Content-Type") == null ? null : ex.bodyJson(ArchiveRequest.class);
+            if (a == null || !p.name().equals(a.confirm())) {
+                throw Rejection.badRequest("archiving product '" + p.name() + "' cannot be undone: send {\"confirm\": \"" + p.name()
+                        + "\"} (its name) to confirm" + (a == null || a.confirm() == null ? "" : ", got '" + Rejection.echo(a.confirm()) + "'"));
+            }
+            lifecycle.archive(p);
+            ex.json(200, ProductView.of(p));
+        });
+        router.post("/api/v1/products/{product}/releases/{version}/archive", Role.OPERATOR, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            Release r = requireRelease(p, ex.param("version"));
+            ReleaseView before = releaseViews(p, r).get(0);
+            lifecycle.archive(p, r);
+            ex.json(200, before);
+        });
+        router.post("/api/v1/products/{product}/releases/{version}/unhold", Role.OPERATOR, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            Release r = lifecycle.unhold(p, requireRelease(p, ex.param("version")));
+            ex.json(200, releaseViews(p, r).get(0));
+        });
+        router.delete("/api/v1/devices/{mac}", Role.OPERATOR, ex -> ex.json(200, lifecycle.delete(mac(ex.param("mac")))));
     }
 
     /** Signing policy and trusted keys, enrollment (allowlists, device tokens). */
@@ -279,6 +321,21 @@ final class ManagementApi {
             devices.tokenRevoked(mac);
             ex.json(200, revoked);
         });
+    }
+
+    /** The product's release named by the path's version text; 404 naming the product when it has none. */
+    private Release requireRelease(Product p, String v) {
+        return catalog.releases(p).stream().filter(x -> x.version().toString().equals(v)).findFirst()
+                .orElseThrow(() -> Rejection.notFound("product '" + p.name() + "' has no release " + Rejection.echo(v)));
+    }
+
+    /** Views of the product's releases (newest first), or of {@code only}, with baseline and device counts. */
+    private List<ReleaseView> releaseViews(Product p, Release only) {
+        Release baseline = org.updraft.server.fleet.UpdatePolicy.baseline(catalog, rollouts, p).orElse(null);
+        Map<String, Long> running = devices.runningVersions(p.id());
+        return (only == null ? catalog.releases(p) : List.of(only)).stream()
+                .map(r -> ReleaseView.of(p, r, baseline != null && baseline.id() == r.id(),
+                        running.getOrDefault(r.version().toString(), 0L), damage)).toList();
     }
 
     /** A PEM body: {@code application/x-pem-file}, {@code application/pkix-key} or {@code text/plain}. */
@@ -378,7 +435,7 @@ final class ManagementApi {
             }
             ex.audit("version", version);
             Release r = catalog.addRelease(product, version, notes, downgrade, hold, images, manifest);
-            ex.json(201, ReleaseView.of(product, r, damage));
+            ex.json(201, releaseViews(product, r).get(0));
         }
     }
 

@@ -3,17 +3,29 @@ package org.updraft.server.http;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import org.updraft.server.catalog.Catalog;
+import org.updraft.server.catalog.Product;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.Outcome;
+import org.updraft.server.rollout.Rollout;
+import org.updraft.server.rollout.RolloutEngine;
+import org.updraft.server.rollout.RolloutState;
+import org.updraft.server.rollout.WaveStats;
 
 /**
  * What {@code /metrics} exports (Prometheus text format): check-ins by outcome
@@ -21,8 +33,8 @@ import org.updraft.server.fleet.Outcome;
  * image bytes delivered
  * ({@code updraft_bytes_served_total}, counted when a response completes), downloads in flight
  * ({@code updraft_downloads_in_flight}), the check-in writer's queue and what it coalesced, shed,
- * waited for and lost ({@code updraft_checkin_writer_*}, see {@link #checkInWriter}), plus JVM
- * memory and threads.
+ * waited for and lost ({@code updraft_checkin_writer_*}, see {@link #checkInWriter}), rollouts and
+ * their waves and the devices per running version ({@link #fleet}), plus JVM memory and threads.
  */
 public final class Metrics {
 
@@ -33,6 +45,16 @@ public final class Metrics {
     private Supplier<DeviceRegistry.WriterStats> writerStats;
     // Micrometer holds measured objects weakly; this keeps the integrity suppliers alive.
     private Object[] integrity;
+    /** The fleet gauges' sources ({@link #fleet}); null until wired. Read at every scrape. */
+    private Catalog catalog;
+    private DeviceRegistry devices;
+    private RolloutEngine rollouts;
+    private MultiGauge rolloutsByState;
+    private MultiGauge waveMembers;
+    private MultiGauge waveConfirmed;
+    private MultiGauge waveFailed;
+    private MultiGauge currentWave;
+    private MultiGauge devicesRunning;
 
     public Metrics() {
         for (Outcome o : Outcome.values()) {
@@ -105,6 +127,101 @@ public final class Metrics {
                 .description("Stored images that failed their SHA-256 check and are not served").register(registry);
     }
 
+    /** Versions of a product that get a label of their own in {@code updraft_devices_running}: its newest releases. */
+    static final int VERSION_LABELS = 20;
+
+    /**
+     * Gauges read at every scrape: {@code updraft_rollouts{state}} (rollouts per state, every state
+     * present), per wave of every running or paused rollout {@code updraft_rollout_wave_members},
+     * {@code _confirmed} and {@code _failed} (failed or rolled back) with labels
+     * {@code product, rollout, wave} (the wave's label: canary tag or percentage), and
+     * {@code updraft_rollout_current_wave{product, rollout}} (0-based); and
+     * {@code updraft_devices_running{product, version}}, devices per running version. Label
+     * cardinality is bounded: wave series exist only while their rollout runs or is paused (two
+     * active rollouts never share a device, so there are few), and {@code version} is one of the
+     * product's {@value #VERSION_LABELS} newest releases, {@code other} (an older release, or a
+     * version no release has) or {@code unknown} (not recognised) — at most
+     * {@value #VERSION_LABELS} + 2 series per product, whatever the devices report.
+     */
+    public void fleet(Catalog catalog, DeviceRegistry devices, RolloutEngine rollouts) {
+        this.catalog = catalog;
+        this.devices = devices;
+        this.rollouts = rollouts;
+        rolloutsByState = MultiGauge.builder("updraft.rollouts").description("Rollouts by state").register(registry);
+        waveMembers = MultiGauge.builder("updraft.rollout.wave.members")
+                .description("Devices in a wave of a running or paused rollout").register(registry);
+        waveConfirmed = MultiGauge.builder("updraft.rollout.wave.confirmed")
+                .description("Devices of a wave that confirmed the release (healthy through the health window)").register(registry);
+        waveFailed = MultiGauge.builder("updraft.rollout.wave.failed")
+                .description("Devices of a wave whose update failed or rolled back").register(registry);
+        currentWave = MultiGauge.builder("updraft.rollout.current.wave")
+                .description("The wave a running or paused rollout is in (0-based)").register(registry);
+        devicesRunning = MultiGauge.builder("updraft.devices.running")
+                .description("Devices per running version (the product's newest releases; other; unknown)").register(registry);
+    }
+
+    /** Re-reads the fleet gauges' values: the rows of every MultiGauge are replaced, so finished rollouts disappear. */
+    private synchronized void refreshFleet() {
+        if (catalog == null) {
+            return;
+        }
+        try {
+            refreshFleetRows();
+        } catch (RuntimeException e) {
+            // The database is unreachable: the gauges keep their last values, the rest of /metrics
+            // still answers (and /health says DOWN).
+            org.slf4j.LoggerFactory.getLogger(Metrics.class).warn("fleet gauges not refreshed: {}", e.toString());
+        }
+    }
+
+    private void refreshFleetRows() {
+        Map<RolloutState, Integer> states = new EnumMap<>(RolloutState.class);
+        for (RolloutState st : RolloutState.values()) {
+            states.put(st, 0);
+        }
+        List<MultiGauge.Row<?>> members = new ArrayList<>();
+        List<MultiGauge.Row<?>> confirmed = new ArrayList<>();
+        List<MultiGauge.Row<?>> failed = new ArrayList<>();
+        List<MultiGauge.Row<?>> current = new ArrayList<>();
+        for (Rollout r : rollouts.list(null)) {
+            states.merge(r.state(), 1, Integer::sum);
+            if (!r.state().isActive()) {
+                continue;
+            }
+            String product = catalog.product(r.productId()).map(Product::name).orElse("?");
+            Tags rollout = Tags.of("product", product, "rollout", String.valueOf(r.id()));
+            current.add(MultiGauge.Row.of(rollout, r.currentWave()));
+            for (WaveStats w : rollouts.stats(r)) {
+                Tags wave = rollout.and("wave", w.label());
+                members.add(MultiGauge.Row.of(wave, w.members()));
+                confirmed.add(MultiGauge.Row.of(wave, w.confirmed()));
+                failed.add(MultiGauge.Row.of(wave, w.failed() + w.rolledBack()));
+            }
+        }
+        List<MultiGauge.Row<?>> byState = new ArrayList<>();
+        states.forEach((st, n) -> byState.add(MultiGauge.Row.of(Tags.of("state", st.id()), n)));
+        rolloutsByState.register(byState, true);
+        waveMembers.register(members, true);
+        waveConfirmed.register(confirmed, true);
+        waveFailed.register(failed, true);
+        currentWave.register(current, true);
+
+        List<MultiGauge.Row<?>> running = new ArrayList<>();
+        devices.runningVersions().forEach((productId, counts) -> {
+            Product p = catalog.product(productId).orElse(null);
+            if (p == null) {
+                return;
+            }
+            Set<String> labelled = new HashSet<>();
+            catalog.releases(p).stream().limit(VERSION_LABELS).forEach(r -> labelled.add(r.version().toString()));
+            Map<String, Long> byLabel = new java.util.TreeMap<>();
+            counts.forEach((version, n) -> byLabel.merge(version == null ? "unknown" : labelled.contains(version) ? version : "other",
+                    n, Long::sum));
+            byLabel.forEach((version, n) -> running.add(MultiGauge.Row.of(Tags.of("product", p.name(), "version", version), n)));
+        });
+        devicesRunning.register(running, true);
+    }
+
     public void checkIn(Outcome outcome) {
         checkIns.get(outcome).increment();
     }
@@ -138,6 +255,7 @@ public final class Metrics {
     }
 
     public String scrape() {
+        refreshFleet();
         return registry.scrape();
     }
 }

@@ -15,10 +15,12 @@ final class RolloutApi {
 
     private final Catalog catalog;
     private final RolloutEngine engine;
+    private final org.updraft.server.fleet.Lifecycle lifecycle;
 
-    RolloutApi(Catalog catalog, RolloutEngine engine) {
+    RolloutApi(Catalog catalog, RolloutEngine engine, org.updraft.server.fleet.Lifecycle lifecycle) {
         this.catalog = catalog;
         this.engine = engine;
+        this.lifecycle = lifecycle;
     }
 
     record PolicyView(double successThreshold, double failureThreshold, long soakSeconds, int maxConcurrent, int maxAttempts,
@@ -28,7 +30,7 @@ final class RolloutApi {
 
     record RolloutView(long id, String product, String version, String state, String reason, List<String> targetTags,
                        String fromVersions, List<String> waves, int currentWave, String currentWaveLabel, Instant waveStartedAt,
-                       PolicyView policy, Instant createdAt, Instant finishedAt, List<WaveStats> progress) {
+                       PolicyView policy, Instant createdAt, Instant finishedAt, List<WaveStats> progress, boolean downgrade) {
     }
 
     record AbortRequest(String reason) {
@@ -46,18 +48,39 @@ final class RolloutApi {
                         pol.windows() == null ? null : pol.windows().text(), pol.windows() == null ? null : pol.windows().zone().getId(),
                         pol.rate() == null ? null : pol.rate().perMinute(), pol.rate() == null ? null : pol.rate().rampStart(),
                         pol.rate() == null || pol.rate().rampEvery() == null ? null : pol.rate().rampEvery().toMinutes()),
-                r.createdAt(), r.finishedAt(), engine.stats(r));
+                r.createdAt(), r.finishedAt(), engine.stats(r), r.downgrade());
     }
 
     void register(Router router) {
         router.post("/api/v1/products/{product}/rollouts", Role.OPERATOR, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
+            // ?start=true: created and started in one step, both or neither (a refused start leaves no draft).
+            boolean start = flag(ex, "start");
             RolloutEngine.Spec spec = ex.bodyJson(RolloutEngine.Spec.class);
-            Rollout r = engine.create(p, spec);
-            ex.audit("rollout", String.valueOf(r.id()));
             ex.audit("version", spec.version());
+            if (start) {
+                ex.audit("start", "true");
+            }
+            Rollout r = start ? engine.createAndStart(p, spec) : engine.create(p, spec);
+            ex.audit("rollout", String.valueOf(r.id()));
             ex.json(201, view(r));
         });
+        // A one-step fleet rollback: a downgrade rollout of the previous release (fleet.Lifecycle#rollback).
+        router.post("/api/v1/products/{product}/rollback", Role.OPERATOR, ex -> {
+            Product p = catalog.requireProduct(ex.param("product"));
+            boolean start = flag(ex, "start");
+            RolloutEngine.Spec spec = ex.header("Content-Type") == null
+                    ? new RolloutEngine.Spec(null, null, null, null, null, null, null, null, null, null)
+                    : ex.bodyJson(RolloutEngine.Spec.class);
+            if (start) {
+                ex.audit("start", "true");
+            }
+            Rollout r = lifecycle.rollback(p, spec, start);
+            ex.audit("version", catalog.release(r.releaseId()).map(x -> x.version().toString()).orElse(null));
+            ex.audit("rollout", String.valueOf(r.id()));
+            ex.json(201, view(r));
+        });
+        router.delete("/api/v1/rollouts/{id}", Role.OPERATOR, ex -> ex.json(200, view(engine.deleteDraft(id(ex)))));
         router.get("/api/v1/rollouts", Role.VIEWER, ex -> {
             String product = ex.query("product");
             Product p = product == null ? null : catalog.requireProduct(product);
@@ -75,6 +98,18 @@ final class RolloutApi {
             }
             ex.json(200, view(engine.abort(id(ex), reason)));
         });
+    }
+
+    /** A true/false query parameter; absent is false; anything else is a 400 naming what is expected. */
+    private static boolean flag(Exchange ex, String name) {
+        String v = ex.query(name);
+        if (v == null || v.equals("false")) {
+            return false;
+        }
+        if (v.equals("true")) {
+            return true;
+        }
+        throw Rejection.badRequest(name + " must be true or false, got '" + Rejection.echo(v) + "'");
     }
 
     private static long id(Exchange ex) {

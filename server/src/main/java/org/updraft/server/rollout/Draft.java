@@ -14,7 +14,7 @@ import org.updraft.server.problem.Rejection;
  * @param targetTags target tags in the order given (stored in that order)
  */
 record Draft(long productId, long releaseId, List<String> targetTags, VersionRange fromVersions, List<Wave> waves,
-             Rollout.Policy policy, Instant createdAt) {
+             Rollout.Policy policy, Instant createdAt, boolean downgrade) {
 
     /**
      * Validates a spec for a release ({@code null} spec fields take the defaults: waves 1,10,50,100
@@ -60,7 +60,12 @@ record Draft(long productId, long releaseId, List<String> targetTags, VersionRan
                 tags.add(t);
             }
         }
-        return new Draft(productId, releaseId, List.copyOf(tags), from, waves, policy, now);
+        return new Draft(productId, releaseId, List.copyOf(tags), from, waves, policy, now, false);
+    }
+
+    /** This draft as a fleet rollback: its release may be offered to devices running newer versions. */
+    Draft asDowngrade() {
+        return new Draft(productId, releaseId, targetTags, fromVersions, waves, policy, createdAt, true);
     }
 
     private static OfferWindows windows(RolloutEngine.Spec spec) {
@@ -89,6 +94,6 @@ record Draft(long productId, long releaseId, List<String> targetTags, VersionRan
     /** The draft rollout once stored under {@code id}. */
     Rollout rollout(long id) {
         return new Rollout(id, productId, releaseId, RolloutState.DRAFT, null, Set.copyOf(targetTags), fromVersions, waves,
-                policy, 0, null, createdAt, null);
+                policy, 0, null, createdAt, null, downgrade);
     }
 }

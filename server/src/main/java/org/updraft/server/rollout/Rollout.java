@@ -12,10 +12,20 @@ import java.util.Set;
  * @param targetTags   devices must carry one of these tags; empty = every device of the product
  * @param fromVersions devices must run a version in this range when they join; null = any
  * @param currentWave  index into {@code waves} of the wave being offered
+ * @param downgrade    a fleet rollback: its release may be offered to devices running a newer
+ *                     version (the security-counter rule still applies; docs/lifecycle.md)
  */
 public record Rollout(long id, long productId, long releaseId, RolloutState state, String reason, Set<String> targetTags,
                       VersionRange fromVersions, List<Wave> waves, Policy policy, int currentWave, Instant waveStartedAt,
-                      Instant createdAt, Instant finishedAt) {
+                      Instant createdAt, Instant finishedAt, boolean downgrade) {
+
+    /** A rollout that is not a downgrade. */
+    public Rollout(long id, long productId, long releaseId, RolloutState state, String reason, Set<String> targetTags,
+                   VersionRange fromVersions, List<Wave> waves, Policy policy, int currentWave, Instant waveStartedAt,
+                   Instant createdAt, Instant finishedAt) {
+        this(id, productId, releaseId, state, reason, targetTags, fromVersions, waves, policy, currentWave, waveStartedAt, createdAt,
+                finishedAt, false);
+    }
 
     /**
      * @param successThreshold share of a wave's devices that must be confirmed to advance (reached = advance)
@@ -96,7 +106,7 @@ public record Rollout(long id, long productId, long releaseId, RolloutState stat
 
     Rollout with(RolloutState newState, String newReason, int wave, Instant waveStart, Instant finished) {
         return new Rollout(id, productId, releaseId, newState, newReason, targetTags, fromVersions, waves, policy, wave,
-                waveStart, createdAt, finished);
+                waveStart, createdAt, finished, downgrade);
     }
 
     public boolean isLastWave() {

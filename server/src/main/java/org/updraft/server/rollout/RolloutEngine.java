@@ -185,18 +185,66 @@ public final class RolloutEngine implements AutoCloseable {
 
     /** Stores a draft of a release of the product; refused 400 (bad spec) or 404 (no such release). */
     public synchronized Rollout create(Product product, Spec spec) {
+        return machine.commit(store.insert(draft(product, spec)));
+    }
+
+    /** The validated draft of a spec: 400 (bad spec) or 404 (no such release). */
+    private Draft draft(Product product, Spec spec) {
         if (spec.version() == null || spec.version().isBlank()) {
             throw Rejection.badRequest("version is required: the release to roll out");
         }
         Release release = catalog.releases(product).stream().filter(x -> x.version().toString().equals(spec.version().strip()))
                 .findFirst().orElseThrow(() -> Rejection.notFound("product '" + product.name() + "' has no release " + spec.version()));
-        Draft draft = Draft.of(product.id(), release.id(), spec, now(), devices.pollInterval(product.name()));
-        return machine.commit(store.insert(draft));
+        return Draft.of(product.id(), release.id(), spec, now(), devices.pollInterval(product.name()));
+    }
+
+    /**
+     * Creates a rollout and starts it in one step: both or neither. Every check a start makes runs
+     * before anything is written, and the row is inserted already running — a refused start leaves
+     * no draft behind.
+     */
+    public synchronized Rollout createAndStart(Product product, Spec spec) {
+        return createAndStart(draft(product, spec));
+    }
+
+    /**
+     * A fleet rollback: a rollout of an older release marked as a downgrade — its release may be
+     * offered to members running a newer version; waves, thresholds, the in-flight limit and the
+     * security-counter rule apply as to any rollout. The caller chose the release and the devices
+     * ({@code spec.fromVersions}); {@code start}: created and started in one step, both or neither.
+     */
+    public synchronized Rollout createDowngrade(Product product, Spec spec, boolean start) {
+        Draft draft = draft(product, spec).asDowngrade();
+        return start ? createAndStart(draft) : machine.commit(store.insert(draft));
+    }
+
+    private Rollout createAndStart(Draft draft) {
+        Instant now = now();
+        machine.start(draft.rollout(RolloutMachine.UNSTORED), now);   // refuses before anything is written
+        // The same pure check under the same lock once more, now with the stored id: it answers as above.
+        Rollout running = machine.commit(machine.start(store.insertStarted(draft, now), now));
+        return started(running);
+    }
+
+    /**
+     * Deletes a draft: it never offered anything, so nothing refers to it. A rollout that started
+     * stays (abort stops it); its row is the history of what devices were offered.
+     */
+    public synchronized Rollout deleteDraft(long id) {
+        Rollout draft = machine.deletable(id);
+        store.delete(id);
+        machine.forget(id);
+        return draft;
     }
 
     /** A draft starts: its devices' membership is fixed, the first wave is told and evaluated at once. */
     public synchronized Rollout start(long id) {
-        Rollout running = save(machine.start(id, now()));
+        return started(save(machine.start(id, now())));
+    }
+
+    /** After a start is stored and current: membership, the "started" event, the first wave told and evaluated. */
+    private Rollout started(Rollout running) {
+        long id = running.id();
         populate(running);
         notices.event(running, "started", Map.of("wave", running.waves().get(0).label()));
         announce(running, 0);

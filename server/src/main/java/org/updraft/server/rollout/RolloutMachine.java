@@ -141,19 +141,48 @@ final class RolloutMachine {
     // ---- transitions: each returns the next value and changes nothing -------------------------
 
     /** A draft starts running at its first wave, unless an active rollout of its product may reach the same devices. */
+    /** The id of a draft not stored yet (database ids start at 1). */
+    static final long UNSTORED = 0;
+
     Rollout start(long id, Instant now) {
-        Rollout r = require(id);
+        return start(require(id), now);
+    }
+
+    /**
+     * As {@link #start(long, Instant)} for a draft that need not be current yet: a draft about to be
+     * stored already running (create and start in one step) is checked before anything is written,
+     * with {@link #UNSTORED} as its id.
+     */
+    Rollout start(Rollout r, Instant now) {
+        long id = r.id();
         if (r.state() != RolloutState.DRAFT) {
             throw Rejection.conflict("rollout " + id + " is " + r.state().id() + "; only a draft can be started");
         }
         for (Rollout other : rollouts.values()) {
             if (other.id() != id && other.productId() == r.productId() && other.state().isActive() && overlaps(r, other)) {
                 throw Rejection.conflict("rollout " + other.id() + " (" + other.state().id() + ") already targets devices of this "
-                        + "product that rollout " + id + " would reach" + (other.targetTags().isEmpty() ? " (it targets all devices)"
+                        + "product that " + (id > 0 ? "rollout " + id : "the new rollout") + " would reach" + (other.targetTags().isEmpty() ? " (it targets all devices)"
                         : " (tags " + String.join(", ", other.targetTags()) + ")") + "; pause is not enough — complete or abort it first");
             }
         }
         return r.with(RolloutState.RUNNING, null, 0, now, null);
+    }
+
+    /** A draft may be deleted (it never offered anything); returns it. Refused for any other state. */
+    Rollout deletable(long id) {
+        Rollout r = require(id);
+        if (r.state() != RolloutState.DRAFT) {
+            throw Rejection.conflict("rollout " + id + " is " + r.state().id() + "; only a draft can be deleted (a rollout that "
+                    + "started stays as history: abort it to stop it)");
+        }
+        return r;
+    }
+
+    /** Forgets a deleted draft (it has no members and nothing in flight). */
+    void forget(long id) {
+        rollouts.remove(id);
+        members.remove(id);
+        inFlight.remove(id);
     }
 
     Rollout pause(long id) {

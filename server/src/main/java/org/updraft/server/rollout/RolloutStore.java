@@ -1,6 +1,7 @@
 package org.updraft.server.rollout;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -23,16 +24,37 @@ final class RolloutStore {
 
     /** Inserts a draft; returns it as a rollout with its new id. */
     Rollout insert(Draft d) {
+        return d.rollout(insert(d, RolloutState.DRAFT, null));
+    }
+
+    /**
+     * Inserts a draft already started at {@code now}: one INSERT of the running row, so it is stored
+     * running or not at all. Returns the draft with its new id; the caller makes it the running
+     * value ({@link RolloutMachine#start(Rollout, Instant)}), which is what this row holds.
+     */
+    Rollout insertStarted(Draft d, Instant now) {
+        return d.rollout(insert(d, RolloutState.RUNNING, now));
+    }
+
+    /** Deletes a draft's row (it has no device progress: a draft never offered anything). */
+    void delete(long id) {
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM rollout WHERE id = :id AND state = :draft")
+                .bind("id", id).bind("draft", RolloutState.DRAFT.id()).execute());
+    }
+
+    private long insert(Draft d, RolloutState state, Instant waveStartedAt) {
         OfferWindows windows = d.policy().windows();
         RateCap rate = d.policy().rate();
-        long id = jdbi.withHandle(h -> h.createUpdate("""
+        return jdbi.withHandle(h -> h.createUpdate("""
                         INSERT INTO rollout (product_id, release_id, state, target_tags, from_versions, waves, success_threshold,
-                            failure_threshold, soak_seconds, max_concurrent, max_attempts, backoff_seconds, current_wave, created_at,
+                            failure_threshold, soak_seconds, max_concurrent, max_attempts, backoff_seconds, current_wave,
+                            wave_started_at, created_at, downgrade,
                             install_deadline_seconds, offer_windows, time_zone, offers_per_minute, ramp_start_per_minute,
                             ramp_doubling_minutes)
-                        VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :at,
+                        VALUES (:p, :r, :state, :tags, :from, :waves, :st, :ft, :soak, :conc, :att, :back, 0, :ws, :at, :down,
                             :deadline, :windows, :zone, :rate, :rampStart, :rampEvery)""")
-                .bind("p", d.productId()).bind("r", d.releaseId()).bind("state", RolloutState.DRAFT.id())
+                .bind("down", d.downgrade())
+                .bind("p", d.productId()).bind("r", d.releaseId()).bind("state", state.id()).bind("ws", Sql.utc(waveStartedAt))
                 .bind("tags", String.join(",", d.targetTags())).bind("from", d.fromVersions() == null ? null : d.fromVersions().text())
                 .bind("waves", Wave.format(d.waves())).bind("st", d.policy().successThreshold())
                 .bind("ft", d.policy().failureThreshold()).bind("soak", d.policy().soak().toSeconds())
@@ -43,7 +65,6 @@ final class RolloutStore {
                 .bind("rate", rate == null ? null : rate.perMinute()).bind("rampStart", rate == null ? null : rate.rampStart())
                 .bind("rampEvery", rate == null || rate.rampEvery() == null ? null : rate.rampEvery().toMinutes())
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
-        return d.rollout(id);
     }
 
     /** Writes a rollout's state after a transition. */
@@ -74,7 +95,7 @@ final class RolloutStore {
                                     : rs.getInt("ramp_start_per_minute"), Sql.longOrNull(rs, "ramp_doubling_minutes") == null ? null
                                     : Duration.ofMinutes(rs.getLong("ramp_doubling_minutes")))),
                     rs.getInt("current_wave"), Sql.instant(rs, "wave_started_at"), Sql.instant(rs, "created_at"),
-                    Sql.instant(rs, "finished_at"));
+                    Sql.instant(rs, "finished_at"), rs.getBoolean("downgrade"));
         }).list());
     }
 }

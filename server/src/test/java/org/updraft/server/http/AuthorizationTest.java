@@ -43,12 +43,16 @@ class AuthorizationTest {
                 "POST /api/v1/rollouts/{id}/start", "POST /api/v1/rollouts/{id}/pause", "POST /api/v1/rollouts/{id}/resume",
                 "POST /api/v1/rollouts/{id}/abort",
                 // Device provisioning: allowlist membership and per-device tokens (the enrollment policy itself is admin).
-                "PUT /api/v1/products/{product}/allowlist", "POST /api/v1/devices/{mac}/token", "DELETE /api/v1/devices/{mac}/token");
+                "PUT /api/v1/products/{product}/allowlist", "POST /api/v1/devices/{mac}/token", "DELETE /api/v1/devices/{mac}/token",
+                // Lifecycle of what operators upload and register (archiving a whole product is admin, like creating one).
+                "POST /api/v1/products/{product}/releases/{version}/archive", "POST /api/v1/products/{product}/releases/{version}/unhold",
+                "DELETE /api/v1/devices/{mac}", "DELETE /api/v1/rollouts/{id}",
+                "POST /api/v1/products/{product}/rollback");
         // Trust roots: the signing and enrollment policy and the trusted keys — whoever uploads (operator)
         // must not also decide which signatures count.
         needs(Role.ADMIN, "POST /api/v1/products", "POST /api/v1/tokens", "GET /api/v1/tokens", "DELETE /api/v1/tokens/{id}",
                 "PUT /api/v1/products/{product}/policy", "POST /api/v1/products/{product}/keys", "PUT /api/v1/products/{product}/keys",
-                "DELETE /api/v1/products/{product}/keys/{key}");
+                "DELETE /api/v1/products/{product}/keys/{key}", "POST /api/v1/products/{product}/archive");
     }
 
     private static void open(String who, String... routes) {
