@@ -40,6 +40,7 @@ public final class HttpApi {
         deviceEndpoints.register(router);
         new ManagementApi(catalog, devices, updates, uploads, admission, limits, store::damage).register(router);
         new RolloutApi(catalog, rollouts).register(router);
+        new SteppingStoneApi(catalog).register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
         new ServiceEndpoints(jdbi, storage, metrics).register(router);

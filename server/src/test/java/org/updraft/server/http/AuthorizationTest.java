@@ -43,6 +43,9 @@ class AuthorizationTest {
                 "POST /api/v1/rollouts/{id}/abort",
                 // Device provisioning: allowlist membership and per-device tokens (the enrollment policy itself is admin).
                 "PUT /api/v1/products/{product}/allowlist", "POST /api/v1/devices/{mac}/token", "DELETE /api/v1/devices/{mac}/token");
+        // Stepping stones: like a pin, which release a device gets on its way (operator).
+        needs(Role.VIEWER, "GET /api/v1/products/{product}/stepping-stone");
+        needs(Role.OPERATOR, "PUT /api/v1/products/{product}/stepping-stone", "DELETE /api/v1/products/{product}/stepping-stone");
         // Trust roots: the signing and enrollment policy and the trusted keys — whoever uploads (operator)
         // must not also decide which signatures count.
         needs(Role.ADMIN, "POST /api/v1/products", "POST /api/v1/tokens", "GET /api/v1/tokens", "DELETE /api/v1/tokens/{id}",
