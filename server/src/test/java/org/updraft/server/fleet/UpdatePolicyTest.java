@@ -305,4 +305,27 @@ class UpdatePolicyTest {
                     .hasMessage("product 'relay' has no other release for 1.0.0 to step to; upload the large release first");
         }
     }
+
+    /**
+     * A gzip-compressed image (core >= 2.7 eboot inflates it while copying) counts with the bytes
+     * served: ESP8266httpUpdate compares Content-Length, the compressed size, with
+     * ESP.getFreeSketchSpace(), and Updater stages those compressed bytes.
+     */
+    @Test
+    void aGzipImageIsComparedWithTheFreeSpaceByItsCompressedSize() {
+        try (TestDomain t = new TestDomain()) {
+            Product plug = oneMeg(t);
+            Release v1 = release1m(t, plug, "1.0.0", 500_000, false);
+            byte[] raw = org.updraft.core.image.ImageBuilder.arduino().flashSizeCode(2).version("2.0.0").payload(7, 200_000).build();
+            byte[] gz = org.updraft.core.image.ImageBuilder.gzip(raw);
+            Release v2 = t.catalog.addRelease(plug, "2.0.0", null, false, false, Map.of(ArtifactRole.FIRMWARE, gz));
+            assertThat(size(v2)).isEqualTo(gz.length);
+
+            Decision fits = t.policy.decide(smallFlash(t, v1, gz.length), Optional.of(plug));
+            assertThat(fits.outcome()).isEqualTo(Outcome.UPDATE);
+            Decision oneShort = t.policy.decide(smallFlash(t, v1, gz.length - 1), Optional.of(plug));
+            assertThat(oneShort.outcome()).isEqualTo(Outcome.INSUFFICIENT_SPACE);
+            assertThat(oneShort.reason()).isEqualTo("image is " + gz.length + " bytes; device has " + (gz.length - 1) + " bytes free");
+        }
+    }
 }
