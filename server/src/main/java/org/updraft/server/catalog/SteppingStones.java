@@ -23,9 +23,11 @@ import org.updraft.server.store.Sql;
  * frees room. On ESP32 the free space is the other OTA partition and on NONOS the other slot, the
  * same whatever runs, so a stepping stone would only add a useless update.
  *
- * <p>Invariant: a designated release belongs to the product, carries a {@code firmware} image
- * smaller than the product's newest other release, with a security counter not above it, and
- * that newest release fits the free space above the stepping stone.
+ * <p>Invariant at designation: the release belongs to the product, carries a {@code firmware}
+ * image smaller than the product's newest other release, with a security counter not above it,
+ * and that newest release fits the free space above the stepping stone. Later uploads are not
+ * checked against it: the policy offers the stone only when it fits and the device does not run
+ * it yet, so a stone that no longer helps costs at most one useless update per device.
  */
 final class SteppingStones {
 
