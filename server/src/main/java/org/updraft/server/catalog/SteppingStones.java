@@ -26,8 +26,9 @@ import org.updraft.server.store.Sql;
  * <p>Invariant at designation: the release belongs to the product, carries a {@code firmware}
  * image smaller than the product's newest other release, with a security counter not above it,
  * and that newest release fits the free space above the stepping stone. Later uploads are not
- * checked against it: the policy offers the stone only when it fits and the device does not run
- * it yet, so a stone that no longer helps costs at most one useless update per device.
+ * checked against it; the policy offers the stone only when it fits, the device does not run it
+ * yet, and the target fits the space the stone will leave (from the sketch size the device
+ * reports), so a stone that no longer helps is not sent and no device ends on it.
  */
 final class SteppingStones {
 

@@ -183,10 +183,20 @@ public final class UpdatePolicy {
         if (!s.downgrade() && runningVersion != null && newer(runningVersion, s.version())) {
             return Optional.empty();
         }
+        // No dead end: when the device reports its sketch size, the target must fit the space the
+        // stone will leave. The core's free space is FS_start - roundup4K(sketch size)
+        // (EspClass::getFreeSketchSpace), so FS_start = free space + roundup4K(sketch size).
+        if (in.sketchSize() != null && big.size() > in.freeSpace() + roundUp4K(in.sketchSize()) - roundUp4K(small.size())) {
+            return Optional.empty();
+        }
         return Optional.of(new Decision(in, product, Outcome.STEPPING_STONE, runningVersion, s, small,
                 (runningVersion == null ? "unknown image" : runningVersion) + " -> " + s.version() + " (stepping stone: "
                         + target.version() + " is " + big.size() + " bytes, device has " + in.freeSpace() + " bytes free)",
                 null));
+    }
+
+    private static long roundUp4K(long n) {
+        return (n + 4095) / 4096 * 4096;
     }
 
     private boolean isSteppingStone(Product product, Release release) {

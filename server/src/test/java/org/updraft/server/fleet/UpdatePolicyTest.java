@@ -172,6 +172,7 @@ class UpdatePolicyTest {
         h.put("x-esp8266-mode", "sketch");
         h.put("x-esp8266-sketch-md5", running.artifact(ArtifactRole.FIRMWARE).orElseThrow().installedMd5());
         h.put("x-esp8266-free-space", String.valueOf(freeSpace));
+        h.put("x-esp8266-sketch-size", String.valueOf((size(running) + 15) & -16));
         h.put("x-esp8266-chip-size", String.valueOf(0x100000));
         return CheckIn.parse(Endpoint.HTTP_UPDATE, "/u/plug", 0, name -> h.get(name.toLowerCase()), q -> null, "10.0.0.1",
                 t.clock.instant());
@@ -326,6 +327,24 @@ class UpdatePolicyTest {
             Decision oneShort = t.policy.decide(smallFlash(t, v1, gz.length - 1), Optional.of(plug));
             assertThat(oneShort.outcome()).isEqualTo(Outcome.INSUFFICIENT_SPACE);
             assertThat(oneShort.reason()).isEqualTo("image is " + gz.length + " bytes; device has " + (gz.length - 1) + " bytes free");
+        }
+    }
+
+    /** A stone above which the target would still not fit is not offered: the device keeps its sketch rather than end on the stone. */
+    @Test
+    void aSteppingStoneThatWouldLeaveTooLittleSpaceForTheTargetIsNotOffered() {
+        try (TestDomain t = new TestDomain()) {
+            Product plug = oneMeg(t);
+            Release v1 = release1m(t, plug, "1.0.0", 500_000, false);
+            release1m(t, plug, "1.1.0", 60_000, true);
+            release1m(t, plug, "2.0.0", 520_000, false);
+            t.catalog.setSteppingStone(plug, "1.1.0");
+            // Uploaded after the designation: larger than the space above the stone.
+            Release v3 = release1m(t, plug, "3.0.0", 900_000, false);
+
+            Decision d = t.policy.decide(smallFlash(t, v1, freeAbove(size(v1))), Optional.of(plug));
+            assertThat(d.outcome()).isEqualTo(Outcome.INSUFFICIENT_SPACE);
+            assertThat(d.target().id()).isEqualTo(v3.id());
         }
     }
 }
