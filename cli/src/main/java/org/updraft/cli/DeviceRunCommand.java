@@ -37,7 +37,7 @@ final class DeviceRunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--profile", required = true, paramLabel = "PROFILE",
-            description = "nonos-512k, arduino-4m, esp32-4m or esp32-idf-4m.")
+            description = "nonos-512k, arduino-4m, arduino-1m, esp32-4m or esp32-idf-4m.")
     String profile;
 
     @Option(names = "--server", paramLabel = "URL", description = "Updraft server (default: $UPDRAFT_SERVER, else http://localhost:8080).")

@@ -12,12 +12,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code updraft product create|list|show|policy}: the kinds of device the server serves firmware to. */
+/** {@code updraft product create|list|show|policy|archive|stepping-stone}: the kinds of device the server serves firmware to. */
 @Command(name = "product", mixinStandardHelpOptions = true,
         description = "Create, list and show products (a chip family plus flash layout that releases are built for); "
                 + "set a product's signing policy and enrollment.",
         subcommands = {ProductCommand.Create.class, ProductCommand.List.class, ProductCommand.Show.class,
-                ProductCommand.Policy.class, ProductCommand.Archive.class})
+                ProductCommand.Policy.class, ProductCommand.Archive.class,
+                ProductCommand.SteppingStone.class})
 final class ProductCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a product.")
@@ -228,6 +229,53 @@ final class ProductCommand {
                         ApiClient.object().put("confirm", name));
                 PrintWriter out = spec.commandLine().getOut();
                 out.println(remote.json ? reply.body() : "Archived product " + Table.text(reply.json().path("name")) + ".");
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    /** {@code updraft product stepping-stone NAME [VERSION | --clear]}: docs/rollouts.md, "Stepping stones for small flash". */
+    @Command(name = "stepping-stone", mixinStandardHelpOptions = true,
+            description = "Show, set or clear the product's stepping stone: a small release that a device whose free sketch"
+                    + " space is below its target's image gets first (Arduino ESP8266 products).")
+    static final class SteppingStone implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        RemoteOptions remote;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "Product name.")
+        String product;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "VERSION",
+                description = "The release to designate (upload it with --hold first); without it, shows the current one.")
+        String version;
+
+        @Option(names = "--clear", description = "Remove the product's stepping stone.")
+        boolean clear;
+
+        @Override
+        public Integer call() {
+            if (clear && version != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "give either VERSION or --clear, not both");
+            }
+            String path = "/api/v1/products/" + ApiClient.segment(product) + "/stepping-stone";
+            try (ApiClient api = remote.client()) {
+                ApiClient.Reply reply = clear ? api.delete(path)
+                        : version != null ? api.put(path, ApiClient.object().put("version", version)) : api.get(path);
+                PrintWriter out = spec.commandLine().getOut();
+                if (remote.json) {
+                    out.println(reply.body());
+                    out.flush();
+                    return 0;
+                }
+                JsonNode s = reply.json();
+                String what = clear ? "Cleared stepping stone " : version != null ? "Stepping stone set: " : "Stepping stone: ";
+                out.println(what + Table.text(s.path("version")) + " of product " + Table.text(s.path("product"))
+                        + " (" + Table.size(s.path("size")) + ")");
                 out.flush();
             }
             return 0;

@@ -153,7 +153,7 @@ public final class Device {
                 : switch (profile) {
             case NONOS_512K -> NonosUpgradeClient.updraft(board, server, product, identity, version)
                     .timeouts(Duration.ofSeconds(10), timeout).listener(listener).upgrade();
-            case ARDUINO_4M -> HttpUpdateClient.esp8266(board, identity).version(version).timeout(timeout)
+            case ARDUINO_4M, ARDUINO_1M -> HttpUpdateClient.esp8266(board, identity).version(version).timeout(timeout)
                     .listener(listener).update(updateUrl());
             case ESP32_4M -> HttpUpdateClient.esp32(board, identity).version(version).timeout(timeout)
                     .listener(listener).update(updateUrl());

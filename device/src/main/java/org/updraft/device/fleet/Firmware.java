@@ -53,6 +53,8 @@ public record Firmware(DeviceProfile profile, String oldVersion, String newVersi
                 }
             }
             case ARDUINO_4M -> out.put("firmware", ImageBuilder.arduino().version(version).payload(seed, SIZE).build());
+            // Size code 2: 1 MB, which the stock client compares with the flash chip (magicFlashChipSize).
+            case ARDUINO_1M -> out.put("firmware", ImageBuilder.arduino().flashSizeCode(2).version(version).payload(seed, SIZE).build());
             case ESP32_4M -> {
                 ImageBuilder b = ImageBuilder.esp32().appVersion(version).payload(seed, SIZE);
                 if (crashes) {

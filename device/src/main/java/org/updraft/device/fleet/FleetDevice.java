@@ -275,7 +275,7 @@ public final class FleetDevice {
                     .timeouts(max(clock.real(Duration.ofSeconds(10)), MIN_READ_TIMEOUT),
                             max(clock.real(Duration.ofSeconds(120)), Duration.ofSeconds(20)))
                     .listener(listener).upgrade();
-            case ARDUINO_4M -> HttpUpdateClient.esp8266(board, identity).version(version).timeout(read).listener(listener)
+            case ARDUINO_4M, ARDUINO_1M -> HttpUpdateClient.esp8266(board, identity).version(version).timeout(read).listener(listener)
                     .update(updateUrl());
             case ESP32_4M -> HttpUpdateClient.esp32(board, identity).version(version).timeout(read).listener(listener)
                     .update(updateUrl());

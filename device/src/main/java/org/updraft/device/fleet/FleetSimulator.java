@@ -72,6 +72,7 @@ public final class FleetSimulator {
         return switch (profile) {
             case NONOS_512K -> new NonosBoot(FlashMap.NONOS_512K, TrialBoot.of(1));
             case ARDUINO_4M -> new EbootCopy(FlashMap.ARDUINO_4M);
+            case ARDUINO_1M -> new EbootCopy(FlashMap.ARDUINO_1M);
             case ESP32_4M -> new IdfOtaData(FlashMap.ESP32_4M, true);
         };
     }

@@ -148,7 +148,7 @@ class PullUpdateEndToEndTest {
     void deviceRunRejectsAnUnknownProfileAsAUsageError() {
         Run run = Run.of("device", "run", "--profile", "nonos-4m", "--product", "x", "--firmware", "x.bin", "--once");
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("unknown profile 'nonos-4m'; expected one of nonos-512k, arduino-4m, esp32-4m");
+        assertThat(run.err()).contains("unknown profile 'nonos-4m'; expected one of nonos-512k, arduino-4m, arduino-1m, esp32-4m");
     }
 
     /** One in-process {@code updraft …} run. */

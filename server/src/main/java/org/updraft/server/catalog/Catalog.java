@@ -49,10 +49,14 @@ public final class Catalog {
     private final Clock clock;
     /** Replaced, never changed: written under this object's monitor, read without it. */
     private volatile Index index = Index.EMPTY;
+    private final SteppingStones stones;
+    /** Product id to its stepping stone's release id ({@link SteppingStones}); replaced, never changed, like {@link #index}. */
+    private volatile Map<Long, Long> steppingStones = Map.of();
 
     public Catalog(Jdbi jdbi, ArtifactStore store, Clock clock) {
         this.store = new CatalogStore(jdbi, store);
         this.keys = new TrustedKeys(this.store);
+        this.stones = new SteppingStones(jdbi);
         this.clock = clock;
         load();
     }
@@ -72,6 +76,7 @@ public final class Catalog {
         CatalogStore.Contents contents = store.load();
         keys.reload(contents.keys());
         index = Index.of(contents.products(), contents.releases(), contents.archivedProducts(), contents.archivedReleases());
+        steppingStones = stones.load();
     }
 
     // ---- reads: the check-in, the fleet, the rollouts and the management API ----
@@ -141,6 +146,11 @@ public final class Catalog {
     /** The product's trusted keys, oldest first. */
     public List<TrustedKey> keys(Product product) {
         return keys.of(product.id());
+    }
+
+    /** The product's stepping stone (docs/rollouts.md, "Stepping stones for small flash"), if one is designated. */
+    public Optional<Release> steppingStone(Product product) {
+        return SteppingStones.of(steppingStones, product).flatMap(this::release).filter(r -> r.productId() == product.id());
     }
 
     /** The SHA-256 of every artifact row: the blobs the artifact store must keep. */
@@ -257,6 +267,32 @@ public final class Catalog {
         Set<Long> archived = new java.util.HashSet<>(index.archivedProducts());
         archived.add(product.id());
         index = Index.of(index.byId().values(), index.releasesById().values(), archived, index.archivedReleases());
+    }
+
+    /**
+     * Designates the product's release {@code version} as its stepping stone, replacing any
+     * earlier one; the rules are {@link SteppingStones#check}'s (404/409 naming the problem,
+     * nothing written).
+     */
+    public synchronized Release setSteppingStone(Product product, String version) {
+        Product current = product(product.id()).orElseThrow();
+        Release stone = SteppingStones.check(current, releases(current), version);
+        stones.set(current, stone, now());
+        Map<Long, Long> next = new HashMap<>(steppingStones);
+        next.put(current.id(), stone.id());
+        steppingStones = Map.copyOf(next);
+        return stone;
+    }
+
+    /** Removes the product's stepping stone; 404 when it has none. Returns the release it was. */
+    public synchronized Release clearSteppingStone(Product product) {
+        Release was = steppingStone(product).orElseThrow(() -> Rejection.notFound("product '" + product.name()
+                + "' has no stepping stone"));
+        stones.clear(product);
+        Map<Long, Long> next = new HashMap<>(steppingStones);
+        next.remove(product.id());
+        steppingStones = Map.copyOf(next);
+        return was;
     }
 
     private Instant now() {

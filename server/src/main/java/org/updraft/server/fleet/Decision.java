@@ -20,7 +20,7 @@ public record Decision(CheckIn checkIn, Product product, Outcome outcome, String
 
     public Decision {
         if (outcome.sendsImage() != (artifact != null)) {
-            throw new IllegalArgumentException("an artifact goes with UPDATE and only with UPDATE, got " + outcome);
+            throw new IllegalArgumentException("an artifact goes with UPDATE or STEPPING_STONE and only with them, got " + outcome);
         }
     }
 

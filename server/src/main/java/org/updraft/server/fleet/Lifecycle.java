@@ -36,7 +36,10 @@ public final class Lifecycle {
         this.rollouts = rollouts;
     }
 
-    /** Archives the release unless devices run it, devices are pinned to it or an unfinished rollout uses it. */
+    /**
+     * Archives the release unless devices run it, devices are pinned to it, an unfinished rollout
+     * uses it or it is the product's stepping stone.
+     */
     public void archive(Product product, Release release) {
         List<String> inUse = new ArrayList<>();
         String version = release.version().toString();
@@ -51,6 +54,9 @@ public final class Lifecycle {
         }
         for (Rollout r : unfinished(product, release)) {
             inUse.add("rollout " + r.id() + " (" + r.state().id() + ") uses it (updraft rollout abort " + r.id() + ")");
+        }
+        if (catalog.steppingStone(product).filter(s -> s.id() == release.id()).isPresent()) {
+            inUse.add("it is the product's stepping stone (updraft product stepping-stone " + product.name() + " --clear)");
         }
         if (!inUse.isEmpty()) {
             throw Rejection.conflict("release " + product.name() + " " + version + " cannot be archived: " + String.join("; ", inUse));

@@ -9,6 +9,11 @@ package org.updraft.server.fleet;
 public enum Outcome {
     /** An image is sent (200, or 206 for a range). */
     UPDATE(200, "update"),
+    /**
+     * The target does not fit the device's free sketch space, so the product's smaller stepping
+     * stone is sent (200) first; from it the target fits (docs/rollouts.md, "Stepping stones").
+     */
+    STEPPING_STONE(200, "stepping-stone"),
     /** The device runs what it should run. */
     UP_TO_DATE(304, "up-to-date"),
     /** The product has no release yet. */
@@ -73,7 +78,7 @@ public enum Outcome {
     }
 
     public boolean sendsImage() {
-        return this == UPDATE;
+        return this == UPDATE || this == STEPPING_STONE;
     }
 
     /**

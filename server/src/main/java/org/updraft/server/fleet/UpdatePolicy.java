@@ -34,7 +34,8 @@ import org.updraft.server.rollout.UpdateTracker;
  * baseline — the newest release of the product that no rollout holds. An image is offered only
  * when the device does not already run the target, the target is not older than what it runs
  * (unless pinned or marked as a downgrade), and it fits the device: same chip family, flash chip
- * at least the product's, image no larger than the reported free space.
+ * at least the product's, image no larger than the reported free space — or, when only the free
+ * space is short, the product's stepping stone first ({@link Outcome#STEPPING_STONE}).
  *
  * <p>Anti-rollback, two rules. Versions: a target older than what the device runs is
  * offered only when it is pinned to the device (an explicit per-device choice) or its release is
@@ -65,7 +66,10 @@ public final class UpdatePolicy {
      */
     public static Optional<Release> baseline(Catalog catalog, RolloutEngine rollouts, Product product) {
         List<Rollout> rollbacks = rollouts.list(product).stream().filter(r -> r.downgrade() && r.state() != RolloutState.DRAFT).toList();
-        return catalog.releases(product).stream().filter(r -> !rollouts.holds(r) && !rolledBack(catalog, rollbacks, r)).findFirst();
+        // A designated stepping stone is a detour only, never the baseline itself.
+        Optional<Release> stone = catalog.steppingStone(product);
+        return catalog.releases(product).stream().filter(r -> !rollouts.holds(r) && !rolledBack(catalog, rollbacks, r)
+                && !(stone.isPresent() && stone.get().id() == r.id())).findFirst();
     }
 
     private static boolean rolledBack(Catalog catalog, List<Rollout> rollbacks, Release release) {
@@ -135,7 +139,10 @@ public final class UpdatePolicy {
             return refuse(in, product, Outcome.UP_TO_DATE, runningVersion, t, "reports version " + in.version());
         }
         // A fleet rollback's rollout is marked as a downgrade: its members get the older release.
-        if (!isPinned && !t.downgrade() && !viaDowngrade && runningVersion != null && newer(runningVersion, t.version())) {
+        // A device on the stepping stone goes on to its target whatever the stone's version says:
+        // the stone is a detour, not a version the device should keep (no loop back, no dead end).
+        boolean onStone = running.isPresent() && running.get().id() != t.id() && isSteppingStone(product, running.get());
+        if (!isPinned && !onStone && !t.downgrade() && !viaDowngrade && runningVersion != null && newer(runningVersion, t.version())) {
             return refuse(in, product, Outcome.RUNNING_NEWER, runningVersion, t,
                     "runs " + runningVersion + ", newer than " + t.version() + " (not marked as a downgrade)");
         }
@@ -158,11 +165,72 @@ public final class UpdatePolicy {
                             + product.flashSize());
         }
         if (in.freeSpace() != null && a.size() > in.freeSpace()) {
+            Optional<Decision> stone = isPinned ? Optional.empty()
+                    : steppingStone(in, product, role, running, runningVersion, floor, t, a);
+            if (stone.isPresent()) {
+                return stone.get();
+            }
             return refuse(in, product, Outcome.INSUFFICIENT_SPACE, runningVersion, t,
-                    "image is " + a.size() + " bytes; device has " + in.freeSpace() + " bytes free");
+                    "image is " + a.size() + " bytes; device has " + in.freeSpace() + " bytes free"
+                            + (running.isPresent() && isSteppingStone(product, running.get()) ? " on the stepping stone" : ""));
         }
         return new Decision(in, product, Outcome.UPDATE, runningVersion, t, a,
                 (runningVersion == null ? "unknown image" : runningVersion) + " -> " + t.version() + via, rolloutId);
+    }
+
+    /**
+     * The stepping stone instead of a target that does not fit (docs/rollouts.md, "Stepping stones
+     * for small flash"): only for a sketch of an unpinned device whose free space is known, when the
+     * product has a stepping stone other than the target and the device does not run it already
+     * (so it is offered at most once on the way: from the stone the device gets the target or the
+     * plain insufficient-space refusal). Anti-rollback holds for the stone as for any target: its
+     * security counter not below the device's floor, its version not older than the running one
+     * unless the release is marked as a downgrade. Empty when the stone is not to be offered.
+     */
+    private Optional<Decision> steppingStone(CheckIn in, Product product, ArtifactRole role, Optional<Release> running,
+                                             String runningVersion, Optional<Release> floor, Release target, Artifact big) {
+        if (role != ArtifactRole.FIRMWARE) {
+            return Optional.empty();
+        }
+        Optional<Release> maybe = catalog.steppingStone(product);
+        if (maybe.isEmpty() || maybe.get().id() == target.id()) {
+            return Optional.empty();
+        }
+        Release s = maybe.get();
+        if (running.isPresent() && running.get().id() == s.id()) {
+            return Optional.empty();
+        }
+        if (running.isEmpty() && in.version() != null && sameVersion(in.version(), s.version())) {
+            return Optional.empty();
+        }
+        Artifact small = s.artifact(role).orElse(null);
+        if (small == null || small.size() > in.freeSpace()) {
+            return Optional.empty();
+        }
+        if (floor.isPresent() && s.securityCounter() < floor.get().securityCounter()) {
+            return Optional.empty();
+        }
+        if (!s.downgrade() && runningVersion != null && newer(runningVersion, s.version())) {
+            return Optional.empty();
+        }
+        // No dead end: when the device reports its sketch size, the target must fit the space the
+        // stone will leave. The core's free space is FS_start - roundup4K(sketch size)
+        // (EspClass::getFreeSketchSpace), so FS_start = free space + roundup4K(sketch size).
+        if (in.sketchSize() != null && big.size() > in.freeSpace() + roundUp4K(in.sketchSize()) - roundUp4K(small.size())) {
+            return Optional.empty();
+        }
+        return Optional.of(new Decision(in, product, Outcome.STEPPING_STONE, runningVersion, s, small,
+                (runningVersion == null ? "unknown image" : runningVersion) + " -> " + s.version() + " (stepping stone: "
+                        + target.version() + " is " + big.size() + " bytes, device has " + in.freeSpace() + " bytes free)",
+                null));
+    }
+
+    private static long roundUp4K(long n) {
+        return (n + 4095) / 4096 * 4096;
+    }
+
+    private boolean isSteppingStone(Product product, Release release) {
+        return catalog.steppingStone(product).filter(s -> s.id() == release.id()).isPresent();
     }
 
     /**

@@ -41,6 +41,7 @@ public final class HttpApi {
         org.updraft.server.fleet.Lifecycle lifecycle = new org.updraft.server.fleet.Lifecycle(catalog, devices, admission, rollouts);
         new ManagementApi(catalog, devices, updates, rollouts, lifecycle, uploads, admission, limits, store::damage).register(router);
         new RolloutApi(catalog, rollouts, lifecycle).register(router);
+        new SteppingStoneApi(catalog).register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
         new ServiceEndpoints(jdbi, storage, metrics).register(router);

@@ -134,7 +134,9 @@ public final class UpdateTracker implements AutoCloseable {
                     }
                 } else if (runningVersion != null) {
                     next = switch (u.state()) {
-                        case INSTALLED -> u.rolledBack("ran " + release.get().version() + ", came back on " + runningVersion, now);
+                        case INSTALLED -> leftStoneForTarget(m, release.get(), runningVersion)
+                                ? u.confirmed(now)
+                                : u.rolledBack("ran " + release.get().version() + ", came back on " + runningVersion, now);
                         case DOWNLOADED -> failedAttempt(u, "checked in on " + runningVersion + " after a complete download of "
                                 + release.get().version(), now);
                         default -> u;
@@ -145,6 +147,20 @@ public final class UpdateTracker implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a device that installed its product's stepping stone ({@code release}) now runs the
+     * release it was sent from the stone (an update of the device downloaded or installed): the
+     * stone did its job, so it is confirmed rather than counted as rolled back
+     * (docs/rollouts.md, "Stepping stones for small flash"). A stone is offered outside any rollout.
+     */
+    private boolean leftStoneForTarget(Map<Long, DeviceUpdate> m, Release release, String runningVersion) {
+        boolean isStone = catalog.product(release.productId()).flatMap(catalog::steppingStone)
+                .filter(s -> s.id() == release.id()).isPresent();
+        return isStone && m.values().stream().anyMatch(o -> o.releaseId() != release.id()
+                && (o.state() == UpdateState.DOWNLOADED || o.state() == UpdateState.INSTALLED)
+                && catalog.release(o.releaseId()).filter(r -> sameVersion(runningVersion, r.version())).isPresent());
     }
 
     /** The image is being sent to the device: one attempt, or the resumption of the last ({@code resume}). */

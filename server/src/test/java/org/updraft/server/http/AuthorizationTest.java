@@ -48,6 +48,9 @@ class AuthorizationTest {
                 "POST /api/v1/products/{product}/releases/{version}/archive", "POST /api/v1/products/{product}/releases/{version}/unhold",
                 "DELETE /api/v1/devices/{mac}", "DELETE /api/v1/rollouts/{id}",
                 "POST /api/v1/products/{product}/rollback");
+        // Stepping stones: like a pin, which release a device gets on its way (operator).
+        needs(Role.VIEWER, "GET /api/v1/products/{product}/stepping-stone");
+        needs(Role.OPERATOR, "PUT /api/v1/products/{product}/stepping-stone", "DELETE /api/v1/products/{product}/stepping-stone");
         // Trust roots: the signing and enrollment policy and the trusted keys — whoever uploads (operator)
         // must not also decide which signatures count.
         needs(Role.ADMIN, "POST /api/v1/products", "POST /api/v1/tokens", "GET /api/v1/tokens", "DELETE /api/v1/tokens/{id}",
