@@ -36,7 +36,7 @@ final class ProductCommand {
         String chip;
 
         @Option(names = "--layout", required = true, paramLabel = "ID",
-                description = "Flash layout id, e.g. nonos-512k, arduino-4m, esp32-4m (see the README).")
+                description = "Flash layout id, e.g. nonos-512k, arduino-4m, esp32-4m (docs/images.md, Flash layouts).")
         String layout;
 
         @Option(names = "--kind", paramLabel = "KIND",

@@ -78,7 +78,7 @@ class RolloutEndToEndTest {
             Run create = Run.of("rollout", "create", "relay", "2.0.0", "--waves", "canary,100", "--soak", "10m",
                     "--max-attempts", "3", "--backoff", "30s", "--start", "--server", url, "--token", TOKEN);
             assertThat(create.exit()).as(create.toString()).isZero();
-            Matcher created = Pattern.compile("Created rollout (\\d+): relay 2.0.0 \\(draft\\)\n").matcher(create.out());
+            Matcher created = Pattern.compile("Created rollout (\\d+): relay 2.0.0 \\(running\\)\n").matcher(create.out());
             assertThat(created.lookingAt()).as(create.out()).isTrue();
             String id = created.group(1);
             assertThat(create.out().substring(created.end())).startsWith(""

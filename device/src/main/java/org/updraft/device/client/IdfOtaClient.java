@@ -75,6 +75,10 @@ import org.updraft.device.boot.Updater;
  * </ul>
  * A failure anywhere leaves the running app and otadata untouched; nothing is activated before
  * {@code esp_ota_end} has validated the whole image.
+ *
+ * <p>One class because it is one upstream flow, {@code esp_https_ota} over {@code esp_http_client}
+ * (whole and partial downloads, keep-alive, the image checks of {@code esp_ota_end}), followed
+ * step by step in the order the original runs it so that a reader can compare the two.
  */
 public final class IdfOtaClient {
     /** {@code esp_http_client.c}: {@code #define DEFAULT_HTTP_USER_AGENT "ESP32 HTTP Client/1.0"}. */

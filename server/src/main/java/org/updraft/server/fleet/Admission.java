@@ -21,7 +21,7 @@ import org.updraft.server.catalog.Product;
 import org.updraft.server.store.Sql;
 
 /**
- * Which devices may check in at a product (DESIGN §8): {@link Enrollment#OPEN} admits every MAC;
+ * Which devices may check in at a product (docs/security.md, "Device enrollment"): {@link Enrollment#OPEN} admits every MAC;
  * {@link Enrollment#ALLOWLIST} the MACs listed for the product; {@link Enrollment#TOKEN} a device
  * presenting its own secret. A token belongs to one MAC and one product, so the token of device A
  * sent with the MAC of device B is refused (401): no device ever gets another's assignment or

@@ -40,6 +40,10 @@ import org.updraft.server.store.Sql;
  *
  * <p>Pins are few and read on every check-in; they are kept in memory (loaded at start) and
  * written through.
+ *
+ * <p>One class because the device rows, pins, tags, the device-to-product claims and the
+ * check-in writer's batches are one table set kept consistent with one in-memory view: a
+ * check-in updates the view and queues the rows together, and a reader flushes before it reads.
  */
 public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
 
@@ -63,7 +67,7 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
     private final Map<String, Long> pins = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> tags = new ConcurrentHashMap<>();
     /**
-     * mac → the id of the product the device belongs to (README "Device identity"): the product of
+     * mac → the id of the product the device belongs to (docs/device-identity.md): the product of
      * its record, else of its token (a device enrolled by token before its first check-in). Read
      * on every identified check-in, so kept in memory (loaded at start; ~100 bytes a device).
      */

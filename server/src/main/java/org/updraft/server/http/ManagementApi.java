@@ -38,6 +38,11 @@ import org.updraft.server.rollout.UpdateTracker;
  * The management REST API under {@code /api/v1} (JSON), documented in {@code /api/openapi.yaml}.
  * Errors are {@code {"error": "...", "status": n}} with a message saying what was wrong and what
  * was expected.
+ *
+ * <p>One class because it is a route table: each handler turns a request into one call on the
+ * catalog, the registry or the lifecycle rules and their answer into JSON, and the routes are
+ * easiest to check against the OpenAPI document side by side ({@code OpenApiTest}); the rules
+ * themselves live in those domain classes.
  */
 final class ManagementApi {
 

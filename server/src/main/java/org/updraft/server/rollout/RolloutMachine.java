@@ -51,6 +51,12 @@ import org.updraft.server.problem.Rejection;
  * two, so memory never runs ahead of the database. Thread safety: the maps are concurrent; offers,
  * membership and in-flight counts run on check-in threads without a lock; transitions must be
  * decided and committed under one lock (the {@link RolloutEngine}'s).
+ *
+ * <p>One class because every rule here reads and changes the same two things, a rollout's value
+ * and its members' progress, under the engine's one lock: the transitions, the thresholds, the
+ * offers with their windows, rate and in-flight limits, and the install deadline. Splitting them
+ * would pass that state around; the delivery limits that stand alone are their own classes
+ * ({@link OfferWindows}, {@link RateCap}), and {@code RolloutMachineTest} checks every transition.
  */
 final class RolloutMachine {
 

@@ -1,0 +1,59 @@
+package org.updraft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import static org.updraft.cli.RolloutCommand.*;
+import org.updraft.cli.RolloutCommand.*;
+
+@Command(name = "delete", mixinStandardHelpOptions = true,
+        description = "Delete a draft rollout (it never offered anything). A rollout that started stays as history: abort it.")
+final class RolloutDelete implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RemoteOptions remote;
+
+    @Parameters(paramLabel = "ID", description = "Rollout id.")
+    long id;
+
+    @Override
+    public Integer call() {
+        try (ApiClient api = remote.client()) {
+            ApiClient.Reply reply = api.delete(path(id));
+            PrintWriter out = spec.commandLine().getOut();
+            if (remote.json) {
+                out.println(reply.body());
+            } else {
+                JsonNode r = reply.json();
+                out.println("Deleted draft rollout " + id + " (" + Table.text(r.path("product")) + " " + Table.text(r.path("version"))
+                        + ").");
+            }
+            out.flush();
+        }
+        return 0;
+    }
+}
