@@ -57,12 +57,23 @@ final class RolloutApi {
             // ?start=true: created and started in one step, both or neither (a refused start leaves no draft).
             boolean start = flag(ex, "start");
             RolloutEngine.Spec spec = ex.bodyJson(RolloutEngine.Spec.class);
+            Rollout r;
+            try {
+                r = start ? engine.createAndStart(p, spec) : engine.create(p, spec);
+            } catch (RuntimeException refused) {
+                // A refused creation is audited with what was asked for; there is no rollout id.
+                ex.audit("version", spec.version());
+                if (start) {
+                    ex.audit("start", "true");
+                }
+                throw refused;
+            }
+            // The audit target keeps its form: "product=P rollout=N version=V" (then "start=true").
+            ex.audit("rollout", String.valueOf(r.id()));
             ex.audit("version", spec.version());
             if (start) {
                 ex.audit("start", "true");
             }
-            Rollout r = start ? engine.createAndStart(p, spec) : engine.create(p, spec);
-            ex.audit("rollout", String.valueOf(r.id()));
             ex.json(201, view(r));
         });
         // A one-step fleet rollback: a downgrade rollout of the previous release (fleet.Lifecycle#rollback).

@@ -73,7 +73,7 @@ class RolloutCreateStartTest {
 
             String audit = server.get("/api/v1/audit?limit=100").body();
             assertThat(audit).contains("\"action\":\"POST /api/v1/products/{product}/rollouts\",\"target\":\"product=relay "
-                    + "version=2.0.0 start=true rollout=" + first + "\"", "\"action\":\"DELETE /api/v1/rollouts/{id}\",\"target\":\"id="
+                    + "rollout=" + first + " version=2.0.0 start=true\"", "\"action\":\"DELETE /api/v1/rollouts/{id}\",\"target\":\"id="
                     + draft + "\"");
         }
     }
