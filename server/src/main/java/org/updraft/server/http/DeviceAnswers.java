@@ -40,7 +40,7 @@ import org.updraft.server.fleet.Outcome;
  *       (200 or 206) on the update endpoint to an HTTP/1.1 request that did not ask to close stays
  *       open, because ESP-IDF's {@code esp_http_client} sends exactly such requests and, when the
  *       answer does not say close, sends the next Range chunk of an {@code esp_https_ota} partial
- *       download on the same connection (docs/device-contract.md, "Connections"). Every refusal,
+ *       download on the same connection (docs/device-contract.md, the Connections rule). Every refusal,
  *       304, 416 and version answer still closes.</li>
  * </ul>
  */
