@@ -153,6 +153,11 @@ public final class Catalog {
         return SteppingStones.of(steppingStones, product).flatMap(this::release).filter(r -> r.productId() == product.id());
     }
 
+    /** Whether {@code release} is its product's designated stepping stone. */
+    public boolean isSteppingStone(Product product, Release release) {
+        return steppingStone(product).filter(s -> s.id() == release.id()).isPresent();
+    }
+
     /** The SHA-256 of every artifact row: the blobs the artifact store must keep. */
     public Set<String> storedArtifacts() {
         return store.artifactDigests();

@@ -55,7 +55,7 @@ public final class Lifecycle {
         for (Rollout r : unfinished(product, release)) {
             inUse.add("rollout " + r.id() + " (" + r.state().id() + ") uses it (updraft rollout abort " + r.id() + ")");
         }
-        if (catalog.steppingStone(product).filter(s -> s.id() == release.id()).isPresent()) {
+        if (catalog.isSteppingStone(product, release)) {
             inUse.add("it is the product's stepping stone (updraft product stepping-stone " + product.name() + " --clear)");
         }
         if (!inUse.isEmpty()) {

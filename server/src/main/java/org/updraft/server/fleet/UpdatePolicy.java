@@ -12,7 +12,6 @@ import org.updraft.server.catalog.Release;
 import java.util.List;
 import org.updraft.server.rollout.Rollout;
 import org.updraft.server.rollout.RolloutEngine;
-import org.updraft.server.rollout.RolloutState;
 import org.updraft.server.rollout.UpdateState;
 import org.updraft.server.rollout.UpdateTracker;
 
@@ -65,11 +64,10 @@ public final class UpdatePolicy {
      * uploaded after the rollback can be the baseline again (docs/lifecycle.md).
      */
     public static Optional<Release> baseline(Catalog catalog, RolloutEngine rollouts, Product product) {
-        List<Rollout> rollbacks = rollouts.list(product).stream().filter(r -> r.downgrade() && r.state() != RolloutState.DRAFT).toList();
+        List<Rollout> rollbacks = rollouts.rollbacks(product);
         // A designated stepping stone is a detour only, never the baseline itself.
-        Optional<Release> stone = catalog.steppingStone(product);
         return catalog.releases(product).stream().filter(r -> !rollouts.holds(r) && !rolledBack(catalog, rollbacks, r)
-                && !(stone.isPresent() && stone.get().id() == r.id())).findFirst();
+                && !catalog.isSteppingStone(product, r)).findFirst();
     }
 
     private static boolean rolledBack(Catalog catalog, List<Rollout> rollbacks, Release release) {
@@ -141,7 +139,7 @@ public final class UpdatePolicy {
         // A fleet rollback's rollout is marked as a downgrade: its members get the older release.
         // A device on the stepping stone goes on to its target whatever the stone's version says:
         // the stone is a detour, not a version the device should keep (no loop back, no dead end).
-        boolean onStone = running.isPresent() && running.get().id() != t.id() && isSteppingStone(product, running.get());
+        boolean onStone = running.isPresent() && running.get().id() != t.id() && catalog.isSteppingStone(product, running.get());
         if (!isPinned && !onStone && !t.downgrade() && !viaDowngrade && runningVersion != null && newer(runningVersion, t.version())) {
             return refuse(in, product, Outcome.RUNNING_NEWER, runningVersion, t,
                     "runs " + runningVersion + ", newer than " + t.version() + " (not marked as a downgrade)");
@@ -172,7 +170,7 @@ public final class UpdatePolicy {
             }
             return refuse(in, product, Outcome.INSUFFICIENT_SPACE, runningVersion, t,
                     "image is " + a.size() + " bytes; device has " + in.freeSpace() + " bytes free"
-                            + (running.isPresent() && isSteppingStone(product, running.get()) ? " on the stepping stone" : ""));
+                            + (running.isPresent() && catalog.isSteppingStone(product, running.get()) ? " on the stepping stone" : ""));
         }
         return new Decision(in, product, Outcome.UPDATE, runningVersion, t, a,
                 (runningVersion == null ? "unknown image" : runningVersion) + " -> " + t.version() + via, rolloutId);
@@ -227,10 +225,6 @@ public final class UpdatePolicy {
 
     private static long roundUp4K(long n) {
         return (n + 4095) / 4096 * 4096;
-    }
-
-    private boolean isSteppingStone(Product product, Release release) {
-        return catalog.steppingStone(product).filter(s -> s.id() == release.id()).isPresent();
     }
 
     /**

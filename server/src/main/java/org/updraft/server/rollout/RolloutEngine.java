@@ -122,6 +122,15 @@ public final class RolloutEngine implements AutoCloseable {
         return machine.list(product == null ? null : product.id());
     }
 
+    /**
+     * The product's fleet rollbacks that have started (rollouts marked as a downgrade, past draft),
+     * in no particular order. Read on every check-in that reaches the baseline, so it neither copies
+     * nor sorts the whole rollout history as {@link #list} does.
+     */
+    public List<Rollout> rollbacks(Product product) {
+        return machine.rollbacks(product.id());
+    }
+
     public Rollout require(long id) {
         return machine.require(id);
     }

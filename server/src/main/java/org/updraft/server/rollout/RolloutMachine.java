@@ -136,6 +136,17 @@ final class RolloutMachine {
                 .sorted(Comparator.comparingLong(Rollout::id)).toList();
     }
 
+    /** The product's started downgrade rollouts (fleet rollbacks), unsorted. */
+    List<Rollout> rollbacks(long productId) {
+        List<Rollout> found = new ArrayList<>(0);
+        for (Rollout r : rollouts.values()) {
+            if (r.productId() == productId && r.downgrade() && r.state() != RolloutState.DRAFT) {
+                found.add(r);
+            }
+        }
+        return found;
+    }
+
     /** True when a release may only reach devices through a rollout (held, or its rollout has not completed). */
     boolean holds(long releaseId, boolean held) {
         if (held) {
