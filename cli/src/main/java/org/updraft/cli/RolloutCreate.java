@@ -135,22 +135,8 @@ final class RolloutCreate implements Callable<Integer> {
             // --start: one request that creates and starts, both or neither (a refused start leaves no draft).
             ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollouts"
                     + (start ? "?start=true" : ""), body);
-            if (remote.json) {
-                out.println(created.body());
-                out.flush();
-                return 0;
-            }
-            JsonNode rollout = created.json();
-            String id = Table.text(rollout.path("id"));
-            out.println("Created rollout " + id + ": " + Table.text(rollout.path("product")) + " "
-                    + Table.text(rollout.path("version")) + " (" + Table.text(rollout.path("state")) + ")");
-            details(rollout).print(out);
-            if (start) {
-                transition(rollout, out);
-            } else {
-                out.println("Start it with: updraft rollout start " + id);
-                out.flush();
-            }
+            printCreated(created, remote.json, start, r -> "Created rollout " + Table.text(r.path("id")) + ": "
+                    + Table.text(r.path("product")) + " " + Table.text(r.path("version")) + " (" + Table.text(r.path("state")) + ")", out);
         }
         return 0;
     }

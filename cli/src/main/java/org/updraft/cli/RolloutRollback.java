@@ -77,22 +77,9 @@ final class RolloutRollback implements Callable<Integer> {
         try (ApiClient api = remote.client()) {
             ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollback"
                     + (start ? "?start=true" : ""), body);
-            if (remote.json) {
-                out.println(created.body());
-                out.flush();
-                return 0;
-            }
-            JsonNode rollout = created.json();
-            String id = Table.text(rollout.path("id"));
-            out.println("Created rollback " + id + ": " + Table.text(rollout.path("product")) + " back to "
-                    + Table.text(rollout.path("version")) + " (" + Table.text(rollout.path("state")) + ", a downgrade)");
-            details(rollout).print(out);
-            if (start) {
-                transition(rollout, out);
-            } else {
-                out.println("Start it with: updraft rollout start " + id);
-                out.flush();
-            }
+            printCreated(created, remote.json, start, r -> "Created rollback " + Table.text(r.path("id")) + ": "
+                    + Table.text(r.path("product")) + " back to " + Table.text(r.path("version")) + " ("
+                    + Table.text(r.path("state")) + ", a downgrade)", out);
         }
         return 0;
     }
