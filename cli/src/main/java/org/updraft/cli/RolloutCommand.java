@@ -268,29 +268,6 @@ final class RolloutCommand {
     }
 
     /** After a state change: "Rollout 7 (relay 2.0.0): paused at wave canary (1 of 5)." and what that means. */
-    /**
-     * A rollout just created, as {@code rollout create} and {@code rollout rollback} print it: the
-     * server's JSON with --json; otherwise the headline, its details, then the start's outcome
-     * (--start) or how to start it.
-     */
-    static void printCreated(ApiClient.Reply created, boolean json, boolean start,
-                             java.util.function.Function<JsonNode, String> headline, PrintWriter out) {
-        if (json) {
-            out.println(created.body());
-            out.flush();
-            return;
-        }
-        JsonNode rollout = created.json();
-        out.println(headline.apply(rollout));
-        details(rollout).print(out);
-        if (start) {
-            transition(rollout, out);
-        } else {
-            out.println("Start it with: updraft rollout start " + Table.text(rollout.path("id")));
-            out.flush();
-        }
-    }
-
     static void transition(JsonNode r, PrintWriter out) {
         out.println("Rollout " + Table.text(r.path("id")) + " (" + Table.text(r.path("product")) + " " + Table.text(r.path("version"))
                 + "): " + state(r, true) + ".");

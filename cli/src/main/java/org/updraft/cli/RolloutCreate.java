@@ -140,4 +140,27 @@ final class RolloutCreate implements Callable<Integer> {
         }
         return 0;
     }
+
+    /**
+     * A rollout just created, as {@code rollout create} and {@code rollout rollback} print it: the
+     * server's JSON with --json; otherwise the headline, its details, then the start's outcome
+     * (--start) or how to start it.
+     */
+    static void printCreated(ApiClient.Reply created, boolean json, boolean start,
+                             java.util.function.Function<JsonNode, String> headline, PrintWriter out) {
+        if (json) {
+            out.println(created.body());
+            out.flush();
+            return;
+        }
+        JsonNode rollout = created.json();
+        out.println(headline.apply(rollout));
+        details(rollout).print(out);
+        if (start) {
+            transition(rollout, out);
+        } else {
+            out.println("Start it with: updraft rollout start " + Table.text(rollout.path("id")));
+            out.flush();
+        }
+    }
 }

@@ -77,7 +77,7 @@ final class RolloutRollback implements Callable<Integer> {
         try (ApiClient api = remote.client()) {
             ApiClient.Reply created = api.post("/api/v1/products/" + ApiClient.segment(product) + "/rollback"
                     + (start ? "?start=true" : ""), body);
-            printCreated(created, remote.json, start, r -> "Created rollback " + Table.text(r.path("id")) + ": "
+            RolloutCreate.printCreated(created, remote.json, start, r -> "Created rollback " + Table.text(r.path("id")) + ": "
                     + Table.text(r.path("product")) + " back to " + Table.text(r.path("version")) + " ("
                     + Table.text(r.path("state")) + ", a downgrade)", out);
         }
