@@ -48,6 +48,10 @@ import org.updraft.device.flash.NorFlash;
  * {@link FleetThreads}, {@link ServerApi}, {@link FleetReport}).
  */
 public final class FleetSimulator {
+
+    /** The install deadline of the simulator's rollouts, in fleet time (why: where the rollout is created). */
+    static final java.time.Duration SIMULATED_INSTALL_DEADLINE = java.time.Duration.ofHours(1);
+
     /** Check-ins at once while the fleet registers. */
     private static final int REGISTER_PARALLELISM = 64;
     private static final Duration WATCH = Duration.ofMillis(200);
@@ -127,6 +131,12 @@ public final class FleetSimulator {
                 spec.put("maxConcurrent", plan.maxConcurrent());
                 spec.put("maxAttempts", plan.maxAttempts());
                 spec.put("backoffSeconds", plan.backoff().toSeconds());
+                // Every simulated device comes back after its download (the simulator has no silent
+                // devices), but its reboot runs on a real thread: at 300x a server default of five
+                // fleet minutes is one real second, which a loaded machine may not give it. An hour
+                // of fleet time keeps the server's install deadline from failing a device for the
+                // simulation's own scheduling delays.
+                spec.put("installDeadlineSeconds", SIMULATED_INSTALL_DEADLINE.toSeconds());
                 RolloutStatus draft = api.createRollout(s.product(), spec);
                 this.rolloutId = draft.id();
                 this.waveStart = new double[draft.waves().size()];
