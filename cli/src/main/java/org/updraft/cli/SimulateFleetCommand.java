@@ -41,7 +41,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
     int devices;
 
     @Option(names = "--profile", paramLabel = "ID", defaultValue = "nonos-512k",
-            description = "nonos-512k (trial boot), arduino-4m (eboot copy), esp32-4m (IDF rollback) (default ${DEFAULT-VALUE}).")
+            description = "nonos-512k (trial boot), arduino-4m or arduino-1m (eboot copy), esp32-4m (IDF rollback) (default ${DEFAULT-VALUE}).")
     String profile;
 
     @Option(names = "--poll", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
@@ -63,6 +63,12 @@ final class SimulateFleetCommand implements Callable<Integer> {
     @Option(names = "--offline-for", paramLabel = "DURATION", defaultValue = "30m", converter = DurationConverter.class,
             description = "Mean length of an offline spell (default ${DEFAULT-VALUE}).")
     Duration offlineFor;
+
+    @Option(names = "--large-share", paramLabel = "SHARE", defaultValue = "0",
+            description = {"With --profile arduino-1m: the share of devices that run a large sketch, too large to leave room for "
+                    + "the new release (default ${DEFAULT-VALUE}).",
+                    "The run designates a small stepping stone: those devices take it first, then the release."})
+    double largeShare;
 
     @Option(names = "--bad-release", description = "The new release crashes on boot: trial boot / IDF rollback reverts it and the device reports rolled_back.")
     boolean badRelease;
@@ -140,7 +146,7 @@ final class SimulateFleetCommand implements Callable<Integer> {
             }
             String name = product != null ? product : "fleet-" + p.id() + "-" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
             scenario = new Scenario(URI.create("http://127.0.0.1"), mqtt, name,
-                    new Scenario.Fleet(devices, p, poll, mqtt == null ? 0 : 1, Math.min(c, devices), mqttShared),
+                    new Scenario.Fleet(devices, p, poll, mqtt == null ? 0 : 1, Math.min(c, devices), mqttShared, largeShare),
                     new Scenario.Faults(drop, stall, link, offline, offlineFor),
                     new Scenario.Plan(waves, success, failure, soak, maxConcurrent, maxAttempts, backoff, healthWindow, badRelease),
                     clock, limit, seed);

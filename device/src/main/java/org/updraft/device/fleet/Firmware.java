@@ -19,23 +19,61 @@ import org.updraft.device.client.FirmwareVersion;
  * itself, exactly like firmware that faults in {@code setup()}. The boot model then decides:
  * NONOS trial boot and IDF rollback revert to the previous image; the Arduino eboot copy cannot.
  *
- * @param parts version → multipart part name → image ("firmware", or NONOS "user1" and "user2")
+ * <p>A {@linkplain #mixed mixed} run on {@code arduino-1m} adds a large factory sketch and a
+ * stepping stone (docs/rollouts.md, "Stepping stones for small flash").
+ *
+ * @param parts        version → multipart part name → image ("firmware", or NONOS "user1" and "user2"), oldest first
+ * @param factory      the sketch devices leave the factory with
+ * @param largeFactory the large sketch some devices of a mixed run leave the factory with; null otherwise
+ * @param stoneVersion the stepping stone's version in a mixed run; null otherwise
  */
 public record Firmware(DeviceProfile profile, String oldVersion, String newVersion, Map<String, Map<String, byte[]>> parts,
-                       byte[] factory) {
+                       byte[] factory, byte[] largeFactory, String stoneVersion) {
 
     public static final String CRASH_MARKER = "UPDRAFT-CRASH-ON-BOOT";
     static final String OLD = "1.0.0";
     static final String NEW = "1.1.0";
     /** About the size of a small real application; at ~60 KB/s a transfer takes 1-2 s of fleet time. */
     static final int SIZE = 96_000;
+    /** The mixed run's large factory sketch: on 1 MB flash it leaves 458,752 bytes for the next one. */
+    static final String LARGE = "1.0.1";
+    static final int LARGE_SIZE = 500_000;
+    /** The mixed run's stepping stone: small, so the new release fits above it. */
+    static final String STONE = "1.0.2";
+    static final int STONE_SIZE = 60_000;
+    /** The mixed run's new release: fits above the small sketch and the stone, not above the large sketch. */
+    static final int MIXED_NEW_SIZE = 520_000;
 
     public static Firmware samples(DeviceProfile profile, boolean newCrashes) {
         Map<String, Map<String, byte[]>> parts = new LinkedHashMap<>();
         parts.put(OLD, build(profile, OLD, 1, false));
         parts.put(NEW, build(profile, NEW, 2, newCrashes));
         byte[] factory = parts.get(OLD).values().iterator().next();
-        return new Firmware(profile, OLD, NEW, parts, factory);
+        return new Firmware(profile, OLD, NEW, parts, factory, null, null);
+    }
+
+    /**
+     * A mixed {@code arduino-1m} fleet's releases, oldest first: {@code 1.0.0} (small, the factory
+     * sketch of most devices), {@code 1.0.1} (a large sketch some devices run), {@code 1.0.2} (the
+     * stepping stone) and {@code 1.1.0} (the release the rollout ships). On 1 MB flash
+     * (FS_start 0xEB000) the new release fits the free space above 1.0.0 and above the stone, but not
+     * above 1.0.1: those devices take the stone first.
+     */
+    public static Firmware mixed(DeviceProfile profile) {
+        if (profile != DeviceProfile.ARDUINO_1M) {
+            throw new IllegalArgumentException("a mixed fleet with a stepping stone is an arduino-1m fleet, was " + profile.id());
+        }
+        Map<String, Map<String, byte[]>> parts = new LinkedHashMap<>();
+        parts.put(OLD, Map.of("firmware", sketch(OLD, 1, SIZE)));
+        parts.put(LARGE, Map.of("firmware", sketch(LARGE, 3, LARGE_SIZE)));
+        parts.put(STONE, Map.of("firmware", sketch(STONE, 4, STONE_SIZE)));
+        parts.put(NEW, Map.of("firmware", sketch(NEW, 2, MIXED_NEW_SIZE)));
+        return new Firmware(profile, OLD, NEW, parts, parts.get(OLD).get("firmware"), parts.get(LARGE).get("firmware"), STONE);
+    }
+
+    /** A 1 MB Arduino sketch (size code 2, which the stock client compares with the flash chip). */
+    private static byte[] sketch(String version, long seed, int size) {
+        return ImageBuilder.arduino().flashSizeCode(2).version(version).payload(seed, size).build();
     }
 
     private static Map<String, byte[]> build(DeviceProfile profile, String version, long seed, boolean crashes) {
@@ -54,7 +92,7 @@ public record Firmware(DeviceProfile profile, String oldVersion, String newVersi
             }
             case ARDUINO_4M -> out.put("firmware", ImageBuilder.arduino().version(version).payload(seed, SIZE).build());
             // Size code 2: 1 MB, which the stock client compares with the flash chip (magicFlashChipSize).
-            case ARDUINO_1M -> out.put("firmware", ImageBuilder.arduino().flashSizeCode(2).version(version).payload(seed, SIZE).build());
+            case ARDUINO_1M -> out.put("firmware", sketch(version, seed, SIZE));
             case ESP32_4M -> {
                 ImageBuilder b = ImageBuilder.esp32().appVersion(version).payload(seed, SIZE);
                 if (crashes) {

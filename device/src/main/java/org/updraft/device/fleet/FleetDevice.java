@@ -64,6 +64,8 @@ public final class FleetDevice {
     private final AtomicInteger offlineSpells = new AtomicInteger();
     private final AtomicInteger notifications = new AtomicInteger();
     private final AtomicInteger transfers = new AtomicInteger();
+    /** Booted the product's stepping stone (a mixed run); written by the device's own thread only. */
+    private volatile boolean ranSteppingStone;
     private final AtomicLong imageBytes = new AtomicLong();
     private volatile String pendingVersion;
     private volatile String bricked;
@@ -84,6 +86,11 @@ public final class FleetDevice {
         this.server = server;
         this.tags = Set.copyOf(tags);
         this.random = new SplittableRandom(seed);
+    }
+
+    /** Whether this device booted the product's stepping stone on its way to the release. */
+    public boolean ranSteppingStone() {
+        return ranSteppingStone;
     }
 
     public int index() {
@@ -251,6 +258,9 @@ public final class FleetDevice {
         String staged = pendingVersion;
         pendingVersion = null;
         String running = version();
+        if (running != null && running.equals(firmware.stoneVersion())) {
+            ranSteppingStone = true;
+        }
         if (staged != null && !staged.equals(running)) {
             rollbacks.incrementAndGet();
             report("rolled_back", staged, "trial boot of " + staged + " reverted to " + running);

@@ -33,10 +33,11 @@ public record FleetReport(String product, String profile, int devices, String re
 
     /**
      * What the chips run at the end: {@code onNew}/{@code onOld} boot one of the run's images byte
-     * for byte; {@code bricked} boot nothing usable; {@code invalid} boot something else.
+     * for byte; {@code bricked} boot nothing usable; {@code invalid} boot something else;
+     * {@code viaSteppingStone} booted the product's stepping stone on the way (a mixed run).
      */
     public record Devices(int onNew, int onOld, int bricked, int invalid, int serverConfirmed, int rollbacksReported,
-                         int crashes, double meanAttempts, int maxAttempts, int offlineSpells, int mqttWakeups) {
+                         int crashes, double meanAttempts, int maxAttempts, int offlineSpells, int mqttWakeups, int viaSteppingStone) {
     }
 
     /**
@@ -71,6 +72,10 @@ public record FleetReport(String product, String profile, int devices, String re
                 fleet.serverConfirmed()));
         sb.append(String.format(Locale.ROOT, "         %d trial boots reverted and reported, %d crashes on boot, %d offline spells, "
                 + "%d MQTT wake-ups%n", fleet.rollbacksReported(), fleet.crashes(), fleet.offlineSpells(), fleet.mqttWakeups()));
+        if (fleet.viaSteppingStone() > 0) {
+            sb.append(String.format(Locale.ROOT, "         %d went through the stepping stone (too little free space for the release)%n",
+                    fleet.viaSteppingStone()));
+        }
         sb.append(String.format(Locale.ROOT, "network: %d image transfers, %d dropped mid-transfer, %d stalled, %.1f MB delivered%n",
                 network.transfers(), network.drops(), network.stalls(), network.bytes() / 1e6));
         return sb.toString();

@@ -29,7 +29,8 @@ import org.updraft.device.flash.NorFlash;
  * Runs a fleet against a real server (docs/rollouts.md, "Fleet simulator"):
  * <ol>
  *   <li>creates the product (with the plan's health window) and uploads the factory release and
- *       the new release, the latter with {@code hold=true} so only the rollout delivers it;</li>
+ *       the new release, the latter with {@code hold=true} so only the rollout delivers it (a mixed
+ *       {@code arduino-1m} run also uploads a large sketch and a stepping stone, held, and designates the stone);</li>
  *   <li>powers on N devices (one thread each, see {@link FleetThreads}; flash shared copy-on-write with the factory
  *       image), lets each check in once so the server knows it, tags the canaries and, with MQTT,
  *       subscribes the listening devices;</li>
@@ -104,11 +105,18 @@ public final class FleetSimulator {
             this.scenario = s;
             this.api = new ServerApi(s.server(), s.token());
             Scenario.Plan plan = s.plan();
-            this.firmware = Firmware.samples(s.fleet().profile(), plan.badRelease());
+            this.firmware = s.fleet().largeShare() > 0 ? Firmware.mixed(s.fleet().profile())
+                    : Firmware.samples(s.fleet().profile(), plan.badRelease());
             String layout = s.fleet().profile().id();
             api.createProduct(s.product(), layout, plan.healthWindow().toSeconds());
-            api.uploadRelease(s.product(), firmware.oldVersion(), false, firmware.parts().get(firmware.oldVersion()));
-            api.uploadRelease(s.product(), firmware.newVersion(), true, firmware.parts().get(firmware.newVersion()));
+            // Every release but the factory one is held: only the rollout (and, on the way to it, the
+            // stepping stone) reaches devices.
+            for (var release : firmware.parts().entrySet()) {
+                api.uploadRelease(s.product(), release.getKey(), !release.getKey().equals(firmware.oldVersion()), release.getValue());
+            }
+            if (firmware.stoneVersion() != null) {
+                api.steppingStone(s.product(), firmware.stoneVersion());
+            }
             this.link = s.faults().needLink() ? FaultyLink.open(s.server(), s.faults(), s.clock(), s.seed()) : null;
             try {
                 boot();
@@ -157,6 +165,11 @@ public final class FleetSimulator {
             Bootloader bootloader = bootloader(profile);
             NorFlash factory = NorFlash.erased(bootloader.map().flashSize());
             bootloader.provision(factory, firmware.factory());
+            NorFlash largeFactory = null;
+            if (firmware.largeFactory() != null) {
+                largeFactory = NorFlash.erased(bootloader.map().flashSize());
+                bootloader.provision(largeFactory, firmware.largeFactory());
+            }
             SplittableRandom random = new SplittableRandom(scenario.seed());
             int salt = random.nextInt(256);
             String oui = profile == DeviceProfile.ESP32_4M ? "24:0A:C4" : "5C:CF:7F";
@@ -166,7 +179,7 @@ public final class FleetSimulator {
             URI server = link != null ? link.uri() : URI.create(scenario.server().toString().replaceAll("/+$", ""));
             for (int i = 0; i < scenario.fleet().devices(); i++) {
                 String mac = String.format("%s:%02X:%02X:%02X", oui, salt, (i >> 8) & 0xFF, i & 0xFF);
-                Board board = new Board(bootloader, factory.copy());
+                Board board = new Board(bootloader, (largeFactory != null && scenario.fleet().large(i) ? largeFactory : factory).copy());
                 board.powerOn();
                 if (!(board.state() instanceof BootResult.Booted)) {
                     throw new IllegalStateException("the factory image does not boot on " + profile.id() + ": " + board.state());
@@ -440,7 +453,8 @@ public final class FleetSimulator {
                     devices.stream().mapToInt(FleetDevice::crashes).sum(),
                     allAttempted == 0 ? 0 : Math.round(100.0 * allSum / allAttempted) / 100.0, allMax,
                     devices.stream().mapToInt(FleetDevice::offlineSpells).sum(),
-                    devices.stream().mapToInt(FleetDevice::notifications).sum());
+                    devices.stream().mapToInt(FleetDevice::notifications).sum(),
+                    (int) devices.stream().filter(FleetDevice::ranSteppingStone).count());
             return new FleetReport(scenario.product(), scenario.fleet().profile().id(), devices.size(), firmware.newVersion(),
                     rolloutId, s.state(), s.reason(), settled, Math.round(fleetSeconds * 10) / 10.0,
                     Math.round(realSeconds * 100) / 100.0, scenario.clock().speed(), List.copyOf(rows), fleet,

@@ -31,9 +31,9 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
         if (limit.isNegative() || limit.isZero()) {
             throw new IllegalArgumentException("limit must be positive");
         }
-        if (plan.badRelease() && fleet.profile() == DeviceProfile.ARDUINO_4M) {
-            throw new IllegalArgumentException("--bad-release needs a boot model that can revert: arduino-4m (eboot copy) "
-                    + "has no trial boot, so a release that crashes on boot would crash-loop every device it reaches; "
+        if (plan.badRelease() && (fleet.profile() == DeviceProfile.ARDUINO_4M || fleet.profile() == DeviceProfile.ARDUINO_1M)) {
+            throw new IllegalArgumentException("--bad-release needs a boot model that can revert: " + fleet.profile().id()
+                    + " (eboot copy) has no trial boot, so a release that crashes on boot would crash-loop every device it reaches; "
                     + "use nonos-512k (trial boot) or esp32-4m (IDF rollback)");
         }
     }
@@ -45,8 +45,12 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
      * @param canaries   devices tagged with the first tag wave (e.g. "canary") before the rollout starts
      * @param mqttShared the listening devices share one broker connection (a wildcard subscription whose messages
      *                   go to the device the topic names) instead of one connection each: for fleets of thousands
+     * @param largeShare share of devices (spread evenly over the fleet, canaries included) that leave the factory with
+     *                   a large sketch, too large to leave room for the new release: a mixed fleet that needs the
+     *                   product's stepping stone ({@link Firmware#mixed}); {@code arduino-1m} only, 0 for none
      */
-    public record Fleet(int devices, DeviceProfile profile, Duration poll, double mqttShare, int canaries, boolean mqttShared) {
+    public record Fleet(int devices, DeviceProfile profile, Duration poll, double mqttShare, int canaries, boolean mqttShared,
+                        double largeShare) {
         public Fleet {
             if (devices < 1 || devices > MAX_DEVICES) {
                 throw new IllegalArgumentException("devices must be within 1.." + MAX_DEVICES + ", was " + devices);
@@ -61,6 +65,23 @@ public record Scenario(URI server, String mqttUrl, String product, Fleet fleet, 
             if (canaries < 0 || canaries > devices) {
                 throw new IllegalArgumentException("canaries must be within 0.." + devices + ", was " + canaries);
             }
+            if (!(largeShare >= 0 && largeShare <= 1)) {
+                throw new IllegalArgumentException("largeShare must be within 0..1, was " + largeShare);
+            }
+            if (largeShare > 0 && profile != DeviceProfile.ARDUINO_1M) {
+                throw new IllegalArgumentException("a share of large sketches needs the arduino-1m profile: only there does a large "
+                        + "sketch leave too little free space for the next one (stepping stones), was " + profile.id());
+            }
+        }
+
+        /** A fleet whose devices all leave the factory with the same (small) sketch. */
+        public Fleet(int devices, DeviceProfile profile, Duration poll, double mqttShare, int canaries, boolean mqttShared) {
+            this(devices, profile, poll, mqttShare, canaries, mqttShared, 0);
+        }
+
+        /** Whether device {@code index} leaves the factory with the large sketch: {@code largeShare} of them, spread evenly. */
+        public boolean large(int index) {
+            return Math.floor((index + 1) * largeShare) > Math.floor(index * largeShare);
         }
 
         /** A fleet whose listening devices connect to the broker each. */

@@ -76,6 +76,11 @@ public final class ServerApi {
         return expect(send(r), 201, "upload " + product + " " + version);
     }
 
+    /** Designates the product's stepping stone for small flash (an existing release). */
+    public JsonNode steppingStone(String product, String version) throws IOException, InterruptedException {
+        return json("PUT", "/api/v1/products/" + product + "/stepping-stone", Map.of("version", version), 200);
+    }
+
     public JsonNode tags(String mac, List<String> tags) throws IOException, InterruptedException {
         return json("PUT", "/api/v1/devices/" + mac + "/tags", Map.of("tags", tags), 200);
     }
