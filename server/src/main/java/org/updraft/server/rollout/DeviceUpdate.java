@@ -61,6 +61,11 @@ public record DeviceUpdate(String mac, long releaseId, Long rolloutId, UpdateSta
                 installedAt, now, null, now);
     }
 
+    /** Failed by the install deadline ({@link #silent}); the only final state a later check-in may still change. */
+    boolean failedSilent() {
+        return state == UpdateState.FAILED && SILENT.equals(lastError);
+    }
+
     /** A failed attempt: retry after {@code backoff} or, when attempts are used up, FAILED. */
     DeviceUpdate attemptFailed(String why, int maxAttempts, java.time.Duration backoff, Instant now) {
         if (attempts >= maxAttempts) {

@@ -116,7 +116,7 @@ public final class UpdateTracker implements AutoCloseable {
         }
         synchronized (m) {
             for (DeviceUpdate u : List.copyOf(m.values())) {
-                if (u.state().isFinal()) {
+                if (u.state().isFinal() && !u.failedSilent()) {
                     continue;
                 }
                 Optional<Release> release = catalog.release(u.releaseId());
@@ -124,6 +124,13 @@ public final class UpdateTracker implements AutoCloseable {
                     continue;
                 }
                 boolean runsIt = sameVersion(runningVersion, release.get().version());
+                if (u.failedSilent() && !runsIt) {
+                    continue;   // still not back on the release: the deadline's verdict stands
+                }
+                // A device failed as silent that checks in running the release came back late (a long
+                // reboot, Wi-Fi down for longer than the deadline): it installed after all, and from
+                // here it is confirmed like any other, so its wave counts it as it is.
+
                 DeviceUpdate next = u;
                 if (runsIt) {
                     if (u.state() != UpdateState.INSTALLED) {

@@ -448,6 +448,34 @@ class RolloutEngineTest {
     }
 
     @Test
+    void aDeviceFailedAsSilentThatComesBackOnTheReleaseIsInstalledAndThenConfirmedAfterAll() throws Exception {
+        open(TestDatabase.EMBEDDED);
+        long id = engine.create(relay, limited(600L, null, null, null, null, null)).id();
+        engine.start(id);
+        downloadAndVanish(A);
+        clock.advance(Duration.ofMinutes(10));
+        engine.tick();
+        assertThat(tracker.get(A, v2.id()).orElseThrow().failedSilent()).isTrue();
+
+        tracker.observe(A, "1.0.0", Duration.ofMinutes(5), now());
+        assertThat(tracker.get(A, v2.id()).orElseThrow().state()).as("back, but on the old release: the verdict stands")
+                .isEqualTo(UpdateState.FAILED);
+
+        clock.advance(Duration.ofMinutes(20));
+        tracker.observe(A, "2.0.0", Duration.ofMinutes(5), now());
+        DeviceUpdate late = tracker.get(A, v2.id()).orElseThrow();
+        assertThat(late.state()).as("it installed after all").isEqualTo(UpdateState.INSTALLED);
+        assertThat(late.installedAt()).isEqualTo(now());
+        clock.advance(Duration.ofMinutes(5));
+        tracker.observe(A, "2.0.0", Duration.ofMinutes(5), now());
+        assertThat(tracker.get(A, v2.id()).orElseThrow().state()).isEqualTo(UpdateState.CONFIRMED);
+        tracker.flush();
+        String stored = db.jdbi().withHandle(h -> h.createQuery("SELECT state FROM device_update WHERE mac = :m").bind("m", A)
+                .mapTo(String.class).one());
+        assertThat(stored).isEqualTo("confirmed");
+    }
+
+    @Test
     void theDefaultInstallDeadlineIsTakenFromTheProductsPollIntervalWhenTheRolloutIsCreated() throws Exception {
         open(TestDatabase.EMBEDDED);
         assertThat(engine.create(relay, limited(null, null, null, null, null, null)).policy().installDeadline())
