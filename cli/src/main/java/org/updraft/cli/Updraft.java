@@ -35,13 +35,14 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** The top-level commands in the order {@code updraft --help} lists them ({@code help} comes last). */
-    static final java.util.List<String> COMMANDS = java.util.List.of("server", "status", "inspect", "sample", "keygen", "sign",
+    static final java.util.List<String> COMMANDS = java.util.List.of("server", "config", "status", "inspect", "sample", "keygen", "sign",
             "verify", "product", "key", "allowlist", "release", "device", "rollout", "token", "audit", "simulate", "demo", "push");
 
     /** A new instance of the top-level command {@code name} (one of {@link #COMMANDS}). */
     private static Object command(String name) {
         return switch (name) {
             case "server" -> new ServerCommand();
+            case "config" -> new ConfigCommand();
             case "status" -> new StatusCommand();
             case "inspect" -> new InspectCommand();
             case "sample" -> new SampleCommand();
