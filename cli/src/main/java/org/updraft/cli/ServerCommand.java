@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import org.updraft.server.ServerConfig;
 import org.updraft.server.UpdraftServer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,65 +23,14 @@ final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
-            description = "Interface to listen on (default: ${DEFAULT-VALUE}, all interfaces).")
-    String host;
-
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:UPDRAFT_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
-            description = "TCP port (default: $UPDRAFT_PORT, else " + ServerConfig.DEFAULT_PORT + "; 0 picks a free one).")
-    int port;
-
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:UPDRAFT_DATA_DIR:-updraft-data}",
-            description = "Artifact store and embedded database directory (default: $UPDRAFT_DATA_DIR, else ./updraft-data).")
-    Path dataDir;
-
-    @Option(names = "--db", paramLabel = "JDBC-URL",
-            description = "Database, e.g. jdbc:postgresql://localhost:5432/updraft?user=u&password=p (default: the embedded SQLite file updraft.db in --data-dir).")
-    String jdbcUrl;
-
-    @Option(names = "--mqtt", paramLabel = "URL",
-            description = "MQTT broker for update-available and rollout events, e.g. tcp://127.0.0.1:1883 (default: none).")
-    String mqttUrl;
-
-    @Option(names = "--webhook", paramLabel = "URL",
-            description = "URL that receives rollout events as JSON POSTs (default: none).")
-    String webhookUrl;
-
-    @Option(names = "--https-port", paramLabel = "PORT", description = "Also serve HTTPS on this port (needs --tls-cert and --tls-key, or --tls-pkcs12).")
-    Integer httpsPort;
-
-    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain for HTTPS (reloaded when the file changes).")
-    java.nio.file.Path tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key for HTTPS.")
-    java.nio.file.Path tlsKey;
-
-    @Option(names = "--tls-pkcs12", paramLabel = "FILE",
-            description = "PKCS#12 keystore for HTTPS instead of PEM files; password from $UPDRAFT_TLS_PASSWORD.")
-    java.nio.file.Path tlsPkcs12;
-
-    @Option(names = "--limit", paramLabel = "NAME=VALUE",
-            description = "Change a limit, e.g. --limit max-image-bytes=8388608 --limit header-timeout=5s --limit ip-rate=600/min "
-                    + "(names and defaults: docs/security.md, Limits). Repeatable.")
-    java.util.Map<String, String> limitOptions = new java.util.LinkedHashMap<>();
+    @Mixin
+    ServerOptions options = new ServerOptions();
 
     @Override
     public Integer call() throws InterruptedException {
         ServerConfig config;
         try {
-            org.updraft.server.config.Limits limits = org.updraft.server.config.Limits.DEFAULTS;
-            for (var e : limitOptions.entrySet()) {
-                limits = limits.with(e.getKey(), e.getValue());
-            }
-            config = new ServerConfig(host, port, dataDir, jdbcUrl).withNotifications(mqttUrl, webhookUrl).withLimits(limits);
-            if (httpsPort != null || tlsCert != null || tlsKey != null || tlsPkcs12 != null) {
-                if (httpsPort == null) {
-                    throw new IllegalArgumentException("--tls-cert/--tls-key/--tls-pkcs12 need --https-port");
-                }
-                String pw = System.getenv("UPDRAFT_TLS_PASSWORD");
-                config = config.withTls(new org.updraft.server.config.TlsConfig(httpsPort, tlsCert, tlsKey, tlsPkcs12,
-                        pw == null ? null : pw.toCharArray(), java.time.Duration.ofSeconds(10)));
-            }
+            config = options.settings().serverConfig();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -90,7 +39,7 @@ final class ServerCommand implements Callable<Integer> {
         try {
             server = UpdraftServer.start(config);
         } catch (RuntimeException e) {
-            throw new CommandFailure(startFailure(e), e);
+            throw new CommandFailure(startFailure(config, e), e);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "updraft-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
@@ -176,10 +125,10 @@ final class ServerCommand implements Callable<Integer> {
         return config.effectiveJdbcUrl().replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
-    private String startFailure(RuntimeException e) {
+    private static String startFailure(ServerConfig config, RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof BindException) {
-                return "cannot listen on " + host + ":" + port + ": " + t.getMessage()
+                return "cannot listen on " + config.host() + ":" + config.port() + ": " + t.getMessage()
                         + " (is another server running there? choose another --port)";
             }
         }

@@ -35,13 +35,14 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** The top-level commands in the order {@code updraft --help} lists them ({@code help} comes last). */
-    static final java.util.List<String> COMMANDS = java.util.List.of("server", "status", "inspect", "sample", "keygen", "sign",
-            "verify", "product", "key", "allowlist", "release", "device", "rollout", "token", "audit", "simulate", "demo", "push");
+    static final java.util.List<String> COMMANDS = java.util.List.of("server", "config", "status", "inspect", "sample", "keygen", "sign",
+            "verify", "product", "key", "allowlist", "release", "device", "rollout", "token", "audit", "simulate", "demo", "push", "version");
 
     /** A new instance of the top-level command {@code name} (one of {@link #COMMANDS}). */
     private static Object command(String name) {
         return switch (name) {
             case "server" -> new ServerCommand();
+            case "config" -> new ConfigCommand();
             case "status" -> new StatusCommand();
             case "inspect" -> new InspectCommand();
             case "sample" -> new SampleCommand();
@@ -59,6 +60,7 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
             case "simulate" -> new SimulateCommand();
             case "demo" -> new DemoCommand();
             case "push" -> new PushCommand();
+            case "version" -> new VersionCommand();
             default -> throw new IllegalArgumentException("no command " + name);
         };
     }
@@ -161,6 +163,22 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
             return "unknown";
         }
         return properties.getProperty("version", "unknown");
+    }
+
+    /** {@code updraft version}: the same as {@code updraft --version}, for scripts and the release archive's smoke test. */
+    @Command(name = "version", mixinStandardHelpOptions = true, description = "Print the version of Updraft and of the Java it runs on.")
+    static final class VersionCommand implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            for (String line : new Version().getVersion()) {
+                spec.commandLine().getOut().println(line);
+            }
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -86,11 +86,11 @@ class UsageTest {
     void badPort() {
         Run run = Run.of("server", "--port", "eighty");
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).startsWith("error: Invalid value for option '--port': 'eighty' is not an int\n");
+        assertThat(run.err()).startsWith("error: flag --port: port = 'eighty' is not valid: expected a whole number 0..65535\n");
 
         Run range = Run.of("server", "--port", "70000");
         assertThat(range.exit()).isEqualTo(2);
-        assertThat(range.err()).startsWith("error: port must be 0..65535, was 70000\n");
+        assertThat(range.err()).startsWith("error: flag --port: port = '70000' is not valid: expected a whole number 0..65535\n");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.updraft.server;
 import org.updraft.server.config.DeviceUrl;
 import org.updraft.server.config.Limits;
 import org.updraft.server.config.TlsConfig;
+import org.updraft.server.config.TrustedProxies;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,12 +29,17 @@ import org.updraft.server.store.EmbeddedDatabase;
  *                     printed. Never a way around authentication: the token is as good as any other.
  * @param deviceUrl    where update-available notices tell devices to fetch a product's firmware
  *                     ({@link DeviceUrl#CHECK_IN}, this server's {@code /u/{product}}, by default)
+ * @param trustedProxies the reverse proxies whose X-Forwarded-For names the client (rate limits, the
+ *                     device's address); {@link TrustedProxies#NONE} by default
+ * @param drainTimeout how long a stopping server lets requests in flight (downloads) finish before it
+ *                     cuts them ({@link #DEFAULT_DRAIN}); docs/production.md, "Graceful shutdown"
  */
 public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
                            Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken,
-                           DeviceUrl deviceUrl) {
+                           DeviceUrl deviceUrl, TrustedProxies trustedProxies, Duration drainTimeout) {
 
     public static final int DEFAULT_PORT = 8080;
+    public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -42,6 +48,11 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(deviceUrl, "deviceUrl");
+        Objects.requireNonNull(trustedProxies, "trustedProxies");
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        if (drainTimeout.isNegative() || drainTimeout.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("shutdown-drain must be within 0s..1h, was " + drainTimeout);
+        }
         if (adminToken != null && (adminToken.length() < 32 || adminToken.chars().anyMatch(c -> c <= ' ' || c > '~'))) {
             throw new IllegalArgumentException("adminToken must be at least 32 printable ASCII characters without spaces "
                     + "(e.g. ApiTokens.newSecret())");
@@ -55,6 +66,13 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         if (rolloutTick.isNegative() || rolloutTick.isZero()) {
             throw new IllegalArgumentException("rolloutTick must be positive");
         }
+    }
+
+    /** No trusted proxy, the default drain deadline. */
+    public ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
+                        Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken, DeviceUrl deviceUrl) {
+        this(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, deviceUrl,
+                TrustedProxies.NONE, DEFAULT_DRAIN);
     }
 
     /** Devices are told the server's own check-in route ({@link DeviceUrl#CHECK_IN}). */
@@ -73,37 +91,49 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t, adminToken, deviceUrl);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t, adminToken, deviceUrl, trustedProxies, drainTimeout);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, deviceUrl);
+        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
     }
 
     public ServerConfig withNotifications(String mqtt, String webhook) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls, adminToken, deviceUrl);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
     }
 
     public ServerConfig withRolloutTick(Duration tick) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls, adminToken, deviceUrl);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls, adminToken, deviceUrl);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls, adminToken, deviceUrl);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
     }
 
     /** Seeds this admin bearer token on start (see {@code adminToken}); null for none. */
     public ServerConfig withAdminToken(String token) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, token, deviceUrl);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, token, deviceUrl, trustedProxies, drainTimeout);
     }
 
     /** Tells devices to fetch firmware from {@code url} in update-available notices. */
     public ServerConfig withDeviceUrl(DeviceUrl url) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, url);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, url, trustedProxies, drainTimeout);
+    }
+
+    /** Believes X-Forwarded-For from these proxies only. */
+    public ServerConfig withTrustedProxies(TrustedProxies proxies) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken,
+                deviceUrl, proxies, drainTimeout);
+    }
+
+    /** Lets requests in flight finish for up to {@code drain} when the server stops. */
+    public ServerConfig withDrainTimeout(Duration drain) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken,
+                deviceUrl, trustedProxies, drain);
     }
 
     /** Never prints the admin token or a database password. */
@@ -113,7 +143,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
                 + (jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", mqttUrl=" + mqttUrl
                 + ", webhookUrl=" + webhookUrl + ", rolloutTick=" + rolloutTick + ", clock=" + clock + ", limits=" + limits
                 + ", tls=" + (tls == null ? null : "configured") + ", adminToken=" + (adminToken == null ? null : "***")
-                + ", deviceUrl=" + deviceUrl.template() + "]";
+                + ", deviceUrl=" + deviceUrl.template() + ", trustedProxies=" + trustedProxies + ", drainTimeout=" + drainTimeout + "]";
     }
 
     /** The JDBC URL actually used: the configured one, or the embedded SQLite file in the data directory. */

@@ -40,8 +40,10 @@ import org.updraft.server.artifact.ArtifactScrub;
 
 /**
  * One running Updraft server: database, artifact store, catalog, device registry and the HTTP
- * listener, wired by plain constructors. {@link #close()} stops accepting, lets answered
- * check-ins reach the database, then closes the pool.
+ * listener, wired by plain constructors. {@link #close()} is the graceful stop
+ * (docs/production.md, "Graceful shutdown"): {@code /ready} answers 503, the listeners stop
+ * accepting, requests in flight (downloads) get up to {@link ServerConfig#drainTimeout()} to finish,
+ * then the answered check-ins and update reports reach the database and the pool closes.
  */
 public final class UpdraftServer implements AutoCloseable {
 
@@ -122,7 +124,8 @@ public final class UpdraftServer implements AutoCloseable {
             Delivery delivery = new Delivery(catalog, policy, devices, store, updates, rollouts, admission, storage,
                     limits.perDevice(), clock);
             this.api = new HttpApi(delivery, new UpdateReports(catalog, devices, updates, admission), catalog, devices, updates,
-                    rollouts, admission, store, data.uploads(), database.jdbi(), storage, tokens, audit, metrics, limits, clock);
+                    rollouts, admission, store, data.uploads(), database.jdbi(), storage, tokens, audit, metrics, limits, clock,
+                    config.trustedProxies());
             scrubbing = new ArtifactScrub(store, limits.scrubInterval());
 
             skipJettyMBeanServer();
@@ -135,13 +138,15 @@ public final class UpdraftServer implements AutoCloseable {
             this.listeners = Listeners.add(jetty, config.host(), config.port(), config.tls(), limits);
             jetty.setHandler(api.handler());
             jetty.setErrorHandler(api.errors());
-            jetty.setStopTimeout(5_000);
+            // close() drains first (drain()); what Jetty's own stop then finds still running is cut.
+            jetty.setStopTimeout(0);
             started = jetty;
             jetty.start();
             // Only now, with every listener bound: a bootstrap token created by a start that then
             // failed (port taken) would be printed nowhere and never again, locking the instance out.
             this.bootstrapToken = createBootstrapToken(clock, data.root());
             this.scrub = scrubbing;
+            api.readiness().ready();
         } catch (Exception | Error e) {
             if (scrubbing != null) {
                 scrubbing.close();
@@ -320,8 +325,60 @@ public final class UpdraftServer implements AutoCloseable {
         jetty.join();
     }
 
+    /**
+     * The first half of the stop: {@code /ready} answers 503, every listener closes (new
+     * connections are refused, so a balancer sends them to another instance), a new request on
+     * a kept-alive connection gets 503, and the requests in flight get up to the drain deadline.
+     * Logs what it waited for and what the deadline cut.
+     */
+    private void drain() {
+        api.readiness().draining();
+        long started = System.nanoTime();
+        long inFlight = api.inFlight();
+        java.time.Duration deadline = config.drainTimeout();
+        LOG.info("Stopping: /ready answers 503, no new connections; {} request(s) in flight get up to {} s to finish",
+                inFlight, deadline.toMillis() / 1000.0);
+        for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
+            if (c instanceof org.eclipse.jetty.util.component.Graceful g) {
+                g.shutdown(); // stops accepting
+            }
+            // And releases the port, so that a connection attempt is refused (a balancer then tries
+            // another instance) rather than queued by the kernel: without an acceptor thread
+            // (Listeners) Jetty's close leaves the listening channel to the selector until stop.
+            if (c instanceof org.eclipse.jetty.server.ServerConnector n && n.getTransport() instanceof java.nio.channels.Channel ch) {
+                try {
+                    ch.close();
+                } catch (java.io.IOException e) {
+                    LOG.warn("Stopping: closing the listener on port {}: {}", n.getLocalPort(), e.toString());
+                }
+            }
+        }
+        if (!(api.handler() instanceof org.eclipse.jetty.util.component.Graceful handler)) {
+            return;
+        }
+        try {
+            handler.shutdown().get(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            LOG.info("Stopping: every request in flight finished ({} ms)", (System.nanoTime() - started) / 1_000_000);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("Stopping: the drain deadline ({} s) cut {} request(s) still in flight (downloads are resumed with "
+                    + "Range or retried by the device)", deadline.toMillis() / 1000.0, api.inFlight());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Stopping: interrupted while draining; cutting {} request(s) in flight", api.inFlight());
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.warn("Stopping: draining failed: {}", e.getCause().toString());
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The graceful stop; a second call (a shutdown hook after an explicit close) does nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        drain();
         try {
             jetty.stop();
         } catch (Exception e) {
@@ -334,5 +391,6 @@ public final class UpdraftServer implements AutoCloseable {
         devices.close();
         updates.close();
         database.close();
+        LOG.info("Stopped: answered check-ins and update reports written, database pool closed");
     }
 }

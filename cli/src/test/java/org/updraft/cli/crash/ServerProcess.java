@@ -133,6 +133,19 @@ final class ServerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** SIGTERM ({@link Process#destroy()} on Linux): the JVM's shutdown hooks run, the server stops gracefully. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** The exit code once the process has ended within {@code seconds}; IllegalStateException if it has not. */
+    int exitCode(int seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("server process " + process.pid() + " still alive after " + seconds + " s");
+        }
+        return process.exitValue();
+    }
+
     /** SIGKILL, and waits until the process is gone (its port and files released). */
     void kill() throws InterruptedException {
         process.destroyForcibly();

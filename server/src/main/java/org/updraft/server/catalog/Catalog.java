@@ -42,7 +42,7 @@ public final class Catalog {
      * may take, in any letter case: /api/v1/..., /u/{product}/..., /health, /metrics.
      * BadInputCatalogueTest checks that every registered route starts with one of them.
      */
-    public static final List<String> RESERVED_ROOTS = List.of("/api", "/u", "/ui", "/health", "/metrics");
+    public static final List<String> RESERVED_ROOTS = List.of("/api", "/u", "/ui", "/health", "/ready", "/metrics");
 
     private final CatalogStore store;
     private final TrustedKeys keys;

@@ -11,6 +11,7 @@ import org.updraft.server.audit.AuditLog;
 import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.config.Limits;
+import org.updraft.server.config.TrustedProxies;
 import org.updraft.server.delivery.Delivery;
 import org.updraft.server.delivery.UpdateReports;
 import org.updraft.server.fleet.Admission;
@@ -29,12 +30,14 @@ import org.updraft.server.store.StorageHealth;
 public final class HttpApi {
 
     private final Router router = new Router();
-    private final Dispatcher dispatcher;
+    private final Readiness readiness = new Readiness();
+    private final org.eclipse.jetty.server.handler.GracefulHandler handler;
     private final ProtocolErrors errors;
 
     public HttpApi(Delivery delivery, UpdateReports reports, Catalog catalog, DeviceRegistry devices, UpdateTracker updates,
                    RolloutEngine rollouts, Admission admission, ArtifactStore store, Path uploads, Jdbi jdbi,
-                   StorageHealth storage, ApiTokens tokens, AuditLog audit, Metrics metrics, Limits limits, Clock clock) {
+                   StorageHealth storage, ApiTokens tokens, AuditLog audit, Metrics metrics, Limits limits, Clock clock,
+                   TrustedProxies proxies) {
         RateLimits rates = new RateLimits(limits, System::nanoTime);
         DeviceEndpoints deviceEndpoints = new DeviceEndpoints(delivery, reports, catalog, store, metrics, rates);
         deviceEndpoints.register(router);
@@ -44,8 +47,14 @@ public final class HttpApi {
         new SteppingStoneApi(catalog).register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
-        new ServiceEndpoints(jdbi, storage, metrics).register(router);
-        this.dispatcher = new Dispatcher(router, deviceEndpoints, tokens, audit, clock, rates, storage);
+        new ServiceEndpoints(jdbi, storage, metrics, readiness).register(router);
+        // Outermost the graceful stop (counts requests in flight, refuses new ones once stopping), then
+        // the client's address from a trusted proxy, then routing.
+        Dispatcher dispatcher = new Dispatcher(router, deviceEndpoints, tokens, audit, clock, rates, storage);
+        this.handler = new org.eclipse.jetty.server.handler.GracefulHandler(new ForwardedClient(dispatcher, proxies));
+        // Jetty cuts a stopping connector's connections idle for 1 s by default: a slow ESP8266
+        // download pauses longer than that. They keep the configured idle timeout while draining.
+        handler.setShutdownIdleTimeout(limits.idleTimeout().toMillis());
         this.errors = new ProtocolErrors(limits);
     }
 
@@ -60,7 +69,17 @@ public final class HttpApi {
 
     /** The Jetty handler of every request. */
     public Handler handler() {
-        return dispatcher;
+        return handler;
+    }
+
+    /** What {@code /ready} answers from. */
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    /** Requests being handled right now (a download counts until its last byte is written). */
+    public long inFlight() {
+        return handler.getCurrentRequestCount();
     }
 
     /** Jetty's error handler: its refusals (431, 414, 400, 408, 413) in the API's error form. */

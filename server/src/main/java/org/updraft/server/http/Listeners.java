@@ -56,6 +56,45 @@ public final class Listeners implements AutoCloseable {
         return new Listeners(plain, tls, secured);
     }
 
+    /**
+     * Loads the configured certificate as a start would and checks that its private key belongs
+     * to it and that it is valid now, for {@code updraft config check}: its subject and expiry, or
+     * IllegalArgumentException saying what is wrong with which file.
+     */
+    public static String checkCertificate(TlsConfig config) {
+        java.security.KeyStore ks = TlsCertificates.load(config);
+        try {
+            java.security.PrivateKey key = (java.security.PrivateKey) ks.getKey("updraft", "updraft".toCharArray());
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) ks.getCertificate("updraft");
+            String algorithm = switch (key.getAlgorithm()) {
+                case "RSA" -> "SHA256withRSA";
+                case "EC" -> "SHA256withECDSA";
+                default -> key.getAlgorithm(); // Ed25519
+            };
+            byte[] probe = "updraft config check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature sign = java.security.Signature.getInstance(algorithm);
+            sign.initSign(key);
+            sign.update(probe);
+            byte[] signature = sign.sign();
+            java.security.Signature verify = java.security.Signature.getInstance(algorithm);
+            verify.initVerify(cert.getPublicKey());
+            verify.update(probe);
+            String files = config.pkcs12() != null ? config.pkcs12().toString() : config.certificate() + " and " + config.privateKey();
+            if (!verify.verify(signature)) {
+                throw new IllegalArgumentException("the private key does not belong to the certificate (" + files + ")");
+            }
+            try {
+                cert.checkValidity();
+            } catch (java.security.cert.CertificateExpiredException | java.security.cert.CertificateNotYetValidException e) {
+                throw new IllegalArgumentException("the certificate is not valid now (" + cert.getNotBefore().toInstant() + " .. "
+                        + cert.getNotAfter().toInstant() + "): " + files);
+            }
+            return cert.getSubjectX500Principal().getName() + ", valid until " + cert.getNotAfter().toInstant();
+        } catch (java.security.GeneralSecurityException | ClassCastException e) {
+            throw new IllegalArgumentException("cannot check the HTTPS certificate: " + e.getMessage(), e);
+        }
+    }
+
     /** The plain HTTP port (the bound one, once started). */
     public int port() {
         return plain.getLocalPort();

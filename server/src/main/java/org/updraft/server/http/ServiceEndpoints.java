@@ -14,6 +14,11 @@ import org.updraft.server.store.StorageHealth;
  * {@code {"status":"UP"}} when the database answers and writes can be kept, else 503
  * {@code {"status":"DOWN"}}. Never the database URL (a user name or password in it would leak),
  * paths or versions; the log and {@code /metrics} say why.
+ *
+ * <p>{@code /ready} is for the load balancer in front of several instances: 200
+ * {@code {"status":"READY"}} only while the instance has finished its start and is not stopping
+ * ({@link Readiness}) and the database answers; else 503 with {@code STARTING}, {@code DRAINING} or
+ * {@code DATABASE_DOWN}. It says no more than {@code /health} does.
  */
 final class ServiceEndpoints {
 
@@ -22,7 +27,10 @@ final class ServiceEndpoints {
     private final Metrics metrics;
     private final byte[] openApi;
 
-    ServiceEndpoints(Jdbi jdbi, StorageHealth storage, Metrics metrics) {
+    private final Readiness readiness;
+
+    ServiceEndpoints(Jdbi jdbi, StorageHealth storage, Metrics metrics, Readiness readiness) {
+        this.readiness = readiness;
         this.jdbi = jdbi;
         this.storage = storage;
         this.metrics = metrics;
@@ -40,17 +48,25 @@ final class ServiceEndpoints {
         }
     }
 
+    private boolean databaseUp() {
+        try {
+            return jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     void register(Router router) {
         router.get("/health", Access.PUBLIC, ex -> {
-            boolean dbUp;
-            try {
-                dbUp = jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
-            } catch (RuntimeException e) {
-                dbUp = false;
-            }
-            boolean up = dbUp && storage.writable();
+            boolean up = databaseUp() && storage.writable();
             ex.response().getHeaders().put(org.eclipse.jetty.http.HttpHeader.CACHE_CONTROL, "no-store");
             ex.json(up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
+        });
+        router.get("/ready", Access.PUBLIC, ex -> {
+            Readiness.Phase phase = readiness.phase();
+            String status = phase != Readiness.Phase.READY ? phase.name() : databaseUp() ? "READY" : "DATABASE_DOWN";
+            ex.response().getHeaders().put(org.eclipse.jetty.http.HttpHeader.CACHE_CONTROL, "no-store");
+            ex.json(status.equals("READY") ? 200 : 503, Map.of("status", status));
         });
         router.get("/metrics", Access.PUBLIC, ex -> ex.send(200, "text/plain; version=0.0.4; charset=utf-8",
                 metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));

@@ -1,5 +1,8 @@
 package org.updraft.server.store;
 
+import java.sql.DriverManager;
+import java.nio.file.Path;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Types;
@@ -136,6 +139,61 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("cannot migrate database " + redact(jdbcUrl) + ": " + rootMessage(e), e);
         }
         return new Database(ds, jdbcUrl, engine);
+    }
+
+    /**
+     * Connects to the database without changing it and says how far its migrations are, for
+     * {@code updraft config check}: "up to date (8 migrations)", "7 of 8 migrations applied; the
+     * next start applies V8", or "empty: …". Throws IllegalStateException with the reason when the
+     * database cannot be reached or holds migrations this version does not have (a newer version
+     * ran on it, or a migration was edited): a start would fail there too.
+     */
+    public static String migrationState(String jdbcUrl) {
+        Engine engine = Engine.of(jdbcUrl);
+        if (engine == Engine.SQLITE) {
+            Path file = Path.of(jdbcUrl.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", ""));
+            if (!java.nio.file.Files.exists(file)) {
+                return "no database file yet (" + file + "): created and migrated at the first start";
+            }
+        }
+        java.util.Properties props = new java.util.Properties();
+        if (engine == Engine.SQLITE) {
+            props = new SQLiteConfig().toProperties();
+            props.setProperty("open_mode", "1"); // SQLITE_OPEN_READONLY: a check never writes
+        }
+        DriverManager.setLoginTimeout(10);
+        try (java.sql.Connection c = DriverManager.getConnection(jdbcUrl, props)) {
+            java.util.Set<String> bundled;
+            try {
+                bundled = MigrationCheck.bundled(engine.migrations);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot list this version's migrations: " + e.getMessage(), e);
+            }
+            java.util.Set<String> applied;
+            try {
+                applied = MigrationCheck.applied(c);
+            } catch (java.sql.SQLException e) {
+                return "reachable, empty (no migration history): the tables are created at the first start";
+            }
+            if (applied == null) {
+                throw new IllegalStateException("the migration history (flyway_schema_history) has a failed or unknown entry; "
+                        + "a start would refuse it");
+            }
+            java.util.List<String> unknown = applied.stream().filter(r -> !bundled.contains(r)).map(Database::version).sorted().toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalStateException("the database holds migration(s) " + unknown + " that this version does not have "
+                        + "(a newer Updraft ran on it, or a migration was edited); a start would refuse it");
+            }
+            java.util.List<String> pending = bundled.stream().filter(r -> !applied.contains(r)).map(Database::version).sorted().toList();
+            return pending.isEmpty() ? "up to date (" + bundled.size() + " migrations)"
+                    : applied.size() + " of " + bundled.size() + " migrations applied; the next start applies " + pending;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot connect to " + redact(jdbcUrl) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String version(String historyRow) {
+        return "V" + historyRow.substring(0, historyRow.indexOf('|'));
     }
 
     public Jdbi jdbi() {

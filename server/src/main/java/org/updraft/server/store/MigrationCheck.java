@@ -53,8 +53,15 @@ final class MigrationCheck {
      * is neither a successful SQL migration nor the history table's creation marker.
      */
     static Set<String> applied(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            return applied(c);
+        }
+    }
+
+    /** As {@link #applied(DataSource)}, on an open connection (left open). */
+    static Set<String> applied(Connection c) throws SQLException {
         Set<String> rows = new HashSet<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+        try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT \"version\", \"description\", \"type\", \"script\", \"checksum\", \"success\" "
                      + "FROM \"flyway_schema_history\"")) {
             while (rs.next()) {

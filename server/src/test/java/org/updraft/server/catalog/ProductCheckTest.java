@@ -79,7 +79,7 @@ class ProductCheckTest {
                 + "is not valid: an absolute path of letters, digits and . _ ~ -, without . or .. segments");
         assertRefused(spec("lamp", null, null, "arduino-4m", null, "/API/lamp.bin", null), 400, "updatePath '/API/lamp.bin' is "
                 + "not valid: it lies under /api, which the server's own routes use (in any letter case, paths under /api, /u, "
-                + "/ui, /health, /metrics are reserved)");
+                + "/ui, /health, /ready, /metrics are reserved)");
         assertRefused(spec("lamp", null, null, "arduino-4m", null, "/fw/Relay.bin", null), 409,
                 "updatePath /fw/Relay.bin is already used by product 'relay'");
         assertRefused(spec("lamp", null, null, "arduino-4m", null, "/fw/relay.bin", null), 409, "updatePath /fw/relay.bin is "

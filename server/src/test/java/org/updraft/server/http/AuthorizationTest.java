@@ -32,7 +32,7 @@ class AuthorizationTest {
         // Devices (stock ESP clients cannot send a bearer token) and service endpoints.
         open("devices", "GET /u/{product}", "GET /u/{product}/user1.bin", "GET /u/{product}/user2.bin", "GET /u/{product}/version",
                 "POST /u/{product}/report");
-        open("public", "GET /health", "GET /metrics", "GET /api/openapi.yaml");
+        open("public", "GET /health", "GET /ready", "GET /metrics", "GET /api/openapi.yaml");
         needs(Role.VIEWER, "GET /api/v1/products", "GET /api/v1/products/{product}", "GET /api/v1/products/{product}/releases",
                 "GET /api/v1/products/{product}/releases/{version}", "GET /api/v1/devices", "GET /api/v1/devices/{mac}",
                 "GET /api/v1/rollouts", "GET /api/v1/rollouts/{id}", "GET /api/v1/rollouts/{id}/preview", "GET /api/v1/audit",

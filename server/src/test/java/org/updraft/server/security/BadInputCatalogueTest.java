@@ -310,10 +310,10 @@ class BadInputCatalogueTest {
         c.add(new Case("10 KB bad MAC (echo bounded)", device("/u/relay?mac=" + "z".repeat(1_500)), 400,
                 "'" + "z".repeat(64) + "... (1500 characters)' is not a MAC address"));
         // Update paths that collide with the server's own routes, in any case.
-        for (String path : List.of("/api", "/u", "/API/v1/tokens", "/U/relay", "/Health", "/metrics/x", "/ui")) {
+        for (String path : List.of("/api", "/u", "/API/v1/tokens", "/U/relay", "/Health", "/Ready", "/metrics/x", "/ui")) {
             c.add(new Case("updatePath " + path, json("POST", "/api/v1/products", "{\"name\":\"p\",\"layout\":\"arduino-4m\",\"updatePath\":\""
                     + path + "\"}"), 400, "which the server's own routes use (in any letter case, paths under /api, /u, /ui, /health, "
-                    + "/metrics are reserved)"));
+                    + "/ready, /metrics are reserved)"));
         }
         // Token names: unique, ignoring case.
         c.add(new Case("duplicate token name (other case)", json("POST", "/api/v1/tokens", "{\"name\":\"CI-Deploy\",\"role\":\"viewer\"}"),
