@@ -17,7 +17,7 @@ import org.updraft.core.layout.Partition;
  * <li>an app image: first byte 0xE9 (ESP image magic), 0xEA (NONOS v2) or 0x1F 0x8B (gzip) —
  *     "an app image uploaded as a filesystem";
  * <li>erased: every byte 0xFF (an empty flash dump, nothing to deliver);
- * <li>text: HTML, JSON, plain text (the first 512 bytes printable);
+ * <li>text: HTML, JSON, plain text (an ASCII first character, the first 512 bytes printable);
  * <li>a size other than the layout's file system region (a truncated image included);
  * <li>neither a LittleFS nor a plausible SPIFFS image.
  * </ol>
@@ -96,7 +96,7 @@ public record FilesystemImage(Kind kind, int length) {
         while (start < bytes.length && NotAnImage.isSpace(bytes[start])) {
             start++;
         }
-        if (start < bytes.length && NotAnImage.looksLikeText(bytes, start)) {
+        if (start < bytes.length && (bytes[start] & 0x80) == 0 && NotAnImage.looksLikeText(bytes, start)) {
             throw new InvalidImageException(InvalidImageException.Problem.NOT_AN_IMAGE,
                     "not a filesystem image: " + NotAnImage.whatItIs(bytes).replace(NotAnImage.EXPECTED, expected));
         }
