@@ -24,7 +24,8 @@ final class ReleaseCommand {
 
     @Command(name = "upload", mixinStandardHelpOptions = true,
             description = {"Validate image files locally, then upload them as a new release (streamed, with progress).",
-                    "Arduino, ESP32 and ESP-IDF products take --firmware; NONOS products take --user1 and --user2."})
+                    "Arduino, ESP32 and ESP-IDF products take --firmware; NONOS products take --user1 and --user2.",
+                    "Arduino and ESP32 products may add --filesystem (a LittleFS or SPIFFS image of the layout's file system region)."})
     static final class Upload implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -46,6 +47,10 @@ final class ReleaseCommand {
 
         @Option(names = "--downgrade", description = "Allow devices running a newer version to install this one.")
         boolean downgrade;
+
+        @Option(names = "--filesystem", paramLabel = "FILE", description = "A file system image (mklittlefs/mkspiffs) for "
+                + "the product's file system region, served to updateFS/updateSpiffs requests; the server checks it.")
+        Path filesystem;
 
         @Option(names = "--hold", description = "Hold the release: devices get it only through a rollout (updraft rollout create).")
         boolean hold;
@@ -78,6 +83,10 @@ final class ReleaseCommand {
             // Fail fast: nothing leaves this machine unless every file is a valid image.
             for (Artifact artifact : artifacts) {
                 artifact.validate();
+            }
+            if (filesystem != null) {
+                // Checked by the server against the product's layout, which only it knows (docs/images.md).
+                artifacts.add(new Artifact("filesystem", filesystem));
             }
             MultipartBody body = new MultipartBody().field("version", version);
             if (notes != null) {

@@ -2,6 +2,7 @@ package org.updraft.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.updraft.device.powercut.FilesystemCuts;
 import org.updraft.device.powercut.PowerCutEnumeration;
 import org.updraft.device.powercut.PowerCutEnumeration.Depth;
 import org.updraft.device.powercut.Profile;
@@ -26,7 +27,9 @@ final class SimulateCommand {
                             + " cut in every mode and 12 more cuts are drawn with --seed from between; --all-cuts cuts every"
                             + " operation (hours).",
                     "Exit 1 if a power-safe model (NONOS boot, IDF otadata) bricked or failed its follow-up update;",
-                    "the Arduino eboot copy is not power-safe by design and its bricks are reported, not failed on."})
+                    "the Arduino eboot copy is not power-safe by design and its bricks are reported, not failed on.",
+                    "Then the file system updates (updateFS / updateSpiffs, written in place; ATOMIC_FS_UPDATE): every cut,"
+                            + " the file systems lost; exit 1 only if a retried file system update does not complete."})
     static final class PowerCut implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -58,8 +61,20 @@ final class SimulateCommand {
             Report report = new PowerCutEnumeration(seed, depth).run(Profile.all(size));
             PrintWriter out = spec.commandLine().getOut();
             out.print(report.table());
+            // File system updates write in place: lost file systems are the finding, not a failure
+            // (docs/power-cut.md, "Filesystem updates"); a retry that does not complete is.
+            java.util.List<FilesystemCuts.FsRow> fsRows = new FilesystemCuts(seed).run();
+            out.println();
+            out.print(FilesystemCuts.table(fsRows));
             out.flush();
             boolean failed = false;
+            for (FilesystemCuts.FsRow row : fsRows) {
+                if (!row.failedRetries().isEmpty()) {
+                    spec.commandLine().getErr().println("error: " + row.profile() + " " + row.scenario()
+                            + ": the retried file system update did not complete after " + row.failedRetries());
+                    failed = true;
+                }
+            }
             for (Row row : report.rows()) {
                 boolean powerSafe = row.profile().startsWith("nonos") || row.profile().startsWith("idf-otadata");
                 if (powerSafe && (row.bricks() > 0 || row.secondBricks() > 0 || !row.failedFollowUps().isEmpty())) {

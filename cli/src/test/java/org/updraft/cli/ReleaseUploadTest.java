@@ -73,6 +73,24 @@ class ReleaseUploadTest {
     }
 
     @Test
+    void aFileSystemImageGoesAfterTheFirmwareInThePartFilesystem() throws IOException {
+        Path fw = Files.write(dir.resolve("lamp.ino.bin"), ImageBuilder.arduino().flashSizeCode(2).version("2.0.0").build());
+        byte[] fsImage = org.updraft.testsupport.FilesystemImages.littlefs(0x10000, 4096, 3);
+        Path fs = Files.write(dir.resolve("lamp.littlefs.bin"), fsImage);
+        try (StubServer stub = new StubServer().answer("POST /api/v1/products/lamp/releases", 201, RELEASE)) {
+            Run run = Run.of("release", "upload", "lamp", "2.0.0", "--filesystem", fs.toString(), "--firmware", fw.toString(),
+                    "--server", stub.url(), "--json");
+            assertThat(run.exit()).as(run.toString()).isZero();
+            byte[] body = stub.only().body();
+            String text = new String(body, StandardCharsets.ISO_8859_1);
+            int fsPart = text.indexOf("name=\"filesystem\"; filename=\"lamp.littlefs.bin\"");
+            assertThat(text.indexOf("name=\"firmware\"; filename=\"lamp.ino.bin\"")).isPositive().isLessThan(fsPart);
+            int start = text.indexOf("\r\n\r\n", fsPart) + 4;
+            assertThat(java.util.Arrays.copyOfRange(body, start, start + fsImage.length)).isEqualTo(fsImage);
+        }
+    }
+
+    @Test
     void aServerRefusalIsShownAsItsError() throws IOException {
         Path fw = Files.write(dir.resolve("fw.bin"), ImageBuilder.esp32().appVersion("1.0.0").build());
         try (StubServer stub = new StubServer().answer("POST /api/v1/products/relay/releases", 422,

@@ -21,6 +21,9 @@ class SimulatePowerCutTest {
                 .containsPattern("(?m)^eboot-copy/arduino-4m +update ")
                 .containsPattern("(?m)^idf-otadata\\+rollback/esp32-4m +revert ");
         assertThat(run.out()).contains("2nd-cut");
+        assertThat(run.out()).containsPattern("(?m)^eboot-copy/arduino-1m +fs-in-place +272 +816 +1 +1 +814  BEFORE 2-272; TORN 1-272; AFTER 1-271$")
+                .containsPattern("(?m)^eboot-copy/arduino-1m +fs-atomic +544 +1632 +817 +1 +814  BEFORE 274-544; TORN 273-544; AFTER 273-543$")
+                .containsPattern("(?m)^idf-otadata/esp32-4m +fs-in-place +272 ");
         assertThat(run.err()).isEmpty();
     }
 

@@ -59,9 +59,9 @@ class UsageTest {
         assertThat(none.err()).isEqualTo("""
                 error: Missing required argument (specify one of these): (--firmware=FILE | (--user1=FILE --user2=FILE))
                 Usage: updraft release upload [-hV] [--downgrade] [--hold] [--json]
-                                              [--notes=TEXT] [--server=URL] [--token=TOKEN]
-                                              (--firmware=FILE | (--user1=FILE --user2=FILE))
-                                              PRODUCT VERSION
+                                              [--filesystem=FILE] [--notes=TEXT] [--server=URL]
+                                              [--token=TOKEN] (--firmware=FILE | (--user1=FILE
+                                              --user2=FILE)) PRODUCT VERSION
                 Try 'updraft release upload --help' for more information.
                 """);
 

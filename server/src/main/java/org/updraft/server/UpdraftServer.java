@@ -20,6 +20,7 @@ import org.updraft.server.delivery.Delivery;
 import org.updraft.server.delivery.UpdateReports;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.UpdatePolicy;
+import org.updraft.server.fleet.SentFilesystems;
 import org.updraft.server.fleet.Admission;
 import org.updraft.server.http.HttpApi;
 import org.updraft.server.http.Listeners;
@@ -118,7 +119,7 @@ public final class UpdraftServer implements AutoCloseable {
             if (BootstrapTokenFile.removeIfInvalid(data.root(), tokens)) {
                 LOG.info("Removed {}: the bootstrap admin token in it is no longer valid (revoked)", BootstrapTokenFile.in(data.root()));
             }
-            UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates);
+            UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates, new SentFilesystems(database.jdbi()));
             Limits limits = config.limits();
             Admission admission = new Admission(database.jdbi(), catalog, clock);
             Delivery delivery = new Delivery(catalog, policy, devices, store, updates, rollouts, admission, storage,

@@ -67,7 +67,7 @@ final class NotAnImage {
         return first.length() > 40 ? first.substring(0, 40) + "..." : first;
     }
 
-    private static boolean looksLikeText(byte[] b, int start) {
+    static boolean looksLikeText(byte[] b, int start) {
         int end = Math.min(b.length, start + 512);
         for (int i = start; i < end; i++) {
             int c = b[i] & 0xFF;
@@ -81,7 +81,7 @@ final class NotAnImage {
         return true;
     }
 
-    private static boolean isSpace(byte c) {
+    static boolean isSpace(byte c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
     }
 

@@ -2,6 +2,7 @@ package org.updraft.core.layout;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -32,6 +33,14 @@ import org.updraft.core.chip.Chip;
  * <p><b>ESP32</b> (arduino-esp32 {@code tools/partitions/default.csv}): nvs 0x9000+0x5000, otadata
  * 0xE000+0x2000, app0 0x10000+0x140000, app1 0x150000+0x140000, spiffs 0x290000+0x160000, coredump
  * 0x3F0000+0x10000.
+ *
+ * <p><b>File system region</b> ({@link #filesystem()}): what {@code ESPhttpUpdate.updateFS} /
+ * {@code httpUpdate.updateSpiffs} overwrite. Arduino ESP8266: {@code FS_start}..{@code FS_end} of
+ * the linker script as {@code tools/boards.txt.py} computes it: FS_end is the EEPROM sector rounded
+ * down to a whole FS block (8 KiB blocks for a file system of 512 KB or more, else 4 KiB), so
+ * {@code eagle.flash.4m2m.ld} has 0x200000-0x3FA000 (one 4 KiB gap before EEPROM at 0x3FB000) and
+ * {@code eagle.flash.1m64.ld} 0xEB000-0xFB000. ESP32: the {@code spiffs} data partition of the
+ * partition table. NONOS maps have none.
  */
 public enum FlashLayout {
 
@@ -147,6 +156,22 @@ public enum FlashLayout {
             }
         }
         return OptionalLong.empty();
+    }
+
+    /**
+     * The file system region a filesystem image must fill exactly: Arduino's {@code fs}, ESP32's
+     * {@code spiffs} data partition; empty for NONOS (no file system in the map).
+     */
+    public Optional<Partition> filesystem() {
+        return partitions().stream().filter(p -> p.name().equals("fs") || p.name().equals("spiffs")).findFirst();
+    }
+
+    /**
+     * The file system's erase block, the unit mklittlefs/mkspiffs are given ({@code -b}): 8 KiB for
+     * the Arduino 2 MB file system ({@code boards.txt.py}: 8192 from 512 KB up), else 4 KiB.
+     */
+    public int filesystemBlockSize() {
+        return this == ARDUINO_4M ? 8192 : 4096;
     }
 
     /** Every region of the map, in flash order. */

@@ -68,6 +68,17 @@ class FlashLayoutTest {
     }
 
     @Test
+    void fileSystemRegionsFromTheLinkerScriptsAndPartitionTable() {
+        // boards.txt.py: FS_end rounded down to whole 8 KiB blocks, one 4 KiB gap before EEPROM at 0x3FB000
+        assertThat(FlashLayout.ARDUINO_4M.filesystem()).contains(new Partition("fs", 0x200000, 0x1FA000));
+        assertThat(FlashLayout.ARDUINO_4M.filesystemBlockSize()).isEqualTo(8192);
+        assertThat(FlashLayout.ARDUINO_1M.filesystem()).contains(new Partition("fs", 0xEB000, 0x10000));
+        assertThat(FlashLayout.ARDUINO_1M.filesystemBlockSize()).isEqualTo(4096);
+        assertThat(FlashLayout.ESP32_4M.filesystem()).contains(new Partition("spiffs", 0x290000, 0x160000));
+        assertThat(FlashLayout.NONOS_4M_MAP6.filesystem()).isEmpty();
+    }
+
+    @Test
     void esp32DefaultCsv() {
         FlashLayout l = FlashLayout.ESP32_4M;
         assertThat(l.chip()).isEqualTo(Chip.ESP32);

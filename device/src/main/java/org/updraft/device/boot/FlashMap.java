@@ -73,6 +73,15 @@ public enum FlashMap {
         return second;
     }
 
+    /**
+     * The file system region ({@code updateFS} / {@code updateSpiffs} write it in place): Arduino's
+     * {@code FS_start}..{@code FS_end} and ESP32's {@code spiffs} partition, from core's
+     * {@link FlashLayout#filesystem()}; empty for NONOS.
+     */
+    public java.util.Optional<Region> filesystem() {
+        return layout().filesystem().map(p -> new Region(p.name(), (int) p.offset(), (int) p.size()));
+    }
+
     Region otadata() {
         return new Region("otadata", 0xE000, 0x2000);
     }
@@ -89,8 +98,7 @@ public enum FlashMap {
                     new Region("boot", 0, 0x1000), user1(), user2(),
                     new Region("rf_cal", tail, 0x1000), new Region("rf_init", tail + 0x1000, 0x1000),
                     new Region("system_param", systemParameters(), 0x3000));
-            case ARDUINO_1M, ARDUINO_4M -> List.of(sketchArea(),
-                    new Region("fs", fsStart(), tail - 0x1000 - fsStart()),
+            case ARDUINO_1M, ARDUINO_4M -> List.of(sketchArea(), filesystem().orElseThrow(),
                     new Region("eeprom", tail, 0x1000), new Region("rf_cal+init+wifi", tail + 0x1000, 0x4000));
             case ESP32_4M -> List.of(new Region("bootloader", 0x1000, 0x7000),
                     new Region("partitions", 0x8000, 0x1000), new Region("nvs", 0x9000, 0x5000), otadata(),

@@ -160,6 +160,7 @@ public final class Device {
         };
         switch (outcome) {
             case UpdateOutcome.Updated u -> { }
+            case UpdateOutcome.FilesystemWritten w -> { } // only FilesystemUpdateClient answers so
             case UpdateOutcome.NoUpdate n -> {
                 log.accept("checked in: up to date (" + n.reason() + ")");
                 Updater updater = board.updater();

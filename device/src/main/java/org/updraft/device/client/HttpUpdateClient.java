@@ -112,6 +112,14 @@ public final class HttpUpdateClient {
 
     /** The exact request bytes for {@code url}, as computed from the board's flash right now. */
     public String request(URI url) {
+        return request(url, "sketch");
+    }
+
+    /**
+     * The request of {@code handleUpdate(http, currentVersion, spiffs)}: {@code mode} "sketch" for
+     * {@code update}, "spiffs" for {@code updateFS} / {@code updateSpiffs} ({@link FilesystemUpdateClient}).
+     */
+    String request(URI url, String mode) {
         Running running = running();
         String p = core == Core.ESP8266 ? "x-ESP8266-" : "x-ESP32-";
         StringBuilder r = new StringBuilder();
@@ -138,7 +146,7 @@ public final class HttpUpdateClient {
         }
         r.append(p).append("chip-size: ").append(board.flash().size()).append("\r\n");
         r.append(p).append("sdk-version: ").append(identity.sdkVersion()).append("\r\n");
-        r.append(p).append("mode: sketch\r\n");
+        r.append(p).append("mode: ").append(mode).append("\r\n");
         if (version != null && !version.isEmpty()) {
             r.append(p).append("version: ").append(version).append("\r\n");
         }
@@ -279,11 +287,23 @@ public final class HttpUpdateClient {
      * The verifier {@code signatureVerifier} set, else the one for the key installed on the board
      * ({@link Board#installPublicKey}): ESP8266 only, Arduino-ESP32's Updater has no such hook.
      */
-    private SignatureVerifier installedVerifier() {
+    SignatureVerifier installedVerifier() {
         if (verifier != null || core != Core.ESP8266) {
             return verifier;
         }
         return board.publicKey().map(SignatureVerifier::esp8266).orElse(null);
+    }
+
+    Board board() {
+        return board;
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    TransferListener listener() {
+        return listener;
     }
 
     private UpdateOutcome failed(int code, String message) {

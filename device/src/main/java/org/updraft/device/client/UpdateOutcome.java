@@ -10,6 +10,16 @@ public sealed interface UpdateOutcome {
     record Updated(StagedImage staged, BootResult booted) implements UpdateOutcome {
     }
 
+    /**
+     * {@code HTTP_UPDATE_OK} of a file system update ({@link FilesystemUpdateClient}): {@code length}
+     * bytes were written to {@code written} — the file system region itself, or with
+     * ATOMIC_FS_UPDATE the staging area eboot copied from at the reboot — and passed the MD5 check.
+     * {@code booted} is the board's state afterwards: unchanged without a reboot (the stock clients
+     * do not restart after an in-place file system update), the new boot with ATOMIC_FS_UPDATE.
+     */
+    record FilesystemWritten(org.updraft.device.boot.Region written, int length, BootResult booted) implements UpdateOutcome {
+    }
+
     /** {@code HTTP_UPDATE_NO_UPDATES} (304; IDF {@code ESP_ERR_HTTP_NOT_MODIFIED}; NONOS: refused by close). */
     record NoUpdate(String reason) implements UpdateOutcome {
     }

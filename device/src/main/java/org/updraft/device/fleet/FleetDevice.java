@@ -299,6 +299,7 @@ public final class FleetDevice {
             }
             case UpdateOutcome.Failed f -> failures.incrementAndGet();
             case UpdateOutcome.Updated u -> imageBytes.addAndGet(u.staged().length());
+            case UpdateOutcome.FilesystemWritten w -> imageBytes.addAndGet(w.length()); // not asked for by a fleet device
         }
         return outcome;
     }

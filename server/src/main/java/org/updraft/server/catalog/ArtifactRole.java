@@ -7,7 +7,14 @@ public enum ArtifactRole {
     /** NONOS image linked for slot 1 (0x1000); fetched by a device running user2. */
     USER1("user1"),
     /** NONOS image linked for slot 2; fetched by a device running user1. */
-    USER2("user2");
+    USER2("user2"),
+    /**
+     * A file system image (LittleFS or SPIFFS) for the product's file system region, beside the
+     * app of an Arduino or ESP32 release; served to {@code x-ESP8266-mode: spiffs} /
+     * {@code x-ESP32-mode: spiffs} requests. Uploaded in the part {@code filesystem}; stored as
+     * role {@code fs} (the role column holds at most 8 characters).
+     */
+    FILESYSTEM("fs");
 
     private final String id;
 
@@ -19,12 +26,20 @@ public enum ArtifactRole {
         return id;
     }
 
+    /** True for the images a device boots (everything but {@link #FILESYSTEM}). */
+    public boolean isApp() {
+        return this != FILESYSTEM;
+    }
+
     public static ArtifactRole parse(String id) {
         for (ArtifactRole r : values()) {
             if (r.id.equalsIgnoreCase(id)) {
                 return r;
             }
         }
-        throw new IllegalArgumentException("unknown artifact role '" + id + "'; expected firmware, user1 or user2");
+        if ("filesystem".equalsIgnoreCase(id)) {
+            return FILESYSTEM;
+        }
+        throw new IllegalArgumentException("unknown artifact role '" + id + "'; expected firmware, user1, user2 or filesystem");
     }
 }

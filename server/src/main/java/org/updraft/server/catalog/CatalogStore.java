@@ -136,8 +136,8 @@ final class CatalogStore {
             long id = jdbi.inTransaction(h -> {
                 for (ValidatedImage img : accepted.images().values()) {
                     Artifact a = new Artifact(img.sha256(), img.md5(), img.installedMd5(), img.installedSha256(), img.bytes().length,
-                            img.image().format().name(), img.image().chip().displayName(),
-                            img.image().app().map(d -> d.version()).orElse(null), now);
+                            img.format(), img.image() != null ? img.image().chip().displayName() : accepted.product().layout().chip().displayName(),
+                            img.image() == null ? null : img.image().app().map(d -> d.version()).orElse(null), now);
                     artifacts.put(img.role(), insertArtifactIfAbsent(h, a));
                 }
                 long rid = h.createUpdate("""

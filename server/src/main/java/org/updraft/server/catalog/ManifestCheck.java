@@ -53,7 +53,8 @@ final class ManifestCheck {
         Set<String> expected = new TreeSet<>();
         images.keySet().forEach(r -> expected.add(r.id()));
         Set<String> listed = new TreeSet<>();
-        m.artifacts().forEach(a -> listed.add(a.role().equals("app") ? ArtifactRole.FIRMWARE.id() : a.role()));
+        m.artifacts().forEach(a -> listed.add(a.role().equals("app") ? ArtifactRole.FIRMWARE.id()
+                : a.role().equals("filesystem") ? ArtifactRole.FILESYSTEM.id() : a.role()));
         if (!listed.equals(expected) || listed.size() != m.artifacts().size()) {
             throw reject("it lists the artifacts " + m.artifacts().stream().map(ReleaseManifest.Artifact::role).toList()
                     + ", but this upload has " + expected);

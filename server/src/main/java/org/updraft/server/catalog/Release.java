@@ -25,12 +25,17 @@ public record Release(long id, long productId, Version version, String notes, bo
         return Optional.ofNullable(artifacts.get(role));
     }
 
-    /** True when one of this release's artifacts is the given installed image. */
+    /** True when one of this release's app images is the given installed image (a file system image never is). */
     public boolean containsInstalledMd5(String md5) {
-        return artifacts.values().stream().anyMatch(a -> a.installedMd5().equalsIgnoreCase(md5));
+        return apps().anyMatch(a -> a.installedMd5().equalsIgnoreCase(md5));
     }
 
     public boolean containsSha256(String sha256) {
-        return artifacts.values().stream().anyMatch(a -> a.installedSha256().equalsIgnoreCase(sha256) || a.sha256().equalsIgnoreCase(sha256));
+        return apps().anyMatch(a -> a.installedSha256().equalsIgnoreCase(sha256) || a.sha256().equalsIgnoreCase(sha256));
+    }
+
+    /** The images a device boots: every artifact but the file system image. */
+    public java.util.stream.Stream<Artifact> apps() {
+        return artifacts.entrySet().stream().filter(e -> e.getKey().isApp()).map(Map.Entry::getValue);
     }
 }

@@ -54,6 +54,9 @@ final class ReleaseIntake {
         Map<ArtifactRole, ValidatedImage> images = ReleaseValidation.validate(product, upload.images());
         String signer = null;
         for (ValidatedImage img : images.values()) {
+            if (img.image() == null) {
+                continue; // the file system image carries no signature trailer (docs/images.md, "Filesystem images")
+            }
             String s = SignatureCheck.signer(product, img.role().id() + " image", img.bytes(), img.image(), keys);
             signer = signer == null ? s : signer;
         }

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.zip.GZIPInputStream;
+import org.updraft.core.image.FilesystemImage;
 import org.updraft.core.image.FirmwareImage;
 import org.updraft.core.image.ImageFormat;
 import org.updraft.core.image.InvalidImageException;
@@ -34,16 +35,27 @@ final class ReleaseValidation {
     private ReleaseValidation() {
     }
 
-    /** An image that passed every check, with the digests the device endpoints serve. */
-    record ValidatedImage(ArtifactRole role, byte[] bytes, FirmwareImage image, String sha256, String md5,
-                          String installedMd5, String installedSha256) {
+    /**
+     * An image that passed every check, with the digests the device endpoints serve.
+     *
+     * @param image      the parsed app image; null for the {@link ArtifactRole#FILESYSTEM} image
+     * @param filesystem the checked file system image; null for an app image
+     */
+    record ValidatedImage(ArtifactRole role, byte[] bytes, FirmwareImage image, FilesystemImage filesystem, String sha256,
+                          String md5, String installedMd5, String installedSha256) {
+
+        /** What the artifact row keeps as the format: the app image's format, or LITTLEFS / SPIFFS. */
+        String format() {
+            return image != null ? image.format().name() : filesystem.kind().name();
+        }
     }
 
     static Map<ArtifactRole, ValidatedImage> validate(Product product, Map<ArtifactRole, byte[]> uploads) {
         requireRoles(product, uploads);
         Map<ArtifactRole, ValidatedImage> out = new EnumMap<>(ArtifactRole.class);
         for (var e : uploads.entrySet()) {
-            out.put(e.getKey(), validateOne(product, e.getKey(), e.getValue()));
+            out.put(e.getKey(), e.getKey() == ArtifactRole.FILESYSTEM ? validateFilesystem(product, e.getValue())
+                    : validateOne(product, e.getKey(), e.getValue()));
         }
         if (product.kind() == ProductKind.NONOS) {
             checkNonosPair(product, out.get(ArtifactRole.USER1), out.get(ArtifactRole.USER2));
@@ -57,14 +69,20 @@ final class ReleaseValidation {
                 throw Rejection.unprocessable("product '" + product.name() + "' is a NONOS product: a release needs both "
                         + "user1 and user2 images (got " + names(uploads) + ")");
             }
+            if (uploads.containsKey(ArtifactRole.FILESYSTEM)) {
+                throw Rejection.unprocessable("product '" + product.name() + "' is a NONOS product: its layout "
+                        + product.layout().id() + " has no file system region, so a release carries no filesystem image");
+            }
             if (uploads.containsKey(ArtifactRole.FIRMWARE)) {
                 throw Rejection.unprocessable("product '" + product.name() + "' is a NONOS product: upload user1 and user2, "
                         + "not a single firmware image");
             }
         } else {
-            if (!uploads.containsKey(ArtifactRole.FIRMWARE) || uploads.size() != 1) {
+            int apps = uploads.size() - (uploads.containsKey(ArtifactRole.FILESYSTEM) ? 1 : 0);
+            if (!uploads.containsKey(ArtifactRole.FIRMWARE) || apps != 1) {
                 throw Rejection.unprocessable("product '" + product.name() + "' (" + product.kind().id()
-                        + ") takes exactly one image in the part 'firmware' (got " + names(uploads) + ")");
+                        + ") takes exactly one image in the part 'firmware', and optionally a file system image in the "
+                        + "part 'filesystem' (got " + names(uploads) + ")");
             }
         }
     }
@@ -106,8 +124,25 @@ final class ReleaseValidation {
             throw Rejection.unprocessable(what + " rejected: " + bytes.length + " bytes do not fit the update slot of "
                     + product.slotSize() + " bytes (layout " + product.layout().id() + ")");
         }
-        return new ValidatedImage(role, bytes, image, Digests.sha256Hex(bytes), Digests.md5Hex(bytes),
+        return new ValidatedImage(role, bytes, image, null, Digests.sha256Hex(bytes), Digests.md5Hex(bytes),
                 installedMd5(image, bytes), installedSha256(image, bytes));
+    }
+
+    /**
+     * The file system image: a LittleFS or plausible SPIFFS image that fills the product layout's
+     * file system region exactly (FilesystemImage: app images, text, erased flash and other sizes
+     * are refused by name). Written in place as it is, so what is served is what sits in flash.
+     */
+    private static ValidatedImage validateFilesystem(Product product, byte[] bytes) {
+        FilesystemImage fs;
+        try {
+            fs = FilesystemImage.parse(bytes, product.layout());
+        } catch (InvalidImageException e) {
+            throw Rejection.unprocessable("filesystem image rejected: " + e.getMessage());
+        }
+        String sha = Digests.sha256Hex(bytes);
+        String md5 = Digests.md5Hex(bytes);
+        return new ValidatedImage(ArtifactRole.FILESYSTEM, bytes, null, fs, sha, md5, md5, sha);
     }
 
     private static String formatHint(ProductKind kind, ImageFormat got) {

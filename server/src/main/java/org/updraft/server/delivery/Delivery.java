@@ -20,6 +20,7 @@ import org.updraft.server.fleet.CheckIn;
 import org.updraft.server.fleet.Decision;
 import org.updraft.server.fleet.DeviceRegistry;
 import org.updraft.server.fleet.Outcome;
+import org.updraft.server.fleet.SentFilesystems;
 import org.updraft.server.fleet.UpdatePolicy;
 import org.updraft.server.rollout.RolloutEngine;
 import org.updraft.server.rollout.UpdateTracker;
@@ -172,6 +173,9 @@ public final class Delivery {
             Product p = product.get();
             String running = policy.runningVersion(in, p);
             updates.observe(in.mac(), running, p.healthWindow(), in.at());
+            if (!UpdatePolicy.isFilesystemRequest(in)) {
+                policy.filesystems().sketchCheckIn(in.mac(), in.at());
+            }
             if (policy.consultsRollouts(in, p)) {
                 rollouts.offer(p, in.mac(), running, in.at(), in.resumeFrom() > 0);
             }
@@ -324,30 +328,43 @@ public final class Delivery {
         if (last != a.size() - 1) {
             return Download.UNTRACKED;
         }
+        if (d.outcome() == Outcome.FILESYSTEM) {
+            // Not an attempt of the release's update: the app decides that (docs/device-contract.md,
+            // "Filesystem requests"); a transfer with every byte makes the image sent to the device.
+            SentFilesystems.Sent before = policy.filesystems().sending(mac, a.sha256(), now());
+            return new Download(this, mac, 0, null, a.sha256(), before);
+        }
         Release target = d.target();
         Long rollout = d.rolloutId();
         updates.downloading(mac, target.id(), rollout, in.resumeFrom() > 0, in.at());
         if (rollout != null) {
             rollouts.downloadStarted(rollout, in.resumeFrom() > 0, in.at());
         }
-        return new Download(this, mac, target.id(), rollout);
+        return new Download(this, mac, target.id(), rollout, null, null);
     }
 
     /** One transfer of an image that ends with its last byte; {@link #ended} closes it, once. */
     public static final class Download {
 
-        static final Download UNTRACKED = new Download(null, null, 0, null);
+        static final Download UNTRACKED = new Download(null, null, 0, null, null, null);
 
         private final Delivery delivery;
         private final String mac;
         private final long releaseId;
         private final Long rolloutId;
+        /** The file system image's SHA-256 for a file system transfer, else null. */
+        private final String filesystem;
+        /** For a file system transfer: what {@link SentFilesystems#sending} said to put back if it breaks. */
+        private final SentFilesystems.Sent filesystemBefore;
 
-        private Download(Delivery delivery, String mac, long releaseId, Long rolloutId) {
+        private Download(Delivery delivery, String mac, long releaseId, Long rolloutId, String filesystem,
+                         SentFilesystems.Sent filesystemBefore) {
+            this.filesystemBefore = filesystemBefore;
             this.delivery = delivery;
             this.mac = mac;
             this.releaseId = releaseId;
             this.rolloutId = rolloutId;
+            this.filesystem = filesystem;
         }
 
         /** The transfer ended: every byte written ({@code complete}), or broken with {@code error} (in words). */
@@ -359,6 +376,12 @@ public final class Delivery {
     }
 
     private void ended(Download d, boolean complete, String error) {
+        if (d.filesystem != null) {
+            if (!complete) {
+                policy.filesystems().broken(d.mac, d.filesystem, d.filesystemBefore, now());
+            }
+            return;
+        }
         if (d.rolloutId != null) {
             rollouts.downloadEnded(d.rolloutId);
         }

@@ -20,7 +20,8 @@ public record Decision(CheckIn checkIn, Product product, Outcome outcome, String
 
     public Decision {
         if (outcome.sendsImage() != (artifact != null)) {
-            throw new IllegalArgumentException("an artifact goes with UPDATE or STEPPING_STONE and only with them, got " + outcome);
+            throw new IllegalArgumentException("an artifact goes with UPDATE, STEPPING_STONE or FILESYSTEM and only with them, got "
+                    + outcome);
         }
     }
 

@@ -20,8 +20,20 @@ public enum Outcome {
     NO_RELEASE(304, "no-release"),
     /** The device runs a version newer than its target, and the target is not marked as a downgrade. */
     RUNNING_NEWER(304, "running-newer"),
-    /** The device asked for a filesystem (spiffs) image; Updraft serves sketch images only. */
+    /**
+     * The device asked for something other than a sketch or a file system ({@code x-*-mode} not
+     * {@code sketch} or {@code spiffs}), or a file system of a NONOS product (no file system region).
+     */
     MODE_NOT_SERVED(304, "mode-not-served"),
+    /**
+     * A file system request ({@code x-*-mode: spiffs}) answered with the target release's file
+     * system image (200); docs/device-contract.md, "Filesystem requests".
+     */
+    FILESYSTEM(200, "filesystem"),
+    /** A file system request from a device that was already sent the target release's file system image in full. */
+    FILESYSTEM_CURRENT(304, "filesystem-current"),
+    /** A file system request when the target release carries no file system image. */
+    NO_FILESYSTEM(304, "no-filesystem"),
     /** /version answered with the assigned version. */
     VERSION(200, "version"),
     /** Malformed identity or header. */
@@ -78,7 +90,7 @@ public enum Outcome {
     }
 
     public boolean sendsImage() {
-        return this == UPDATE || this == STEPPING_STONE;
+        return this == UPDATE || this == STEPPING_STONE || this == FILESYSTEM;
     }
 
     /**

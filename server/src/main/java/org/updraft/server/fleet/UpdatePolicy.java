@@ -48,12 +48,24 @@ public final class UpdatePolicy {
     private final Pins pins;
     private final RolloutEngine rollouts;
     private final UpdateTracker updates;
+    private final SentFilesystems filesystems;
 
+    /** A policy whose record of file system images sent is in memory only (tests, benchmarks). */
     public UpdatePolicy(Catalog catalog, Pins pins, RolloutEngine rollouts, UpdateTracker updates) {
+        this(catalog, pins, rollouts, updates, new SentFilesystems(null));
+    }
+
+    public UpdatePolicy(Catalog catalog, Pins pins, RolloutEngine rollouts, UpdateTracker updates, SentFilesystems filesystems) {
         this.catalog = catalog;
         this.pins = pins;
         this.rollouts = rollouts;
         this.updates = updates;
+        this.filesystems = filesystems;
+    }
+
+    /** Which file system image each device was sent and confirmed (read here, written by the owner of the check-in). */
+    public SentFilesystems filesystems() {
+        return filesystems;
     }
 
     /**
@@ -129,6 +141,11 @@ public final class UpdatePolicy {
         }
         if (in.endpoint() == Endpoint.VERSION) {
             return new Decision(in, product, Outcome.VERSION, runningVersion, t, null, "assigned " + t.version() + via, rolloutId);
+        }
+        if (isFilesystemRequest(in)) {
+            boolean runsNewer = !isPinned && !t.downgrade() && !viaDowngrade && runningVersion != null
+                    && newer(runningVersion, t.version());
+            return filesystem(in, product, runningVersion, t, rolloutId, via, runsNewer);
         }
         if (running.isPresent() && running.get().id() == t.id()) {
             return refuse(in, product, Outcome.UP_TO_DATE, runningVersion, t, "runs " + t.version());
@@ -223,6 +240,44 @@ public final class UpdatePolicy {
                 null));
     }
 
+    /**
+     * A file system request (docs/device-contract.md, "Filesystem requests"): the file system image
+     * of the target release — the release a sketch request would be offered, or the one the device
+     * runs when it is up to date — unless the device confirmed having it ({@link SentFilesystems}).
+     * The stock sketch asks {@code updateFS} before {@code update}, so the file system of a new
+     * release goes first and the sketch follows in the same session. A device running a newer
+     * version than the target gets no older file system (as for the sketch); the free sketch space
+     * does not apply (the image fills the file system region, which the client checks itself).
+     */
+    private Decision filesystem(CheckIn in, Product product, String runningVersion, Release t, Long rolloutId, String via,
+                                boolean runsNewer) {
+        if (runsNewer) {
+            return refuse(in, product, Outcome.RUNNING_NEWER, runningVersion, t,
+                    "runs " + runningVersion + ", newer than " + t.version() + " (not marked as a downgrade): no older file system");
+        }
+        Artifact fs = t.artifact(ArtifactRole.FILESYSTEM).orElse(null);
+        if (fs == null) {
+            return refuse(in, product, Outcome.NO_FILESYSTEM, runningVersion, t,
+                    "release " + t.version() + " carries no filesystem image" + via);
+        }
+        if (in.chipSize() != null && in.chipSize() < product.flashSize()) {
+            return refuse(in, product, Outcome.CHIP_TOO_SMALL, runningVersion, t,
+                    "device flash is " + in.chipSize() + " bytes; product '" + product.name() + "' needs " + product.flashSize());
+        }
+        if (in.mac() != null && filesystems.confirmed(in.mac(), fs.sha256())) {
+            return refuse(in, product, Outcome.FILESYSTEM_CURRENT, runningVersion, t,
+                    "has the filesystem of release " + t.version() + via);
+        }
+        String again = in.mac() != null && filesystems.pending(in.mac(), fs.sha256()) ? " (sent before, not yet confirmed)" : "";
+        return new Decision(in, product, Outcome.FILESYSTEM, runningVersion, t, fs,
+                "filesystem of release " + t.version() + via + again, rolloutId);
+    }
+
+    /** {@code x-ESP8266-mode: spiffs} / {@code x-ESP32-mode: spiffs}: ESPhttpUpdate.updateFS, httpUpdate.updateSpiffs. */
+    public static boolean isFilesystemRequest(CheckIn in) {
+        return in.mode() != null && in.mode().equalsIgnoreCase("spiffs");
+    }
+
     private static long roundUp4K(long n) {
         return (n + 4095) / 4096 * 4096;
     }
@@ -253,9 +308,14 @@ public final class UpdatePolicy {
                     "an " + in.family().toUpperCase() + " device checked in at " + product.chip().toUpperCase() + " product '"
                             + product.name() + "'"));
         }
-        if (in.mode() != null && !in.mode().equalsIgnoreCase("sketch")) {
+        boolean fs = isFilesystemRequest(in);
+        if (in.mode() != null && !in.mode().equalsIgnoreCase("sketch") && !fs) {
             return Optional.of(refuse(in, product, Outcome.MODE_NOT_SERVED, runningVersion, null,
-                    "mode '" + in.mode() + "' asked for; Updraft serves sketch images only"));
+                    "mode '" + in.mode() + "' asked for; Updraft serves sketch and spiffs (file system) images"));
+        }
+        if (fs && product.kind() == ProductKind.NONOS) {
+            return Optional.of(refuse(in, product, Outcome.MODE_NOT_SERVED, runningVersion, null,
+                    "a filesystem asked for at NONOS product '" + product.name() + "', whose layout has no file system"));
         }
         return Optional.empty();
     }

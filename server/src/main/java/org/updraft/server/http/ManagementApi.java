@@ -48,7 +48,7 @@ final class ManagementApi {
 
     /** Default largest image part accepted in an upload (limit max-image-bytes); larger than any ESP slot (ESP32 apps top out near 8 MB). */
     public static final long MAX_IMAGE_BYTES = Limits.DEFAULTS.maxImageBytes();
-    private static final Set<String> UPLOAD_FIELDS = Set.of("version", "notes", "downgrade", "hold", "manifest", "firmware", "user1",
+    private static final Set<String> UPLOAD_FIELDS = Set.of("version", "notes", "downgrade", "hold", "manifest", "firmware", "filesystem", "user1",
             "user2");
     /** Largest PEM body of a key upload: a few public keys. */
     private static final int MAX_PEM_BODY = 64 * 1024;
@@ -417,7 +417,7 @@ final class ManagementApi {
                 String name = part.getName();
                 if (name == null || !UPLOAD_FIELDS.contains(name)) {
                     throw Rejection.badRequest("unexpected form field '" + name + "'; expected version, notes, downgrade, "
-                            + "hold, manifest, firmware, user1, user2");
+                            + "hold, manifest, firmware, filesystem, user1, user2");
                 }
                 String fileName = part.getFileName();
                 if (fileName != null && (fileName.contains("/") || fileName.contains("\\") || fileName.contains("..")

@@ -41,7 +41,7 @@ final class Notices {
 
     /** The update-available payload: version, url, sha256 and size of the (first) image, rollout id. */
     static Map<String, Object> offer(Release release, String url, long rolloutId) {
-        var artifact = release.artifacts().values().iterator().next();
+        var artifact = release.apps().findFirst().orElseThrow();
         Map<String, Object> offer = new LinkedHashMap<>();
         offer.put("version", release.version().toString());
         offer.put("url", url);

@@ -19,6 +19,7 @@ import org.updraft.core.image.FirmwareImage;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.image.Segment;
 import org.updraft.core.layout.FlashLayout;
+import org.updraft.testsupport.FilesystemImages;
 import org.updraft.testsupport.Multipart;
 import org.updraft.server.TestServer;
 import org.updraft.server.http.Json;
@@ -30,6 +31,7 @@ import org.updraft.server.http.Json;
 class UploadRejectionTest {
 
     static final byte[] ARDUINO_OK = ImageBuilder.arduino().version("1.0.0").payload(1, 8_000).build();
+    static final byte[] LAMP_OK = ImageBuilder.arduino().flashSizeCode(2).version("1.0.0").payload(2, 8_000).build();
     static final byte[] USER1 = ImageBuilder.nonosUser(1, FlashLayout.NONOS_512K).payload(3, 6_000).build();
     static final byte[] USER2 = ImageBuilder.nonosUser(2, FlashLayout.NONOS_512K).payload(4, 6_000).build();
     static final String DIRECTORY_LISTING = """
@@ -54,6 +56,7 @@ class UploadRejectionTest {
         server.product("relay", "arduino-4m");
         server.product("wifi", "nonos-512k");
         server.product("meter", "esp32-4m");
+        server.product("lamp", "arduino-1m");
         var small = server.send("POST", "/api/v1/products", "{\"name\":\"tiny\",\"layout\":\"arduino-4m\",\"slotSize\":6000}");
         assertThat(small.statusCode()).isEqualTo(201);
         server.uploadOk("relay", "1.0.0", Multipart.file("firmware", ARDUINO_OK));
@@ -74,6 +77,25 @@ class UploadRejectionTest {
 
     static Multipart.Part fw(byte[] b) {
         return Multipart.file("firmware", b);
+    }
+
+    static Multipart.Part fs(byte[] b) {
+        return Multipart.file("filesystem", b);
+    }
+
+    @Test
+    void aReleaseWithAFileSystemImageListsItBesideTheApp() throws Exception {
+        byte[] lampFs = FilesystemImages.spiffs(0x10000, 4096, 9);
+        server.product("lantern", "arduino-1m");
+        HttpResponse<String> r = server.upload("lantern", "9.0.0", fw(ImageBuilder.arduino().flashSizeCode(2).version("9.0.0")
+                .payload(19, 8_000).build()), fs(lampFs));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        var fsView = Json.MAPPER.readTree(r.body()).get("artifacts").get(1);
+        assertThat(fsView.get("role").asText()).isEqualTo("fs");
+        assertThat(fsView.get("format").asText()).isEqualTo("SPIFFS");
+        assertThat(fsView.get("size").asLong()).isEqualTo(0x10000);
+        assertThat(fsView.get("sha256").asText()).isEqualTo(org.updraft.server.artifact.Digests.sha256Hex(lampFs));
     }
 
     static Stream<Arguments> catalogue() {
@@ -113,7 +135,7 @@ class UploadRejectionTest {
                 "a release needs both user1 and user2 images (got user1)"));
         cases.add(new Case("NONOS user1 and user2 identical", "wifi", "2", List.of(Multipart.file("user1", USER1),
                 Multipart.file("user2", USER1)), 422, "user1 and user2 are the same image"));
-        cases.add(new Case("no image at all", "relay", "2.0.0", List.of(), 422, "takes exactly one image in the part 'firmware' (got none)"));
+        cases.add(new Case("no image at all", "relay", "2.0.0", List.of(), 422, "takes exactly one image in the part 'firmware', and optionally a file system image in the part 'filesystem' (got none)"));
         cases.add(new Case("duplicate version", "relay", "1.0.0", List.of(fw(ImageBuilder.arduino().payload(10, 8_000).build())), 409,
                 "product 'relay' already has release 1.0.0"));
         cases.add(new Case("lower version without downgrade", "relay", "0.9", List.of(fw(ImageBuilder.arduino().payload(11, 8_000).build())),
@@ -121,6 +143,32 @@ class UploadRejectionTest {
         cases.add(new Case("bad version", "relay", "1.0\u0007", List.of(fw(ImageBuilder.arduino().payload(12, 8_000).build())), 400,
                 "version '1.0?' is not valid"));
         cases.add(new Case("unknown product", "nosuch", "1", List.of(fw(ARDUINO_OK)), 404, "no product named 'nosuch'"));
+        // Filesystem images (docs/images.md, "Filesystem images"): the lamp's region is 64 KB at 0xEB000.
+        String lampFs = "expected a LittleFS or SPIFFS image of exactly 65536 bytes (0x10000, the fs region of layout arduino-1m at 0xEB000)";
+        byte[] lampFs1 = FilesystemImages.littlefs(0x10000, 4096, 1);
+        cases.add(new Case("filesystem of the wrong size", "lamp", "1.0.0", List.of(fw(LAMP_OK),
+                fs(FilesystemImages.littlefs(0x1FA000, 8192, 1))), 422, "filesystem image rejected: wrong size: 2072576 bytes; " + lampFs
+                + " (built for a larger region: it would overwrite what follows the file system)"));
+        cases.add(new Case("truncated filesystem", "lamp", "1.0.0", List.of(fw(LAMP_OK), fs(java.util.Arrays.copyOf(lampFs1, 40960))),
+                422, "filesystem image rejected: wrong size: 40960 bytes; " + lampFs));
+        cases.add(new Case("app image as the filesystem", "lamp", "1.0.0", List.of(fw(LAMP_OK), fs(LAMP_OK)), 422,
+                "filesystem image rejected: an app image uploaded as a filesystem: it starts with byte 0xE9"));
+        cases.add(new Case("HTML as the filesystem", "lamp", "1.0.0", List.of(fw(LAMP_OK),
+                fs(DIRECTORY_LISTING.getBytes(StandardCharsets.UTF_8))), 422,
+                "filesystem image rejected: not a filesystem image: starts with '<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML ...' (looks like an HTML directory listing)"));
+        byte[] erased = new byte[0x10000];
+        java.util.Arrays.fill(erased, (byte) 0xFF);
+        cases.add(new Case("all-0xFF filesystem", "lamp", "1.0.0", List.of(fw(LAMP_OK), fs(erased)), 422,
+                "filesystem image rejected: not a filesystem image: all 65536 bytes are 0xFF"));
+        byte[] noFs = lampFs1.clone();
+        java.util.Arrays.fill(noFs, 0, 8192, (byte) 0x00);
+        noFs[0] = 0x02;
+        cases.add(new Case("filesystem that is neither LittleFS nor SPIFFS", "lamp", "1.0.0", List.of(fw(LAMP_OK), fs(noFs)), 422,
+                "filesystem image rejected: not a filesystem image: no LittleFS superblock"));
+        cases.add(new Case("filesystem for a NONOS product", "wifi", "2", List.of(Multipart.file("user1", USER1),
+                Multipart.file("user2", USER2), fs(lampFs1)), 422, "its layout nonos-512k has no file system region"));
+        cases.add(new Case("filesystem without firmware", "lamp", "1.0.0", List.of(fs(lampFs1)), 422,
+                "takes exactly one image in the part 'firmware', and optionally a file system image in the part 'filesystem' (got fs)"));
         // Truncated at every segment boundary (segment header and segment data) of a valid image.
         try {
             FirmwareImage img = FirmwareImage.parse(ARDUINO_OK);
