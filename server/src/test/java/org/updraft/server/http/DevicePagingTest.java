@@ -311,7 +311,7 @@ class DevicePagingTest {
         refusals.put("/api/v1/devices?limit=5&limit=6", "parameter 'limit' given 2 times; give it once");
         refusals.put("/api/v1/devices?outcome=broken", "outcome 'broken' is not one of offered, downloading, downloaded, installed, "
                 + "confirmed, failed, rolled_back, silent, unknown-image, update, stepping-stone, up-to-date, no-release, running-newer, "
-                + "mode-not-served, version, bad-request, unknown-product, wrong-chip, chip-too-small, insufficient-space, "
+                + "mode-not-served, filesystem, filesystem-current, no-filesystem, version, bad-request, unknown-product, wrong-chip, chip-too-small, insufficient-space, "
                 + "below-security-counter, corrupt-artifact");
         refusals.put("/api/v1/devices?seen=yesterday", "seen must be a whole number of minutes, hours or days up to ten years (30m, 1h, 7d), "
                 + "got 'yesterday'");
