@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.updraft.core.image.ImageBuilder;
 import org.updraft.core.layout.FlashLayout;
 import org.updraft.core.sign.ArduinoSignature;
+import org.updraft.testsupport.FilesystemImages;
 import org.updraft.core.sign.KeyAlgorithm;
 import org.updraft.core.sign.ReleaseManifest;
 import org.updraft.core.sign.SigningKey;
@@ -251,6 +252,28 @@ class ReleaseIntakeTest {
 
     @Nested
     class Manifests {
+
+        @Test
+        void aManifestOfAReleaseWithAFileSystemListsItTooAndTheFileSystemNeedsNoSignature() {
+            byte[] fs = FilesystemImages.littlefs(0x1FA000, 8192, 5);
+            byte[] signedV1 = ArduinoSignature.sign(V1, RSA);
+            Map<ArtifactRole, byte[]> images = Map.of(ArtifactRole.FIRMWARE, signedV1, ArtifactRole.FILESYSTEM, fs);
+            String both = ReleaseManifest.create("relay", "1.0.0", List.of(ReleaseManifest.Artifact.of("firmware", signedV1),
+                    ReleaseManifest.Artifact.of("filesystem", fs)), 2, FUTURE, MANIFEST_KEY).text();
+
+            AcceptedRelease a = admit(SIGNED_RELAY, List.of(), List.of(trusted(RSA), trusted(MANIFEST_KEY)),
+                    new ReleaseUpload("1.0.0", null, false, false, images, both));
+
+            assertThat(a.images().get(ArtifactRole.FILESYSTEM).filesystem().kind())
+                    .isEqualTo(org.updraft.core.image.FilesystemImage.Kind.LITTLEFS);
+            assertThat(a.securityCounter()).isEqualTo(2);
+
+            String appOnly = ReleaseManifest.create("relay", "1.0.0", List.of(ReleaseManifest.Artifact.of("firmware", signedV1)),
+                    2, FUTURE, MANIFEST_KEY).text();
+            assertRefused(refusal(SIGNED_RELAY, List.of(), List.of(trusted(RSA), trusted(MANIFEST_KEY)),
+                    new ReleaseUpload("1.0.0", null, false, false, images, appOnly)), 422,
+                    "manifest rejected: it lists the artifacts [firmware], but this upload has [firmware, fs]");
+        }
 
         @Test
         void aValidManifestGivesTheReleaseItsCounterAndText() {
