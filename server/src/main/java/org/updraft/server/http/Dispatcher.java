@@ -22,10 +22,11 @@ import org.updraft.server.fleet.Outcome;
 import org.updraft.server.store.StorageHealth;
 
 /**
- * The Jetty handler: routes a request, checks the bearer token against the route's {@link Access},
- * runs its handler, and turns exceptions into answers — a {@link Rejection} into its status with a
- * JSON error, anything else into a logged 500. Handlers block freely: Jetty runs this handler on
- * virtual threads.
+ * The Jetty handler: routes a request, checks the bearer token (or the dashboard's session cookie,
+ * {@link #admitted}) against the route's {@link Access}, runs its handler, answers the dashboard's
+ * files where no route matches ({@link UiAssets}), and turns exceptions into answers — a
+ * {@link Rejection} into its status with a JSON error, anything else into a logged 500. Handlers
+ * block freely: Jetty runs this handler on virtual threads.
  *
  * <p>Routes that need a {@link Role}: no or an invalid/revoked token answers 401 with
  * {@code WWW-Authenticate: Bearer}; a token of a lower role answers 403 naming the role needed.
