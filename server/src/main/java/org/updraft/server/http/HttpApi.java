@@ -44,6 +44,7 @@ public final class HttpApi {
         new SteppingStoneApi(catalog).register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
+        new ArtifactApi(new org.updraft.server.catalog.ArtifactCollection(jdbi, store, clock)).register(router);
         new ServiceEndpoints(jdbi, storage, metrics).register(router);
         this.dispatcher = new Dispatcher(router, deviceEndpoints, tokens, audit, clock, rates, storage);
         this.errors = new ProtocolErrors(limits);
