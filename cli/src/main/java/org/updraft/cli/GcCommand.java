@@ -29,7 +29,7 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (ApiClient api = remote.client()) {
-            ApiClient.Reply reply = api.post("/api/v1/artifacts/gc" + (dryRun ? "?dry-run=true" : ""), ApiClient.object());
+            ApiClient.Reply reply = api.post("/api/v1/artifacts/gc", ApiClient.object().put("dryRun", dryRun));
             PrintWriter out = spec.commandLine().getOut();
             if (remote.json) {
                 out.println(reply.body());

@@ -2,9 +2,8 @@ package org.updraft.server.http;
 
 import org.updraft.server.auth.Role;
 import org.updraft.server.catalog.ArtifactCollection;
-import org.updraft.server.problem.Rejection;
 
-/** {@code POST /api/v1/artifacts/gc[?dry-run=true]} (admin): garbage collection of unreferenced artifact bytes (docs/lifecycle.md). */
+/** {@code POST /api/v1/artifacts/gc} {@code {"dryRun"?}} (admin): garbage collection of unreferenced artifact bytes (docs/lifecycle.md). */
 final class ArtifactApi {
 
     private final ArtifactCollection collection;
@@ -18,24 +17,20 @@ final class ArtifactApi {
                           long bytes, long graceSeconds) {
     }
 
+    /** The optional body: {@code dryRun} true only lists what would be collected. */
+    record CollectionRequest(Boolean dryRun) {
+    }
+
     void register(Router router) {
         router.post("/api/v1/artifacts/gc", Role.ADMIN, ex -> {
-            boolean dryRun = dryRun(ex.query("dry-run"));
+            // No body is a run; a body must be the JSON object (like every JSON route, a 400 names what came instead).
+            CollectionRequest body = ex.header("Content-Type") == null ? null : ex.bodyJson(CollectionRequest.class);
+            boolean dryRun = body != null && Boolean.TRUE.equals(body.dryRun());
             ArtifactCollection.Result r = collection.run(dryRun);
             ex.audit("dry-run", String.valueOf(dryRun));
             ex.audit("collected", String.valueOf(r.collected().size()));
             ex.audit("bytes", String.valueOf(r.bytes()));
             ex.json(200, new CollectionView(r.dryRun(), r.collected(), r.waiting(), r.bytes(), r.grace().toSeconds()));
         });
-    }
-
-    static boolean dryRun(String text) {
-        if (text == null || text.equals("false")) {
-            return false;
-        }
-        if (text.equals("true") || text.isEmpty()) {
-            return true;
-        }
-        throw Rejection.badRequest("dry-run must be true or false, got '" + Rejection.echo(text) + "'");
     }
 }

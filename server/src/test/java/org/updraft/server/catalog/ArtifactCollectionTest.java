@@ -49,7 +49,7 @@ class ArtifactCollectionTest {
             assertThat(blobs.exists(sha1)).as("within the grace period").isTrue();
 
             clock.advance(Duration.ofMinutes(61));
-            JsonNode dry = JSON.readTree(server.expect(200, server.send("POST", "/api/v1/artifacts/gc?dry-run=true", null)));
+            JsonNode dry = JSON.readTree(server.expect(200, server.send("POST", "/api/v1/artifacts/gc", "{\"dryRun\":true}")));
             assertThat(dry.path("dryRun").asBoolean()).isTrue();
             assertThat(dry.path("collected").get(0).path("sha256").asText()).isEqualTo(sha1);
             assertThat(dry.path("bytes").asLong()).isEqualTo(V1.length);
@@ -104,7 +104,7 @@ class ArtifactCollectionTest {
             server.uploadOk("relay", "1.0.1", Multipart.file("firmware", V1));
             BlobStore blobs = server.server().artifacts().backing().orElseThrow();
             assertThat(blobs.get(Digests.sha256Hex(V1))).hasValueSatisfying(b -> assertThat(b).isEqualTo(V1));
-            assertThat(server.send("POST", "/api/v1/artifacts/gc?dry-run=maybe", null).statusCode()).isEqualTo(400);
+            assertThat(server.send("POST", "/api/v1/artifacts/gc", "{\"dryRun\":\"maybe\"}").statusCode()).isEqualTo(400);
         }
     }
 }
