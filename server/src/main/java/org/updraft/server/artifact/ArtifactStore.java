@@ -49,6 +49,11 @@ import org.updraft.server.store.DataDirectory;
  * (an operator restored it, or the same image was uploaded again: {@link #put} replaces a damaged
  * blob).
  *
+ * <p>A cache of a {@link BlobStore} (the server's: the database, {@link DatabaseBlobs}): a file that
+ * is missing or damaged is fetched from it, hashed, written like a {@link #put} and only then
+ * served; only when the backing store has no copy that hashes to the name is the blob damaged.
+ * Without a backing store this directory is all there is.
+ *
  * <p>Performance: blobs are served from read-only memory maps cached with their verdict. Mapping
  * and hashing happen once per file per process; each response writes a {@code slice()} of the
  * shared map, so serving costs no heap copy and the page cache is shared by all downloads of the

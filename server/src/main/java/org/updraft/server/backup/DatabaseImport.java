@@ -102,7 +102,7 @@ public final class DatabaseImport {
         }
         if (!nonEmpty.isEmpty()) {
             throw new IllegalArgumentException("the target database is not empty (" + nonEmpty.entrySet().stream()
-                    .map(e -> e.getKey() + ": " + e.getValue() + " rows").limit(5).toList()
+                    .map(e -> e.getKey() + ": " + e.getValue() + (e.getValue() == 1 ? " row" : " rows")).limit(5).toList()
                     + "): import only into a new database — an empty --data-dir, or a new PostgreSQL database");
         }
         boolean auto = c.getAutoCommit();
