@@ -36,7 +36,8 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
 
     /** The top-level commands in the order {@code updraft --help} lists them ({@code help} comes last). */
     static final java.util.List<String> COMMANDS = java.util.List.of("server", "config", "status", "inspect", "sample", "keygen", "sign",
-            "verify", "product", "key", "allowlist", "release", "device", "rollout", "token", "audit", "simulate", "demo", "push", "version");
+            "verify", "product", "key", "allowlist", "release", "device", "rollout", "token", "audit", "gc", "db", "simulate", "demo",
+            "push", "version");
 
     /** A new instance of the top-level command {@code name} (one of {@link #COMMANDS}). */
     private static Object command(String name) {
@@ -57,6 +58,8 @@ public final class Updraft implements java.util.concurrent.Callable<Integer> {
             case "rollout" -> new RolloutCommand();
             case "token" -> new TokenCommand();
             case "audit" -> new AuditCommand();
+            case "gc" -> new GcCommand();
+            case "db" -> new DbCommand();
             case "simulate" -> new SimulateCommand();
             case "demo" -> new DemoCommand();
             case "push" -> new PushCommand();

@@ -11,6 +11,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.server.artifact.ArtifactStore;
+import org.updraft.server.artifact.DatabaseBlobs;
 import org.updraft.server.audit.AuditEvent;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.auth.ApiTokens;
@@ -85,12 +86,17 @@ public final class UpdraftServer implements AutoCloseable {
         try {
             data.tighten();
             this.storage = new StorageHealth(data.root(), config.limits().diskReserveBytes());
-            this.store = new ArtifactStore(data.artifacts());
+            // The database holds every image; artifacts/ is this instance's verified cache of it
+            // (docs/integrity.md). A data directory of an earlier version has images only in files:
+            // they are stored in the database first (idempotent), then files the database lacks go.
+            DatabaseBlobs blobs = new DatabaseBlobs(database.jdbi(), clock);
+            this.store = new ArtifactStore(data.artifacts(), blobs);
             this.catalog = new Catalog(database.jdbi(), store, clock);
-            List<String> orphans = store.sweep(catalog.storedArtifacts());
+            blobs.backfill(catalog.storedArtifacts(), store);
+            List<String> orphans = store.sweep(blobs.digests());
             if (!orphans.isEmpty()) {
-                LOG.warn("removed {} artifact file(s) no release names (an upload stopped before its release was stored): {}",
-                        orphans.size(), orphans);
+                LOG.warn("removed {} artifact file(s) the database does not hold (an upload stopped before its release was "
+                        + "stored, or the artifact was collected): {}", orphans.size(), orphans);
             }
             this.devices = new DeviceRegistry(database.jdbi(), catalog, storage);
             opened.push(devices);

@@ -49,6 +49,11 @@ import org.updraft.server.store.DataDirectory;
  * (an operator restored it, or the same image was uploaded again: {@link #put} replaces a damaged
  * blob).
  *
+ * <p>A cache of a {@link BlobStore} (the server's: the database, {@link DatabaseBlobs}): a file that
+ * is missing or damaged is fetched from it, hashed, written like a {@link #put} and only then
+ * served; only when the backing store has no copy that hashes to the name is the blob damaged.
+ * Without a backing store this directory is all there is.
+ *
  * <p>Performance: blobs are served from read-only memory maps cached with their verdict. Mapping
  * and hashing happen once per file per process; each response writes a {@code slice()} of the
  * shared map, so serving costs no heap copy and the page cache is shared by all downloads of the
@@ -89,11 +94,24 @@ public final class ArtifactStore {
 
     private final Path root;
     private final Path tmp;
+    /** Where a missing or damaged file is fetched from again; null: this directory is all there is. */
+    private final BlobStore backing;
     private final ConcurrentHashMap<String, Verdict> verdicts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
+    /** A store whose files are all there is (tests of the store itself, tools). */
     public ArtifactStore(Path root) {
+        this(root, null);
+    }
+
+    /**
+     * A verified cache of {@code backing} (the server's: {@link DatabaseBlobs}): a blob whose file
+     * is missing or does not hash to its name is fetched from {@code backing}, hashed, written
+     * atomically and only then served (docs/integrity.md).
+     */
+    public ArtifactStore(Path root, BlobStore backing) {
         this.root = root;
+        this.backing = backing;
         this.tmp = root.resolve("tmp");
         try {
             DataDirectory.createPrivateDirectories(tmp);
@@ -110,6 +128,11 @@ public final class ArtifactStore {
 
     public Path root() {
         return root;
+    }
+
+    /** The store this directory caches, if any. */
+    public java.util.Optional<BlobStore> backing() {
+        return java.util.Optional.ofNullable(backing);
     }
 
     /** Where the blob with this hash lives (whether or not it exists). */
@@ -135,6 +158,12 @@ public final class ArtifactStore {
         if (Files.exists(target) && check(sha) == null) {
             return false;
         }
+        write(sha, target, bytes);
+        return true;
+    }
+
+    /** Writes the file of a blob: temp file, forced, renamed into place, directory forced. */
+    private void write(String sha, Path target, byte[] bytes) {
         try {
             boolean newDirectory = !Files.isDirectory(target.getParent());
             DataDirectory.createPrivateDirectories(target.getParent());
@@ -159,7 +188,6 @@ public final class ArtifactStore {
                 }
                 forceDirectory(target.getParent());
                 verdicts.remove(sha);
-                return true;
             } finally {
                 Files.deleteIfExists(temp);
             }
@@ -298,6 +326,10 @@ public final class ArtifactStore {
                 return cached; // another thread hashed it meanwhile
             }
             Verdict v = hash(sha, path, before, throttle);
+            if (v.damage() != null && backing != null) {
+                Verdict fetched = refill(sha, path, v.damage());
+                v = fetched != null ? fetched : v;
+            }
             verdicts.put(sha, v);
             if (v.damage() != null && (cached == null || !Objects.equals(cached.damage(), v.damage()))) {
                 LOG.error("artifact {} is damaged and will not be served: {}", path, v.damage());
@@ -308,6 +340,42 @@ public final class ArtifactStore {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Fetches a blob whose file is missing or damaged from the backing store, hashes it, writes it
+     * in place and returns the new file's verdict; null when the backing store has no intact copy
+     * either (then the damaged verdict stands and nothing is served). Runs under the blob's lock:
+     * concurrent first downloads wait for one fetch.
+     */
+    private Verdict refill(String sha, Path path, String damage) throws InterruptedException {
+        java.util.Optional<byte[]> bytes;
+        try {
+            bytes = backing.get(sha);
+        } catch (RuntimeException e) {
+            LOG.error("artifact {} ({}) cannot be fetched from the blob store: {}", sha, damage, e.toString());
+            return null;
+        }
+        if (bytes.isEmpty()) {
+            return null;
+        }
+        String actual = Digests.sha256Hex(bytes.get());
+        if (!actual.equals(sha)) {
+            LOG.error("artifact {}: the blob store's copy ({} bytes) hashes to {}, not to its name; not served", sha,
+                    bytes.get().length, actual);
+            return null;
+        }
+        try {
+            write(sha, path, bytes.get());
+        } catch (UncheckedIOException e) {
+            LOG.error("artifact {} was fetched from the blob store but cannot be cached: {}", sha, e.getMessage());
+            return null;
+        }
+        Verdict v = hash(sha, path, statOrNull(path), null);
+        if (v.damage() == null) {
+            LOG.warn("artifact {}: {}; fetched from the blob store, verified and cached again", path, damage);
+        }
+        return v;
     }
 
     private Verdict hash(String sha, Path path, Stat stat, Throttle throttle) throws InterruptedException {

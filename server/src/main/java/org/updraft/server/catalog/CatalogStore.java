@@ -27,7 +27,9 @@ import org.updraft.server.store.Sql;
  * accepted, and keeps the memory view.
  *
  * <p>Invariant of {@link #insertRelease}: the blobs are stored (fsync'd, renamed into place)
- * before the rows commit, and the rows commit in one transaction; when the transaction fails, the
+ * before the rows commit, and the rows commit in one transaction together with the bytes in the
+ * store the files cache ({@link ArtifactStore#backing}: the database), so another instance that
+ * finds the rows finds the bytes; when the transaction fails, the
  * blobs this call created are deleted again. A blob an earlier release already holds (images are
  * content-addressed) is never deleted here. A crash between the two steps leaves only blobs no
  * row names, which the start-up sweep removes ({@link #artifactDigests}).
@@ -135,6 +137,7 @@ final class CatalogStore {
             Map<ArtifactRole, Artifact> artifacts = new EnumMap<>(ArtifactRole.class);
             long id = jdbi.inTransaction(h -> {
                 for (ValidatedImage img : accepted.images().values()) {
+                    blobs.backing().ifPresent(b -> b.put(h, img.sha256(), img.bytes()));
                     Artifact a = new Artifact(img.sha256(), img.md5(), img.installedMd5(), img.installedSha256(), img.bytes().length,
                             img.format(), img.image() != null ? img.image().chip().displayName() : accepted.product().layout().chip().displayName(),
                             img.image() == null ? null : img.image().app().map(d -> d.version()).orElse(null), now);

@@ -50,6 +50,7 @@ public final class HttpApi {
         new LayoutApi().register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
+        new ArtifactApi(new org.updraft.server.catalog.ArtifactCollection(jdbi, store, clock)).register(router);
         new ServiceEndpoints(jdbi, storage, metrics, readiness).register(router);
         Sessions sessions = new Sessions(tokens, Sessions.DEFAULT_IDLE);
         new SessionApi(sessions).register(router);

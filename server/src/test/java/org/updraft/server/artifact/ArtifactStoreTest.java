@@ -169,4 +169,70 @@ class ArtifactStoreTest {
             }
         }
     }
+
+    /** A backing store in memory: what the cache falls back on (the database in the server: SharedDatabaseTest). */
+    static final class MemoryBlobs implements BlobStore {
+        final java.util.Map<String, byte[]> blobs = new java.util.HashMap<>();
+        int gets;
+
+        @Override
+        public void put(org.jdbi.v3.core.Handle h, String sha256, byte[] bytes) {
+            blobs.put(sha256, bytes.clone());
+        }
+
+        @Override
+        public boolean exists(String sha256) {
+            return blobs.containsKey(sha256);
+        }
+
+        @Override
+        public java.util.Optional<byte[]> get(String sha256) {
+            gets++;
+            return java.util.Optional.ofNullable(blobs.get(sha256)).map(byte[]::clone);
+        }
+
+        @Override
+        public java.util.Set<String> digests() {
+            return java.util.Set.copyOf(blobs.keySet());
+        }
+    }
+
+    @Test
+    void aMissingOrDamagedFileIsFetchedFromTheBackingStoreVerifiedAndWrittenBeforeItIsServed(@TempDir Path dir) throws Exception {
+        MemoryBlobs backing = new MemoryBlobs();
+        String sha = Digests.sha256Hex(IMAGE);
+        backing.put(null, sha, IMAGE);
+        ArtifactStore store = new ArtifactStore(dir, backing);
+        assertThat(store.contains(sha)).isFalse();
+
+        assertThat(bytes(store.read(sha))).as("missing: fetched").isEqualTo(IMAGE);
+        assertThat(Files.readAllBytes(store.pathOf(sha))).isEqualTo(IMAGE);
+        assertThat(backing.gets).isEqualTo(1);
+        assertThat(bytes(store.read(sha))).isEqualTo(IMAGE);
+        assertThat(backing.gets).as("served from the file while it is unchanged").isEqualTo(1);
+
+        flip(store.pathOf(sha), 4_000);
+        Files.setLastModifiedTime(store.pathOf(sha), FileTime.fromMillis(0)); // a changed stat: hashed again
+
+        assertThat(store.check(sha)).as("damaged: fetched again").isNull();
+        assertThat(Files.readAllBytes(store.pathOf(sha))).isEqualTo(IMAGE);
+        assertThat(backing.gets).isEqualTo(2);
+        assertThat(store.damaged()).isEmpty();
+    }
+
+    @Test
+    void aBackingCopyThatDoesNotHashToItsNameIsNeitherCachedNorServed(@TempDir Path dir) {
+        MemoryBlobs backing = new MemoryBlobs();
+        String sha = Digests.sha256Hex(IMAGE);
+        byte[] wrong = IMAGE.clone();
+        wrong[10] ^= 1;
+        backing.put(null, sha, wrong);
+        ArtifactStore store = new ArtifactStore(dir, backing);
+
+        assertThatThrownBy(() -> store.read(sha)).isInstanceOf(ArtifactStore.Damaged.class).hasMessage("the stored file is missing");
+        assertThat(store.contains(sha)).isFalse();
+        assertThat(store.damaged()).containsOnlyKeys(sha);
+        assertThat(new ArtifactStore(dir.resolve("other"), new MemoryBlobs()).check(sha))
+                .as("nothing in the backing store either").isEqualTo("the stored file is missing");
+    }
 }

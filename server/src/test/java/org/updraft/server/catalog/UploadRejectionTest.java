@@ -233,7 +233,7 @@ class UploadRejectionTest {
     }
 
     /** Everything a rejected upload could have touched. */
-    record Snapshot(long blobs, long tmpFiles, long artifacts, long releases, long releaseArtifacts) {
+    record Snapshot(long blobs, long tmpFiles, long artifacts, long releases, long releaseArtifacts, long storedBlobs, long blobChunks) {
     }
 
     static Snapshot snapshot() throws Exception {
@@ -250,6 +250,8 @@ class UploadRejectionTest {
         return jdbi.withHandle(h -> new Snapshot(blobs, tmp,
                 h.createQuery("SELECT COUNT(*) FROM artifact").mapTo(Long.class).one(),
                 h.createQuery("SELECT COUNT(*) FROM firmware_release").mapTo(Long.class).one(),
-                h.createQuery("SELECT COUNT(*) FROM release_artifact").mapTo(Long.class).one()));
+                h.createQuery("SELECT COUNT(*) FROM release_artifact").mapTo(Long.class).one(),
+                h.createQuery("SELECT COUNT(*) FROM artifact_blob").mapTo(Long.class).one(),
+                h.createQuery("SELECT COUNT(*) FROM artifact_blob_chunk").mapTo(Long.class).one()));
     }
 }

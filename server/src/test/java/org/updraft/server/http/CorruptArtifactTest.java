@@ -17,7 +17,9 @@ import org.updraft.server.TestServer;
 import org.updraft.server.artifact.Digests;
 
 /**
- * A stored image that no longer hashes to its SHA-256 is never sent, not one byte: the HTTP update
+ * A stored image that no longer hashes to its SHA-256 is never sent, not one byte. A damaged file is
+ * fetched again from the database's copy (the files are a cache of it); when that copy is damaged
+ * too, the image cannot be served at all: the HTTP update
  * path answers 500 {@code corrupt-artifact} with an empty body, a NONOS user bin closes the
  * connection, the device keeps its firmware — before and after a restart, for a flipped byte and a
  * truncation — and operators see it in the release listing and in {@code /metrics}.
@@ -39,6 +41,14 @@ class CorruptArtifactTest {
 
     static Path blob(TestServer server, byte[] image) {
         return server.server().artifacts().pathOf(Digests.sha256Hex(image));
+    }
+
+    /** Damages the database's copy of the image, so that a damaged file cannot be fetched again. */
+    static void damageDatabaseCopy(TestServer server, byte[] image) {
+        int changed = server.server().database().jdbi().withHandle(h -> h.createUpdate(
+                        "UPDATE artifact_blob_chunk SET bytes = :b WHERE sha256 = :s AND seq = 0")
+                .bind("b", new byte[16]).bind("s", Digests.sha256Hex(image)).execute());
+        assertThat(changed).isEqualTo(1);
     }
 
     static void flip(Path file, long offset) throws Exception {
@@ -65,6 +75,7 @@ class CorruptArtifactTest {
         try (TestServer server = new TestServer(TestDatabase.EMBEDDED)) {
             server.product("relay", "arduino-4m");
             server.uploadOk("relay", "2.0.0", Multipart.file("firmware", V2));
+            damageDatabaseCopy(server, V2);
             flip(blob(server, V2), 12_345);
 
             assertRefused(RawHttp.exchange(server.port(), checkIn(V1)), V2);
@@ -91,6 +102,7 @@ class CorruptArtifactTest {
             server.product("relay", "arduino-4m");
             server.uploadOk("relay", "2.0.0", Multipart.file("firmware", V2));
             assertThat(RawHttp.exchange(server.port(), checkIn(V1)).body()).isEqualTo(V2);
+            damageDatabaseCopy(server, V2);
             flip(blob(server, V2), 0);
             assertRefused(RawHttp.exchange(server.port(), checkIn(V1)), V2);
             RawHttp.Response range = RawHttp.exchange(server.port(), checkIn(V1).replace("\r\n\r\n", "\r\nRange: bytes=100-199\r\n\r\n"));
@@ -104,6 +116,7 @@ class CorruptArtifactTest {
         try (TestServer server = new TestServer(TestDatabase.EMBEDDED)) {
             server.product("wifi", "nonos-1m");
             server.uploadOk("wifi", "2", Multipart.file("user1", U1), Multipart.file("user2", U2));
+            damageDatabaseCopy(server, U2);
             try (RandomAccessFile f = new RandomAccessFile(blob(server, U2).toFile(), "rw")) {
                 f.setLength(U2.length / 2);
             }
@@ -120,12 +133,32 @@ class CorruptArtifactTest {
         try (TestServer server = new TestServer(TestDatabase.EMBEDDED, c -> c.withLimits(Limits.DEFAULTS.with("scrub-interval", "100ms")))) {
             server.product("relay", "arduino-4m");
             server.uploadOk("relay", "2.0.0", Multipart.file("firmware", V2));
+            damageDatabaseCopy(server, V2);
             flip(blob(server, V2), 999);
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (server.server().artifacts().damaged().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertThat(server.server().artifacts().damaged()).containsOnlyKeys(Digests.sha256Hex(V2));
+        }
+    }
+
+    @Test
+    void aFlippedByteWithAnIntactDatabaseCopyIsFetchedAgainAndServedIntact() throws Exception {
+        try (TestServer server = new TestServer(TestDatabase.EMBEDDED)) {
+            server.product("relay", "arduino-4m");
+            server.uploadOk("relay", "2.0.0", Multipart.file("firmware", V2));
+            assertThat(RawHttp.exchange(server.port(), checkIn(V1)).body()).isEqualTo(V2);
+            flip(blob(server, V2), 12_345);
+
+            RawHttp.Response r = RawHttp.exchange(server.port(), checkIn(V1));
+
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(V2);
+            assertThat(Files.readAllBytes(blob(server, V2))).isEqualTo(V2);
+            assertThat(server.server().artifacts().damaged()).isEmpty();
+            Files.delete(blob(server, V2));
+            assertThat(RawHttp.exchange(server.port(), checkIn(V1)).body()).as("a deleted file too").isEqualTo(V2);
         }
     }
 }
