@@ -111,6 +111,9 @@ final class PageRequest {
     <T> Page<T> slice(List<T> all, Function<T, String> key, Comparator<String> order) {
         List<T> read = new ArrayList<>(Math.min(all.size(), limit + 1));
         String from = after == null ? null : one(after);
+        if (from != null) {
+            after(order, from, from); // a key the order cannot read is refused even when the list is empty
+        }
         for (T item : all) {
             if (read.size() > limit) {
                 break;
