@@ -115,16 +115,21 @@ class NginxTest {
 
         a = UpdraftServer.start(config(dir.resolve("a")));
         api(a, "POST", "/api/v1/products", "application/json", "{\"name\":\"relay\",\"layout\":\"arduino-4m\"}".getBytes());
-        for (var release : Map.of("1.0.0", V1, "2.0.0", V2).entrySet()) {
-            Multipart form = new Multipart().field("version", release.getKey()).file("firmware", "fw.bin", release.getValue());
+        for (byte[] image : List.of(V1, V2)) {
+            Multipart form = new Multipart().field("version", image == V1 ? "1.0.0" : "2.0.0").file("firmware", "fw.bin", image);
             api(a, "POST", "/api/v1/products/relay/releases", form.contentType(), form.body());
         }
         // Until artifacts live in the database, each instance's data directory holds its own copy of
         // the image files (docs/production.md, "Backup and restore"): B gets A's before it starts.
-        Files.createDirectories(dir.resolve("b/artifacts"));
-        try (var files = Files.list(dir.resolve("a/artifacts"))) {
+        Path from = dir.resolve("a/artifacts");
+        try (var files = Files.walk(from)) {
             for (Path f : files.toList()) {
-                Files.copy(f, dir.resolve("b/artifacts").resolve(f.getFileName()));
+                Path to = dir.resolve("b/artifacts").resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
             }
         }
         b = UpdraftServer.start(config(dir.resolve("b")));
@@ -283,7 +288,7 @@ class NginxTest {
     @Test
     @Order(1)
     void aCheckInAndItsDownloadThroughNginxAreByteExactWithTheStockClientsHeaders() throws Exception {
-        for (int i = 0; i < 2; i++) { // round robin: once through each instance
+        for (int i = 0; i < 2; i++) { // two devices; nginx spreads requests over the instances round robin
             Answer update = checkIn(port, "DE:BA:7A:00:30:0" + i, V1);
             assertThat(update.status()).isEqualTo(200);
             assertThat(update.body()).isEqualTo(V2);
@@ -358,6 +363,13 @@ class NginxTest {
         }
         if (database != null) {
             sql("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
         }
     }
 }
