@@ -64,6 +64,8 @@ public final class UpdraftServer implements AutoCloseable {
     private final ArtifactStore store;
     private final StorageHealth storage;
     private final ArtifactScrub scrub;
+    private final String instance;
+    private final Cluster cluster;
 
     private UpdraftServer(ServerConfig config) throws Exception {
         this.config = config;
@@ -73,7 +75,8 @@ public final class UpdraftServer implements AutoCloseable {
         DataDirectory data = DataDirectory.open(config.dataDir());
         EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
         Clock clock = config.clock();
-        this.database = Database.open(config.effectiveJdbcUrl());
+        this.instance = config.instanceName();
+        this.database = Database.open(config.effectiveJdbcUrl(), instance);
         Server started = null;
         ArtifactScrub scrubbing = null;
         // What holds threads or connections, in the order opened: a start that fails half-way
@@ -99,6 +102,10 @@ public final class UpdraftServer implements AutoCloseable {
             this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick(),
                     config.deviceUrl());
             opened.push(rollouts);
+            if (database.isPostgres()) {
+                rollouts.coordinatedBy(() -> false); // until this instance holds the coordinator's lock
+                rollouts.share(instance);
+            }
             metrics.fleet(catalog, devices, rollouts);
             List<Notifier> notifiers = new ArrayList<>();
             if (config.mqttUrl() != null) {
@@ -110,6 +117,12 @@ public final class UpdraftServer implements AutoCloseable {
             this.notifier = new Notifiers(List.copyOf(notifiers));
             opened.push(notifier);
             rollouts.notifier(notifier);
+            // Several instances may share a PostgreSQL database (docs/cluster.md); the embedded one is this instance's own.
+            this.cluster = database.isPostgres()
+                    ? Cluster.join(config.effectiveJdbcUrl(), instance, catalog, devices, rollouts, updates) : null;
+            if (cluster != null) {
+                opened.push(cluster);
+            }
             this.tokens = new ApiTokens(database.jdbi());
             this.audit = new AuditLog(database.jdbi());
             seedAdminToken(config, clock);
@@ -265,6 +278,16 @@ public final class UpdraftServer implements AutoCloseable {
         return database;
     }
 
+    /** This instance's name among several on one database ({@link ServerConfig#instanceName}). */
+    public String instance() {
+        return instance;
+    }
+
+    /** Whether this instance coordinates the rollouts: always alone on the embedded database, else while it holds the lock. */
+    public boolean coordinating() {
+        return cluster == null || cluster.coordinating();
+    }
+
     public RolloutEngine rollouts() {
         return rollouts;
     }
@@ -329,6 +352,9 @@ public final class UpdraftServer implements AutoCloseable {
         }
         listeners.close();
         scrub.close();
+        if (cluster != null) {
+            cluster.close();
+        }
         rollouts.close();
         notifier.close();
         devices.close();
