@@ -124,7 +124,7 @@ public final class UpdraftServer implements AutoCloseable {
                 opened.push(cluster);
             }
             this.tokens = new ApiTokens(database.jdbi());
-            this.audit = new AuditLog(database.jdbi());
+            this.audit = new AuditLog(database.jdbi(), database.isPostgres());
             seedAdminToken(config, clock);
             if (BootstrapTokenFile.removeIfInvalid(data.root(), tokens)) {
                 LOG.info("Removed {}: the bootstrap admin token in it is no longer valid (revoked)", BootstrapTokenFile.in(data.root()));

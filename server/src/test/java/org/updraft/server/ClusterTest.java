@@ -194,6 +194,39 @@ class ClusterTest {
         await("the old holder stood down", () -> !holder.server().coordinating());
     }
 
+    @Test
+    void concurrentChangesOnBothInstancesMakeOneAuditChainThatVerifies() throws Exception {
+        int perWriter = 15;
+        long before = ((org.updraft.server.audit.Verification.Intact) a.server().audit().verify(null)).entries();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            var writers = java.util.List.of(a, b, a, b);
+            for (int w = 0; w < writers.size(); w++) {
+                TestServer s = writers.get(w);
+                String prefix = "w" + w + "-";
+                futures.add(pool.submit(() -> {
+                    int created = 0;
+                    for (int i = 0; i < perWriter; i++) {
+                        var r = s.send("POST", "/api/v1/tokens", "{\"name\":\"" + prefix + i + "\",\"role\":\"viewer\"}");
+                        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                        created++;
+                    }
+                    return created;
+                }));
+            }
+            for (var f : futures) {
+                assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(perWriter);
+            }
+        }
+        for (TestServer s : java.util.List.of(a, b)) {
+            var verified = Json.MAPPER.readTree(s.expect(200, s.get("/api/v1/audit/verify")));
+            assertThat(verified.toString()).contains("\"ok\":true");
+            assertThat(s.server().audit().verify(null)).isEqualTo(a.server().audit().verify(null));
+            var v = (org.updraft.server.audit.Verification.Intact) s.server().audit().verify(null);
+            assertThat(v.entries()).as("one entry per token, none lost, none forked").isEqualTo(before + 4 * perWriter);
+        }
+    }
+
     static String jdbcUrl(TestServer s) {
         return s.server().config().jdbcUrl();
     }
