@@ -117,6 +117,8 @@ class ClusterTest {
     void aRolloutStartedOnOneInstanceIsServedByTheOtherAndAPauseThereStopsIt() throws Exception {
         relayWithTwoReleases(a, true);
         await("instance b knows relay", () -> status(b, 3, "1.0.0") == 304);
+        // Check-ins are written in batches just after the answer: the start below must find the device stored.
+        await("instance a finds the device instance b registered", () -> a.get("/api/v1/devices/" + mac(3)).statusCode() == 200);
         var created = a.send("POST", "/api/v1/products/relay/rollouts", "{\"version\":\"2.0.0\",\"waves\":\"100\",\"soakSeconds\":0}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         long id = Json.MAPPER.readTree(created.body()).get("id").asLong();
@@ -145,6 +147,7 @@ class ClusterTest {
     void maxConcurrentCountsTheDownloadsInFlightOnEveryInstance() throws Exception {
         relayWithTwoReleases(a, true);
         await("instance b knows relay", () -> status(b, 5, "1.0.0") == 304);
+        await("instance a finds the device instance b registered", () -> a.get("/api/v1/devices/" + mac(5)).statusCode() == 200);
         long id = startedRollout(a, "{\"version\":\"2.0.0\",\"waves\":\"100\",\"soakSeconds\":0,\"maxConcurrent\":1}");
         await("instance b offers the rollout's release", () -> status(b, 5, "1.0.0") == 200);
         // A transfer to device 6 is under way on instance a: the one download the rollout allows.
@@ -160,6 +163,7 @@ class ClusterTest {
     void theDownloadsInFlightOfAnInstanceThatDiedAreNoLongerCounted() throws Exception {
         relayWithTwoReleases(a, true);
         await("instance b knows relay", () -> status(b, 8, "1.0.0") == 304);
+        await("instance a finds the device instance b registered", () -> a.get("/api/v1/devices/" + mac(8)).statusCode() == 200);
         long id = startedRollout(a, "{\"version\":\"2.0.0\",\"waves\":\"100\",\"soakSeconds\":0,\"maxConcurrent\":1}");
         try (Connection c = DriverManager.getConnection(jdbcUrl(a)); Statement s = c.createStatement()) {
             s.execute("INSERT INTO rollout_in_flight (rollout_id, mac, instance, since) VALUES (" + id + ", '" + mac(9)
