@@ -35,6 +35,7 @@ import org.updraft.server.http.Metrics;
 import org.updraft.server.store.DataDirectory;
 import org.updraft.server.store.Database;
 import org.updraft.server.store.EmbeddedDatabase;
+import org.updraft.server.store.SingleInstance;
 import org.updraft.server.store.StorageHealth;
 import org.updraft.server.artifact.ArtifactScrub;
 
@@ -66,6 +67,8 @@ public final class UpdraftServer implements AutoCloseable {
     private final ArtifactScrub scrub;
     private final String instance;
     private final Cluster cluster;
+    /** The data directory's lock while the embedded database is in use, else null. */
+    private final SingleInstance single;
 
     private UpdraftServer(ServerConfig config) throws Exception {
         this.config = config;
@@ -73,10 +76,19 @@ public final class UpdraftServer implements AutoCloseable {
         // has created its files (docs/integrity.md). An earlier version's H2 database is moved
         // into SQLite before the pool opens (docs/durability.md).
         DataDirectory data = DataDirectory.open(config.dataDir());
-        EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
+        // The embedded database is one server's: a second one on this directory is refused here (docs/cluster.md).
+        this.single = config.jdbcUrl() == null ? SingleInstance.claim(config.dataDir()) : null;
         Clock clock = config.clock();
         this.instance = config.instanceName();
-        this.database = Database.open(config.effectiveJdbcUrl(), instance);
+        try {
+            EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
+            this.database = Database.open(config.effectiveJdbcUrl(), instance);
+        } catch (RuntimeException | Error e) {
+            if (single != null) {
+                single.close();
+            }
+            throw e;
+        }
         Server started = null;
         ArtifactScrub scrubbing = null;
         // What holds threads or connections, in the order opened: a start that fails half-way
@@ -174,6 +186,9 @@ public final class UpdraftServer implements AutoCloseable {
                 }
             }
             database.close();
+            if (single != null) {
+                single.close();
+            }
             throw e;
         }
     }
@@ -360,5 +375,8 @@ public final class UpdraftServer implements AutoCloseable {
         devices.close();
         updates.close();
         database.close();
+        if (single != null) {
+            single.close();
+        }
     }
 }
