@@ -39,6 +39,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Database, e.g. jdbc:postgresql://localhost:5432/updraft?user=u&password=p (default: the embedded SQLite file updraft.db in --data-dir).")
     String jdbcUrl;
 
+    @Option(names = "--instance", paramLabel = "NAME",
+            description = "This instance's name among several on one PostgreSQL database, in logs and as its connections' "
+                    + "application_name (default: host name:port). 1-63 characters A-Z a-z 0-9 . _ : -")
+    String instance;
+
     @Option(names = "--mqtt", paramLabel = "URL",
             description = "MQTT broker for update-available and rollout events, e.g. tcp://127.0.0.1:1883 (default: none).")
     String mqttUrl;
@@ -73,7 +78,8 @@ final class ServerCommand implements Callable<Integer> {
             for (var e : limitOptions.entrySet()) {
                 limits = limits.with(e.getKey(), e.getValue());
             }
-            config = new ServerConfig(host, port, dataDir, jdbcUrl).withNotifications(mqttUrl, webhookUrl).withLimits(limits);
+            config = new ServerConfig(host, port, dataDir, jdbcUrl).withNotifications(mqttUrl, webhookUrl).withLimits(limits)
+                    .withInstance(instance);
             if (httpsPort != null || tlsCert != null || tlsKey != null || tlsPkcs12 != null) {
                 if (httpsPort == null) {
                     throw new IllegalArgumentException("--tls-cert/--tls-key/--tls-pkcs12 need --https-port");
