@@ -62,6 +62,11 @@ final class ServerOptions {
             description = "How long a stop lets requests in flight (downloads) finish, e.g. 30s ($UPDRAFT_SHUTDOWN_DRAIN; default 30s).")
     String shutdownDrain;
 
+    @Option(names = "--instance", paramLabel = "NAME",
+            description = "This instance's name among several on one PostgreSQL database, in logs and as its connections' "
+                    + "application_name ($UPDRAFT_INSTANCE; default host name:port). 1-63 characters A-Z a-z 0-9 . _ : -")
+    String instance;
+
     @Option(names = "--limit", paramLabel = "NAME=VALUE",
             description = "Change a limit, e.g. --limit max-image-bytes=8388608 --limit header-timeout=5s --limit ip-rate=600/min "
                     + "(names and defaults: docs/security.md, Limits). Repeatable.")
@@ -82,6 +87,7 @@ final class ServerOptions {
         put(f, "tls-pkcs12", tlsPkcs12);
         put(f, "trusted-proxies", trustedProxies);
         put(f, "shutdown-drain", shutdownDrain);
+        put(f, "instance", instance);
         limits.forEach((name, value) -> f.put("limit." + name, value));
         return f;
     }

@@ -169,7 +169,7 @@ final class TokenCommand {
             org.updraft.server.auth.ApiTokens.Issued issued;
             try (org.updraft.server.store.Database db = org.updraft.server.store.Database.open(url)) {
                 issued = new org.updraft.server.auth.ApiTokens(db.jdbi()).resetAdmin(by, now);
-                new org.updraft.server.audit.AuditLog(db.jdbi()).append(new org.updraft.server.audit.AuditEvent(now, "local", null, null,
+                new org.updraft.server.audit.AuditLog(db.jdbi(), db.isPostgres()).append(new org.updraft.server.audit.AuditEvent(now, "local", null, null,
                         "reset admin token (local, not over HTTP)", "id=" + issued.token().id() + " name=" + issued.token().name(),
                         "local", 201));
             } catch (RuntimeException e) {

@@ -33,13 +33,18 @@ import org.updraft.server.store.EmbeddedDatabase;
  *                     device's address); {@link TrustedProxies#NONE} by default
  * @param drainTimeout how long a stopping server lets requests in flight (downloads) finish before it
  *                     cuts them ({@link #DEFAULT_DRAIN}); docs/production.md, "Graceful shutdown"
+ * @param instance     this instance's name among several on one PostgreSQL database (docs/cluster.md): in
+ *                     logs, in the rows it owns and as its database connections' application_name; null
+ *                     for the host name and port ({@link #instanceName}). 1-63 characters A-Z a-z 0-9 . _ : -
  */
 public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
                            Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken,
-                           DeviceUrl deviceUrl, TrustedProxies trustedProxies, Duration drainTimeout) {
+                           DeviceUrl deviceUrl, TrustedProxies trustedProxies, Duration drainTimeout, String instance) {
 
     public static final int DEFAULT_PORT = 8080;
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(30);
+
+    private static final java.util.concurrent.atomic.AtomicInteger UNNAMED = new java.util.concurrent.atomic.AtomicInteger();
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -66,13 +71,40 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
         if (rolloutTick.isNegative() || rolloutTick.isZero()) {
             throw new IllegalArgumentException("rolloutTick must be positive");
         }
+        if (instance != null && !instance.matches("[A-Za-z0-9._:-]{1,63}")) {
+            throw new IllegalArgumentException("instance name must be 1-63 characters A-Z a-z 0-9 . _ : - (e.g. updraft-2), got '"
+                    + instance + "'");
+        }
     }
 
-    /** No trusted proxy, the default drain deadline. */
+    /**
+     * The instance's name: the configured one, else this machine's host name and the port (a
+     * server on port 0, as in tests, gets the process id and a number unique in the JVM, since
+     * its port is not known before the database opens). Each call for an unnamed port-0
+     * configuration gives a new name: ask once per server.
+     */
+    public String instanceName() {
+        if (instance != null) {
+            return instance;
+        }
+        String hostName;
+        try {
+            hostName = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            hostName = "localhost";
+        }
+        hostName = hostName.replaceAll("[^A-Za-z0-9._-]", "-");
+        String suffix = port != 0 ? Integer.toString(port)
+                : ProcessHandle.current().pid() + "-" + UNNAMED.incrementAndGet();
+        String name = hostName + ":" + suffix;
+        return name.length() <= 63 ? name : name.substring(name.length() - 63);
+    }
+
+    /** No trusted proxy, the default drain deadline; the instance is named by host and port. */
     public ServerConfig(String host, int port, Path dataDir, String jdbcUrl, String mqttUrl, String webhookUrl,
                         Duration rolloutTick, Clock clock, Limits limits, TlsConfig tls, String adminToken, DeviceUrl deviceUrl) {
         this(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, deviceUrl,
-                TrustedProxies.NONE, DEFAULT_DRAIN);
+                TrustedProxies.NONE, DEFAULT_DRAIN, null);
     }
 
     /** Devices are told the server's own check-in route ({@link DeviceUrl#CHECK_IN}). */
@@ -91,49 +123,55 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
     }
 
     public ServerConfig withTls(TlsConfig t) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t, adminToken, deviceUrl, trustedProxies, drainTimeout);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, t, adminToken, deviceUrl, trustedProxies, drainTimeout, instance);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
+        return new ServerConfig(host, newPort, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout, instance);
     }
 
     public ServerConfig withNotifications(String mqtt, String webhook) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqtt, webhook, rolloutTick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout, instance);
     }
 
     public ServerConfig withRolloutTick(Duration tick) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, tick, clock, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout, instance);
     }
 
     public ServerConfig withClock(Clock c) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, c, limits, tls, adminToken, deviceUrl, trustedProxies, drainTimeout, instance);
     }
 
     public ServerConfig withLimits(Limits l) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls, adminToken, deviceUrl, trustedProxies, drainTimeout);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, l, tls, adminToken, deviceUrl, trustedProxies, drainTimeout, instance);
     }
 
     /** Seeds this admin bearer token on start (see {@code adminToken}); null for none. */
     public ServerConfig withAdminToken(String token) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, token, deviceUrl, trustedProxies, drainTimeout);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, token, deviceUrl, trustedProxies, drainTimeout, instance);
     }
 
     /** Tells devices to fetch firmware from {@code url} in update-available notices. */
     public ServerConfig withDeviceUrl(DeviceUrl url) {
-        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, url, trustedProxies, drainTimeout);
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken, url, trustedProxies, drainTimeout, instance);
     }
 
     /** Believes X-Forwarded-For from these proxies only. */
     public ServerConfig withTrustedProxies(TrustedProxies proxies) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken,
-                deviceUrl, proxies, drainTimeout);
+                deviceUrl, proxies, drainTimeout, instance);
+    }
+
+    /** Names this instance ({@code instance}); null for the host name and port. */
+    public ServerConfig withInstance(String name) {
+        return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken,
+                deviceUrl, trustedProxies, drainTimeout, name);
     }
 
     /** Lets requests in flight finish for up to {@code drain} when the server stops. */
     public ServerConfig withDrainTimeout(Duration drain) {
         return new ServerConfig(host, port, dataDir, jdbcUrl, mqttUrl, webhookUrl, rolloutTick, clock, limits, tls, adminToken,
-                deviceUrl, trustedProxies, drain);
+                deviceUrl, trustedProxies, drain, instance);
     }
 
     /** Never prints the admin token or a database password. */
@@ -143,7 +181,7 @@ public record ServerConfig(String host, int port, Path dataDir, String jdbcUrl, 
                 + (jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***")) + ", mqttUrl=" + mqttUrl
                 + ", webhookUrl=" + webhookUrl + ", rolloutTick=" + rolloutTick + ", clock=" + clock + ", limits=" + limits
                 + ", tls=" + (tls == null ? null : "configured") + ", adminToken=" + (adminToken == null ? null : "***")
-                + ", deviceUrl=" + deviceUrl.template() + ", trustedProxies=" + trustedProxies + ", drainTimeout=" + drainTimeout + "]";
+                + ", deviceUrl=" + deviceUrl.template() + ", trustedProxies=" + trustedProxies + ", drainTimeout=" + drainTimeout + ", instance=" + instance + "]";
     }
 
     /** The JDBC URL actually used: the configured one, or the embedded SQLite file in the data directory. */

@@ -37,6 +37,7 @@ import org.updraft.server.http.Metrics;
 import org.updraft.server.store.DataDirectory;
 import org.updraft.server.store.Database;
 import org.updraft.server.store.EmbeddedDatabase;
+import org.updraft.server.store.SingleInstance;
 import org.updraft.server.store.StorageHealth;
 import org.updraft.server.artifact.ArtifactScrub;
 
@@ -68,6 +69,10 @@ public final class UpdraftServer implements AutoCloseable {
     private final ArtifactStore store;
     private final StorageHealth storage;
     private final ArtifactScrub scrub;
+    private final String instance;
+    private final Cluster cluster;
+    /** The data directory's lock while the embedded database is in use, else null. */
+    private final SingleInstance single;
 
     private UpdraftServer(ServerConfig config) throws Exception {
         this.config = config;
@@ -75,9 +80,19 @@ public final class UpdraftServer implements AutoCloseable {
         // has created its files (docs/integrity.md). An earlier version's H2 database is moved
         // into SQLite before the pool opens (docs/durability.md).
         DataDirectory data = DataDirectory.open(config.dataDir());
-        EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
+        // The embedded database is one server's: a second one on this directory is refused here (docs/cluster.md).
+        this.single = config.jdbcUrl() == null ? SingleInstance.claim(config.dataDir()) : null;
         Clock clock = config.clock();
-        this.database = Database.open(config.effectiveJdbcUrl());
+        this.instance = config.instanceName();
+        try {
+            EmbeddedDatabase.prepare(config.dataDir(), config.jdbcUrl() == null);
+            this.database = Database.open(config.effectiveJdbcUrl(), instance);
+        } catch (RuntimeException | Error e) {
+            if (single != null) {
+                single.close();
+            }
+            throw e;
+        }
         Server started = null;
         ArtifactScrub scrubbing = null;
         // What holds threads or connections, in the order opened: a start that fails half-way
@@ -108,6 +123,10 @@ public final class UpdraftServer implements AutoCloseable {
             this.rollouts = new RolloutEngine(database.jdbi(), catalog, devices, updates, clock, config.rolloutTick(),
                     config.deviceUrl());
             opened.push(rollouts);
+            if (database.isPostgres()) {
+                rollouts.coordinatedBy(() -> false); // until this instance holds the coordinator's lock
+                rollouts.share(instance);
+            }
             metrics.fleet(catalog, devices, rollouts);
             List<Notifier> notifiers = new ArrayList<>();
             if (config.mqttUrl() != null) {
@@ -119,8 +138,14 @@ public final class UpdraftServer implements AutoCloseable {
             this.notifier = new Notifiers(List.copyOf(notifiers));
             opened.push(notifier);
             rollouts.notifier(notifier);
+            // Several instances may share a PostgreSQL database (docs/cluster.md); the embedded one is this instance's own.
+            this.cluster = database.isPostgres()
+                    ? Cluster.join(config.effectiveJdbcUrl(), instance, catalog, devices, rollouts, updates) : null;
+            if (cluster != null) {
+                opened.push(cluster);
+            }
             this.tokens = new ApiTokens(database.jdbi());
-            this.audit = new AuditLog(database.jdbi());
+            this.audit = new AuditLog(database.jdbi(), database.isPostgres());
             seedAdminToken(config, clock);
             if (BootstrapTokenFile.removeIfInvalid(data.root(), tokens)) {
                 LOG.info("Removed {}: the bootstrap admin token in it is no longer valid (revoked)", BootstrapTokenFile.in(data.root()));
@@ -173,6 +198,9 @@ public final class UpdraftServer implements AutoCloseable {
                 }
             }
             database.close();
+            if (single != null) {
+                single.close();
+            }
             throw e;
         }
     }
@@ -275,6 +303,16 @@ public final class UpdraftServer implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /** This instance's name among several on one database ({@link ServerConfig#instanceName}). */
+    public String instance() {
+        return instance;
+    }
+
+    /** Whether this instance coordinates the rollouts: always alone on the embedded database, else while it holds the lock. */
+    public boolean coordinating() {
+        return cluster == null || cluster.coordinating();
     }
 
     public RolloutEngine rollouts() {
@@ -393,11 +431,17 @@ public final class UpdraftServer implements AutoCloseable {
         }
         listeners.close();
         scrub.close();
+        if (cluster != null) {
+            cluster.close();
+        }
         rollouts.close();
         notifier.close();
         devices.close();
         updates.close();
         database.close();
+        if (single != null) {
+            single.close();
+        }
         LOG.info("Stopped: answered check-ins and update reports written, database pool closed");
     }
 }

@@ -30,6 +30,9 @@ public final class TestServer implements AutoCloseable {
 
     private final String adminToken = ADMIN_TOKEN;
     private UpdraftServer server;
+    /** False for a {@link #peer}: its data and database belong to the server it was made from. */
+    private final boolean owner;
+    private boolean stopped;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public TestServer(TestDatabase kind) {
@@ -45,7 +48,25 @@ public final class TestServer implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         this.db = kind.create(dataDir);
+        this.owner = true;
         this.server = UpdraftServer.start(config());
+    }
+
+    private TestServer(TestServer first, java.util.function.UnaryOperator<ServerConfig> customize) {
+        this.customize = customize;
+        this.dataDir = first.dataDir;
+        this.db = first.db;
+        this.owner = false;
+        this.server = UpdraftServer.start(config());
+    }
+
+    /**
+     * Another instance on this server's database and data directory (artifacts shared as on a
+     * shared volume): several instances on PostgreSQL (docs/cluster.md). Closing it leaves the
+     * data and the database to this server.
+     */
+    public TestServer peer(java.util.function.UnaryOperator<ServerConfig> customize) {
+        return new TestServer(this, customize);
     }
 
     public TestServer() {
@@ -200,9 +221,20 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** Stops the server alone; the data directory and the database stay for its peers until {@link #close}. */
+    public void stopServer() {
+        if (!stopped) {
+            stopped = true;
+            server.close();
+        }
+    }
+
     @Override
     public void close() {
-        server.close();
+        stopServer();
+        if (!owner) {
+            return;
+        }
         db.close();
         try (Stream<Path> walk = Files.walk(dataDir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -60,7 +60,12 @@ public final class Settings {
                 new Setting("tls-password", "UPDRAFT_TLS_PASSWORD", null, "none", true, any),
                 new Setting("trusted-proxies", "UPDRAFT_TRUSTED_PROXIES", "--trusted-proxies", "none", false, TrustedProxies::parse),
                 new Setting("shutdown-drain", "UPDRAFT_SHUTDOWN_DRAIN", "--shutdown-drain",
-                        ServerConfig.DEFAULT_DRAIN.toSeconds() + "s", false, v -> drain(v))));
+                        ServerConfig.DEFAULT_DRAIN.toSeconds() + "s", false, v -> drain(v)),
+                new Setting("instance", "UPDRAFT_INSTANCE", "--instance", "host name:port", false, v -> {
+                    if (!v.matches("[A-Za-z0-9._:-]{1,63}")) {
+                        throw new IllegalArgumentException("expected 1-63 characters A-Z a-z 0-9 . _ : - (e.g. updraft-2)");
+                    }
+                })));
         // Limits are checked together when the configuration is built (max-uri-bytes depends on max-header-bytes).
         Limits.DEFAULTS.describe().forEach((name, dflt) -> s.add(Setting.limit(name, dflt, any)));
         return List.copyOf(s);
@@ -163,6 +168,7 @@ public final class Settings {
         if (get("shutdown-drain") != null) {
             config = config.withDrainTimeout(drain(get("shutdown-drain")));
         }
+        config = config.withInstance(get("instance"));
         return tls(config);
     }
 

@@ -19,18 +19,34 @@ import org.updraft.server.store.Sql;
  * <p>What a chain cannot show on its own: rows cut off the end (after a restart) and a chain
  * rewritten from some row on with recomputed hashes. While the server runs it remembers the head it
  * wrote, which catches the first; an {@link Anchor} — a head recorded elsewhere earlier — catches both.
+ *
+ * <p>Several instances on one PostgreSQL database ({@link #AuditLog(Jdbi, boolean) shared}) append
+ * to one chain: each append takes the transaction-level advisory lock {@value #CHAIN_LOCK}, reads
+ * the chain's head from the table and inserts the row linked to it, in one transaction, so two
+ * writers never link to the same head (no fork) nor skip a seq (no gap) (docs/cluster.md,
+ * "The audit chain"). A head in the table below the one this instance wrote means rows were cut
+ * off the end: the append links to what this instance wrote, so the gap stays for {@link #verify}.
  */
 public final class AuditLog {
 
     private static final int PAGE = 1000;
+    /** The advisory lock that serialises appends of all instances on one PostgreSQL database. */
+    static final long CHAIN_LOCK = 0x41_75_64_69_74L; // "Audit"
 
     private final Jdbi jdbi;
+    private final boolean shared;
     private final ReentrantLock lock = new ReentrantLock();
     private long headSeq;
     private String headHash;
 
     public AuditLog(Jdbi jdbi) {
+        this(jdbi, false);
+    }
+
+    /** {@code shared}: other instances append to the same PostgreSQL table (docs/cluster.md). */
+    public AuditLog(Jdbi jdbi, boolean shared) {
         this.jdbi = jdbi;
+        this.shared = shared;
         AuditEntry last = jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
                 .map((rs, ctx) -> row(rs)).findOne().orElse(null));
         this.headSeq = last == null ? 0 : last.seq();
@@ -71,6 +87,9 @@ public final class AuditLog {
     public AuditEntry append(AuditEvent event) {
         lock.lock();
         try {
+            if (shared) {
+                return appendShared(event);
+            }
             try {
                 return insert(event);
             } catch (RuntimeException e) {
@@ -84,18 +103,41 @@ public final class AuditLog {
         }
     }
 
+    /** One transaction: the chain's lock, its head as stored, the row linked to it. */
+    private AuditEntry appendShared(AuditEvent event) {
+        AuditEntry e = jdbi.inTransaction(h -> {
+            h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(" + CHAIN_LOCK + ")) locked").mapTo(Integer.class).one();
+            AuditEntry head = h.createQuery("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").map((rs, ctx) -> row(rs))
+                    .findOne().orElse(null);
+            long seq = head == null ? 0 : head.seq();
+            // Rows this server appended were cut off the end: link to what it wrote, as one writer does,
+            // so the gap stays for verify() to name instead of being papered over.
+            AuditEntry next = seq < headSeq ? AuditEntry.chain(headSeq + 1, headHash, event)
+                    : AuditEntry.chain(seq + 1, head == null ? AuditEntry.GENESIS : head.hash(), event);
+            insertRow(h, next);
+            return next;
+        });
+        headSeq = e.seq();
+        headHash = e.hash();
+        return e;
+    }
+
     private AuditEntry insert(AuditEvent event) {
         AuditEntry e = AuditEntry.chain(headSeq + 1, headHash, event);
-        jdbi.useHandle(h -> h.createUpdate("""
+        jdbi.useHandle(h -> insertRow(h, e));
+        headSeq = e.seq();
+        headHash = e.hash();
+        return e;
+    }
+
+    private static void insertRow(org.jdbi.v3.core.Handle h, AuditEntry e) {
+        h.createUpdate("""
                         INSERT INTO audit_log (seq, at, actor, token_id, role, action, target, remote, status, prev_hash, hash)
                         VALUES (:seq, :at, :actor, :tokenId, :role, :action, :target, :remote, :status, :prev, :hash)""")
                 .bind("seq", e.seq()).bind("at", Sql.utc(e.at())).bind("actor", e.actor()).bind("tokenId", e.tokenId())
                 .bind("role", e.role()).bind("action", e.action()).bind("target", e.target()).bind("remote", e.remote())
                 .bind("status", e.status()).bind("prev", e.prevHash()).bind("hash", e.hash())
-                .execute());
-        headSeq = e.seq();
-        headHash = e.hash();
-        return e;
+                .execute();
     }
 
     /** Moves the head over rows another process appended, if they extend this head intact; true when it moved. */

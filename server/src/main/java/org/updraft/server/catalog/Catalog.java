@@ -68,11 +68,11 @@ public final class Catalog {
 
     /**
      * Reads products, releases and trusted keys from the database and replaces the memory view
-     * with them. The only place that reads the catalog tables for the memory view; run once, at
-     * construction. Calling it again (under this monitor) refreshes the view after another writer
-     * changed the database.
+     * with them. The only place that reads the catalog tables for the memory view: at
+     * construction, and again (under this monitor) after another instance changed the database
+     * (docs/cluster.md).
      */
-    private synchronized void load() {
+    public synchronized void load() {
         CatalogStore.Contents contents = store.load();
         keys.reload(contents.keys());
         index = Index.of(contents.products(), contents.releases(), contents.archivedProducts(), contents.archivedReleases());

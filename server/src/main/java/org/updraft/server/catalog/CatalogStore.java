@@ -51,36 +51,51 @@ final class CatalogStore {
 
     /**
      * Reads every product, release (with its artifacts) and trusted key through one handle. Not in a
-     * transaction: on SQLite every transaction is IMMEDIATE and would take the write lock.
+     * transaction on SQLite: there every transaction is IMMEDIATE and would take the write lock (and
+     * the one writer is this process, under the catalog's monitor). On PostgreSQL, where another
+     * instance may be storing a release meanwhile, in one REPEATABLE READ transaction: every query
+     * reads the same snapshot, so a release is never read without the artifact rows committed with it.
      */
     Contents load() {
-        return jdbi.withHandle(h -> {
-            List<Product> products = h.createQuery("SELECT * FROM product").map((rs, ctx) -> product(rs)).list();
-            Set<Long> archivedProducts = Set.copyOf(h.createQuery("SELECT id FROM product WHERE archived_at IS NOT NULL")
-                    .mapTo(Long.class).list());
-            Set<Long> archivedReleases = Set.copyOf(h.createQuery("SELECT id FROM firmware_release WHERE archived_at IS NOT NULL")
-                    .mapTo(Long.class).list());
-            Map<String, Artifact> artifacts = new HashMap<>();
-            h.createQuery("SELECT * FROM artifact").map((rs, ctx) -> artifact(rs)).forEach(a -> artifacts.put(a.sha256(), a));
-            Map<Long, Map<ArtifactRole, Artifact>> roles = new HashMap<>();
-            h.createQuery("SELECT release_id, role, sha256 FROM release_artifact").map((rs, ctx) -> {
-                roles.computeIfAbsent(rs.getLong("release_id"), k -> new EnumMap<>(ArtifactRole.class))
-                        .put(ArtifactRole.parse(rs.getString("role")), artifacts.get(rs.getString("sha256")));
-                return 0;
-            }).list();
-            List<Release> releases = h.createQuery("SELECT * FROM firmware_release").map((rs, ctx) -> new Release(rs.getLong("id"),
-                            rs.getLong("product_id"), Version.parse(rs.getString("version")), rs.getString("notes"),
-                            rs.getBoolean("downgrade"), rs.getBoolean("held"), Sql.instant(rs, "created_at"),
-                            roles.getOrDefault(rs.getLong("id"), Map.of()), rs.getLong("security_counter"),
-                            rs.getString("signer"), rs.getString("manifest")))
-                    .list();
-            Map<Long, List<TrustedKey>> keys = new HashMap<>();
-            h.createQuery("SELECT product_id, pem, created_at FROM product_key")
-                    .map((rs, ctx) -> Map.entry(rs.getLong("product_id"),
-                            TrustedKey.of(VerifyingKey.parse(rs.getString("pem"), "product_key"), Sql.instant(rs, "created_at"))))
-                    .forEach(e -> keys.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
-            return new Contents(products, releases, keys, archivedProducts, archivedReleases);
-        });
+        return jdbi.withHandle(h -> isPostgres(h)
+                ? h.inTransaction(org.jdbi.v3.core.transaction.TransactionIsolationLevel.REPEATABLE_READ, CatalogStore::read)
+                : read(h));
+    }
+
+    private static boolean isPostgres(org.jdbi.v3.core.Handle h) {
+        try {
+            return h.getConnection().getMetaData().getDatabaseProductName().equals("PostgreSQL");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot tell the database engine: " + e.getMessage(), e);
+        }
+    }
+
+    private static Contents read(org.jdbi.v3.core.Handle h) {
+        List<Product> products = h.createQuery("SELECT * FROM product").map((rs, ctx) -> product(rs)).list();
+        Set<Long> archivedProducts = Set.copyOf(h.createQuery("SELECT id FROM product WHERE archived_at IS NOT NULL")
+                .mapTo(Long.class).list());
+        Set<Long> archivedReleases = Set.copyOf(h.createQuery("SELECT id FROM firmware_release WHERE archived_at IS NOT NULL")
+                .mapTo(Long.class).list());
+        Map<String, Artifact> artifacts = new HashMap<>();
+        h.createQuery("SELECT * FROM artifact").map((rs, ctx) -> artifact(rs)).forEach(a -> artifacts.put(a.sha256(), a));
+        Map<Long, Map<ArtifactRole, Artifact>> roles = new HashMap<>();
+        h.createQuery("SELECT release_id, role, sha256 FROM release_artifact").map((rs, ctx) -> {
+            roles.computeIfAbsent(rs.getLong("release_id"), k -> new EnumMap<>(ArtifactRole.class))
+                    .put(ArtifactRole.parse(rs.getString("role")), artifacts.get(rs.getString("sha256")));
+            return 0;
+        }).list();
+        List<Release> releases = h.createQuery("SELECT * FROM firmware_release").map((rs, ctx) -> new Release(rs.getLong("id"),
+                        rs.getLong("product_id"), Version.parse(rs.getString("version")), rs.getString("notes"),
+                        rs.getBoolean("downgrade"), rs.getBoolean("held"), Sql.instant(rs, "created_at"),
+                        roles.getOrDefault(rs.getLong("id"), Map.of()), rs.getLong("security_counter"),
+                        rs.getString("signer"), rs.getString("manifest")))
+                .list();
+        Map<Long, List<TrustedKey>> keys = new HashMap<>();
+        h.createQuery("SELECT product_id, pem, created_at FROM product_key")
+                .map((rs, ctx) -> Map.entry(rs.getLong("product_id"),
+                        TrustedKey.of(VerifyingKey.parse(rs.getString("pem"), "product_key"), Sql.instant(rs, "created_at"))))
+                .forEach(e -> keys.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+        return new Contents(products, releases, keys, archivedProducts, archivedReleases);
     }
 
     /** Inserts a product {@link ProductCheck} accepted (its id is ignored); returns it with the id the database gave it. */

@@ -338,7 +338,7 @@ public final class Delivery {
         Long rollout = d.rolloutId();
         updates.downloading(mac, target.id(), rollout, in.resumeFrom() > 0, in.at());
         if (rollout != null) {
-            rollouts.downloadStarted(rollout, in.resumeFrom() > 0, in.at());
+            rollouts.downloadStarted(rollout, mac, in.resumeFrom() > 0, in.at());
         }
         return new Download(this, mac, target.id(), rollout, null, null);
     }
@@ -383,7 +383,7 @@ public final class Delivery {
             return;
         }
         if (d.rolloutId != null) {
-            rollouts.downloadEnded(d.rolloutId);
+            rollouts.downloadEnded(d.rolloutId, d.mac);
         }
         updates.transferEnded(d.mac, d.releaseId, complete, error, now());
     }

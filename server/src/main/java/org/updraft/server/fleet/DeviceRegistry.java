@@ -88,23 +88,40 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
     public DeviceRegistry(Jdbi jdbi, Catalog catalog, org.updraft.server.store.WriteOutcomes outcomes) {
         this.jdbi = jdbi;
         this.catalog = catalog;
-        jdbi.useHandle(h -> h.createQuery("SELECT mac, pinned_release_id FROM device WHERE pinned_release_id IS NOT NULL")
-                .map((rs, ctx) -> pins.put(rs.getString("mac"), rs.getLong("pinned_release_id"))).list());
-        jdbi.useHandle(h -> h.createQuery("SELECT mac, tag FROM device_tag")
-                .map((rs, ctx) -> tags.computeIfAbsent(rs.getString("mac"), k -> new TreeSet<>()).add(rs.getString("tag"))).list());
-        tags.replaceAll((k, v) -> Set.copyOf(v));
-        // Tokens first, records after: where both exist, the record's product wins (the two agree
-        // unless a token was issued before that rule existed; "updraft device move" reconciles them).
-        // A revoked token admits nobody, so it owns nothing: the MAC is free for any product.
-        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device_token WHERE revoked_at IS NULL")
-                .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
-        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device")
-                .map((rs, ctx) -> owners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
+        reload();
         // The product written is the owner at write time, not the one the check-in was decided at:
         // a check-in that passed belongsTo just before a move() is written after it, and must not
         // put the device back in the product it left (memory and database would disagree until a restart).
         this.writer = new CheckInWriter(jdbi, (h, rows, timeline) -> write(h, rows, timeline, owners::get), MAX_PENDING_DEVICES, MAX_PENDING_TIMELINE,
                 CheckInWriter.LINGER_NANOS, outcomes);
+    }
+
+    /**
+     * Reads pins, tags and the devices' products from the database into memory: at construction,
+     * and again when another instance changed them (docs/cluster.md). A device this instance has
+     * claimed but not written yet keeps its claim; a pin or tag removed elsewhere is removed here.
+     */
+    public void reload() {
+        Map<String, Long> newPins = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, pinned_release_id FROM device WHERE pinned_release_id IS NOT NULL")
+                .map((rs, ctx) -> newPins.put(rs.getString("mac"), rs.getLong("pinned_release_id"))).list());
+        Map<String, Set<String>> newTags = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, tag FROM device_tag")
+                .map((rs, ctx) -> newTags.computeIfAbsent(rs.getString("mac"), k -> new TreeSet<>()).add(rs.getString("tag"))).list());
+        newTags.replaceAll((k, v) -> Set.copyOf(v));
+        // Tokens first, records after: where both exist, the record's product wins (the two agree
+        // unless a token was issued before that rule existed; "updraft device move" reconciles them).
+        // A revoked token admits nobody, so it owns nothing: the MAC is free for any product.
+        Map<String, Long> newOwners = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device_token WHERE revoked_at IS NULL")
+                .map((rs, ctx) -> newOwners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
+        jdbi.useHandle(h -> h.createQuery("SELECT mac, product_id FROM device")
+                .map((rs, ctx) -> newOwners.put(rs.getString("mac"), rs.getLong("product_id"))).list());
+        pins.putAll(newPins);
+        pins.keySet().retainAll(newPins.keySet());
+        tags.putAll(newTags);
+        tags.keySet().retainAll(newTags.keySet());
+        owners.putAll(newOwners);
     }
 
     @Override

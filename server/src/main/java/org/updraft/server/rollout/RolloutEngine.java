@@ -35,6 +35,11 @@ import org.updraft.server.problem.Rejection;
  * ({@link #offer}, {@link #peek}, {@link #downloadStarted}, {@link #downloadEnded}) takes no lock.
  * Device progress lives in {@link UpdateTracker}; each final transition of a member
  * re-evaluates its rollout through the schedule.
+ *
+ * <p>One class because every transition — an operator's, the rules', and one another instance
+ * stored ({@link #reload}, {@link #takeOver}) — must pass the same lock in the same order (decide,
+ * write, make current, announce); the parts with rules or state of their own are already classes
+ * of their own (the four above).
  */
 public final class RolloutEngine implements AutoCloseable {
 
@@ -80,6 +85,10 @@ public final class RolloutEngine implements AutoCloseable {
     private final Notices notices;
     private final RolloutSchedule schedule;
     private final UpdateTracker tracker;
+    /** Whether this instance makes the rules' transitions (docs/cluster.md, "The coordinator"); always, alone. */
+    private volatile java.util.function.BooleanSupplier coordinating = () -> true;
+    private final Jdbi jdbi;
+    private volatile InFlightRows inFlightRows;
 
     /** Device URLs in update-available notices are the server's own check-in route ({@link DeviceUrl#CHECK_IN}). */
     public RolloutEngine(Jdbi jdbi, Catalog catalog, Audience devices, UpdateTracker tracker, Clock clock, Duration tick) {
@@ -96,6 +105,7 @@ public final class RolloutEngine implements AutoCloseable {
         this.devices = devices;
         this.clock = clock;
         this.tracker = tracker;
+        this.jdbi = jdbi;
         this.store = new RolloutStore(jdbi);
         this.machine = new RolloutMachine(devices, tracker::get, catalog::release);
         this.notices = new Notices(catalog, deviceUrl);
@@ -113,6 +123,66 @@ public final class RolloutEngine implements AutoCloseable {
 
     public void notifier(Notifier n) {
         notices.notifier(n);
+    }
+
+    /**
+     * Among several instances on one database, only the one {@code coordinating} answers true for
+     * evaluates the rules (wave advance, halt, completion) and the install deadline; the others
+     * serve check-ins and operator actions and follow the table ({@link #reload}).
+     */
+    public void coordinatedBy(java.util.function.BooleanSupplier coordinating) {
+        this.coordinating = coordinating;
+    }
+
+    /**
+     * Several instances as {@code instance} share the database: downloads in flight are counted
+     * as rows all of them see ({@link InFlightRows}), and the coordinator sweeps the rows of
+     * instances that died.
+     */
+    public void share(String instance) {
+        InFlightRows rows = new InFlightRows(jdbi, instance);
+        machine.share(rows);
+        this.inFlightRows = rows;
+    }
+
+    // ---- several instances --------------------------------------------------------------------
+
+    /**
+     * Reads every rollout again and makes the table's values current: another instance created,
+     * started, paused, advanced or finished one. A rollout that became active gets its members.
+     */
+    public synchronized void reload() {
+        java.util.Set<Long> stored = new java.util.HashSet<>();
+        for (Rollout r : store.loadAll()) {
+            stored.add(r.id());
+            Optional<Rollout> before = machine.get(r.id());
+            machine.commit(r);
+            if (r.state().isActive() && (before.isEmpty() || !before.get().state().isActive())) {
+                populate(r);
+            }
+        }
+        machine.all().stream().filter(r -> !stored.contains(r.id())).forEach(r -> machine.forget(r.id()));
+    }
+
+    /**
+     * This instance became the coordinator: it reads the rollouts again, fixes the membership of
+     * every known device of the active ones (some were first seen by other instances), sends the
+     * update-available notices of the waves no coordinator announced yet, and evaluates.
+     */
+    public synchronized void takeOver() {
+        reload();
+        Map<Long, Integer> announced = store.announcedWaves();
+        for (Rollout r : machine.all()) {
+            if (r.state().isActive()) {
+                populate(r);
+            }
+            if (r.state() == RolloutState.RUNNING) {
+                for (int wave = announced.getOrDefault(r.id(), -1) + 1; wave <= r.currentWave(); wave++) {
+                    announce(r, wave);
+                }
+            }
+        }
+        tick();
     }
 
     // ---- queries ------------------------------------------------------------------------------
@@ -183,6 +253,16 @@ public final class RolloutEngine implements AutoCloseable {
     /** A transfer of a rollout's image ended, complete or not. */
     public void downloadEnded(long rolloutId) {
         machine.downloadEnded(rolloutId);
+    }
+
+    /** A transfer of a rollout's image to {@code mac} began at {@code now} (a new offer unless it {@code resumes}). */
+    public void downloadStarted(long rolloutId, String mac, boolean resumes, Instant now) {
+        machine.downloadStarted(rolloutId, mac, resumes, now);
+    }
+
+    /** A transfer of a rollout's image to {@code mac} ended, complete or not. */
+    public void downloadEnded(long rolloutId, String mac) {
+        machine.downloadEnded(rolloutId, mac);
     }
 
     private void populate(Rollout r) {
@@ -285,11 +365,14 @@ public final class RolloutEngine implements AutoCloseable {
 
     /** Called for every update-state transition: a final one (confirmed, failed, rolled back) re-evaluates its running rollout. */
     private void onTransition(DeviceUpdate u) {
-        if (u.rolloutId() == null || !u.state().isFinal()) {
+        if (u.rolloutId() == null) {
             return;
         }
         Rollout r = machine.get(u.rolloutId()).orElse(null);
-        if (r == null || r.state() != RolloutState.RUNNING) {
+        if (r != null && r.state().isActive()) {
+            machine.membership(r, u.mac(), null); // a member first seen by another instance: already one of ours
+        }
+        if (r == null || r.state() != RolloutState.RUNNING || !u.state().isFinal()) {
             return;
         }
         schedule.transition(r.id(), machine.memberCount(r.id()));
@@ -300,6 +383,17 @@ public final class RolloutEngine implements AutoCloseable {
      * are failed (each a final transition, which re-evaluates its rollout), then the soak.
      */
     public void tick() {
+        if (!coordinating.getAsBoolean()) {
+            return;
+        }
+        InFlightRows rows = inFlightRows;
+        if (rows != null) {
+            int swept = rows.sweep(now());
+            if (swept > 0) {
+                LOG.info("{} download(s) in flight of instances that stopped (or older than {}) no longer counted", swept,
+                        InFlightRows.STALE);
+            }
+        }
         for (Rollout r : machine.all()) {
             if (r.state().isActive()) {
                 failSilent(r);
@@ -331,8 +425,22 @@ public final class RolloutEngine implements AutoCloseable {
     }
 
     private synchronized void evaluate(long id) {
-        machine.evaluate(id, now()).ifPresent(step -> {
-            Rollout r = save(step.rollout());
+        if (!coordinating.getAsBoolean()) {
+            return;
+        }
+        Optional<RolloutMachine.Step> next = machine.evaluate(id, now());
+        if (next.isEmpty()) {
+            return;
+        }
+        Rollout saved;
+        try {
+            saved = save(next.get().rollout());
+        } catch (Rejection changedElsewhere) {
+            LOG.info("rollout {}: not evaluated: {}", id, changedElsewhere.getMessage());
+            return;
+        }
+        next.ifPresent(step -> {
+            Rollout r = saved;
             switch (step) {
                 case RolloutMachine.Step.Halted h -> {
                     LOG.warn("rollout {} halted: {}", r.id(), h.reason());
@@ -348,14 +456,25 @@ public final class RolloutEngine implements AutoCloseable {
         });
     }
 
-    /** Tells the members of a wave that an update is waiting. */
+    /** Tells the members of a wave that an update is waiting, and records that it did (a new coordinator does not tell them again). */
     private void announce(Rollout r, int wave) {
         notices.announce(r, machine.membersOf(r.id(), wave));
+        store.announced(r.id(), wave);
     }
 
-    /** Writes a transition's result, then makes it current. */
+    /**
+     * Writes a transition's result, then makes it current. The write names the value the
+     * transition started from; when another instance changed the rollout meanwhile, nothing is
+     * written, the stored value becomes current and the transition is refused (409).
+     */
     private Rollout save(Rollout r) {
-        store.save(r);
+        Rollout from = machine.require(r.id());
+        if (!store.save(r, from)) {
+            reload();
+            Rollout now = machine.require(r.id());
+            throw Rejection.conflict("rollout " + r.id() + " was changed by another instance meanwhile (it is " + now.state().id()
+                    + ", wave " + (now.currentWave() + 1) + " now); look at it again and retry");
+        }
         return machine.commit(r);
     }
 

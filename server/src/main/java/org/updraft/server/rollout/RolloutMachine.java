@@ -100,6 +100,14 @@ final class RolloutMachine {
     /** rollout id → when its new offers of the last minute began, oldest first (for {@link RateCap}); guarded by itself. */
     private final Map<Long, java.util.ArrayDeque<Instant>> recentOffers = new ConcurrentHashMap<>();
 
+    /** Set when several instances share the database: their rows, not this process's count, are what maxConcurrent limits. */
+    private volatile InFlightRows shared;
+
+    /** Counts downloads in flight as rows all instances share (docs/cluster.md). */
+    void share(InFlightRows rows) {
+        this.shared = rows;
+    }
+
     RolloutMachine(Audience audience, Progress progress, Releases releases) {
         this.audience = audience;
         this.progress = progress;
@@ -381,8 +389,10 @@ final class RolloutMachine {
             if (u.isPresent() && !u.get().mayBeOfferedAt(now) && !(resuming && u.get().mayResume())) {
                 continue;
             }
+            InFlightRows rows = shared;
             AtomicInteger flight = inFlight.get(r.id());
-            if (flight != null && flight.get() >= r.policy().maxConcurrent()) {
+            int flying = rows != null ? rows.count(r.id(), now) : flight == null ? 0 : flight.get();
+            if (flying >= r.policy().maxConcurrent()) {
                 continue;
             }
             // A resumed transfer is not a new offer: it finishes outside the windows and past the rate cap.
@@ -405,7 +415,16 @@ final class RolloutMachine {
      * {@code resumes} a broken one, one more new offer for the rollout's rate cap.
      */
     void downloadStarted(long rolloutId, boolean resumes, Instant now) {
+        downloadStarted(rolloutId, null, resumes, now);
+    }
+
+    /** As {@link #downloadStarted(long, boolean, Instant)}, of the device {@code mac} (counted across instances when they share). */
+    void downloadStarted(long rolloutId, String mac, boolean resumes, Instant now) {
         downloadStarted(rolloutId);
+        InFlightRows rows = shared;
+        if (rows != null && mac != null) {
+            rows.started(rolloutId, mac, now);
+        }
         Rollout r = rollouts.get(rolloutId);
         if (!resumes && r != null && r.policy().rate() != null) {
             java.util.ArrayDeque<Instant> recent = recentOffers.computeIfAbsent(rolloutId, k -> new java.util.ArrayDeque<>());
@@ -456,6 +475,14 @@ final class RolloutMachine {
     }
 
     /** A transfer of a rollout's image ended, complete or not. */
+    void downloadEnded(long rolloutId, String mac) {
+        InFlightRows rows = shared;
+        if (rows != null && mac != null) {
+            rows.ended(rolloutId, mac);
+        }
+        downloadEnded(rolloutId);
+    }
+
     void downloadEnded(long rolloutId) {
         AtomicInteger flight = inFlight.get(rolloutId);
         if (flight != null) {

@@ -67,13 +67,31 @@ final class RolloutStore {
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
     }
 
-    /** Writes a rollout's state after a transition. */
-    void save(Rollout r) {
-        jdbi.useHandle(h -> h.createUpdate("""
+    /**
+     * Writes a rollout's state after a transition from {@code from}; false, writing nothing, when
+     * the row no longer holds {@code from}'s state and wave (another instance changed it).
+     */
+    boolean save(Rollout r, Rollout from) {
+        return jdbi.withHandle(h -> h.createUpdate("""
                         UPDATE rollout SET state = :state, reason = :reason, current_wave = :wave, wave_started_at = :ws,
-                            finished_at = :fin WHERE id = :id""")
+                            finished_at = :fin WHERE id = :id AND state = :fromState AND current_wave = :fromWave""")
                 .bind("state", r.state().id()).bind("reason", r.reason()).bind("wave", r.currentWave())
-                .bind("ws", Sql.utc(r.waveStartedAt())).bind("fin", Sql.utc(r.finishedAt())).bind("id", r.id()).execute());
+                .bind("ws", Sql.utc(r.waveStartedAt())).bind("fin", Sql.utc(r.finishedAt())).bind("id", r.id())
+                .bind("fromState", from.state().id()).bind("fromWave", from.currentWave()).execute()) == 1;
+    }
+
+    /** Records that the update-available notices of a wave were sent. */
+    void announced(long id, int wave) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE rollout SET announced_wave = :wave WHERE id = :id AND announced_wave < :wave")
+                .bind("wave", wave).bind("id", id).execute());
+    }
+
+    /** Rollout id to the last wave whose notices were sent (-1: none). */
+    java.util.Map<Long, Integer> announcedWaves() {
+        java.util.Map<Long, Integer> out = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT id, announced_wave FROM rollout")
+                .map((rs, ctx) -> out.put(rs.getLong("id"), rs.getInt("announced_wave"))).list());
+        return out;
     }
 
     /** Every rollout, as stored. */

@@ -34,7 +34,9 @@ import org.updraft.server.store.Sql;
  * </ul>
  *
  * <p>State lives in memory (check-ins read it without touching the database) and is written
- * through a {@link BatchWriter}; at start all rows are loaded. Per device the transitions are
+ * through a {@link BatchWriter}; at start all rows are loaded. A row is written only over an
+ * older one (its {@code updated_at}), so of two instances that wrote one device's update the
+ * later transition stays; another instance's rows come back through {@link #reload}. Per device the transitions are
  * serialised on the device's map (devices do not race themselves).
  */
 public final class UpdateTracker implements AutoCloseable {
@@ -49,6 +51,7 @@ public final class UpdateTracker implements AutoCloseable {
     }
 
     private final Catalog catalog;
+    private final Jdbi jdbi;
     private final BatchWriter<DeviceUpdate> writer;
     /** mac → (release id → state). */
     private final Map<String, Map<Long, DeviceUpdate>> byDevice = new ConcurrentHashMap<>();
@@ -62,13 +65,48 @@ public final class UpdateTracker implements AutoCloseable {
     /** {@code outcomes} hears how the device-update writer's transactions end. */
     public UpdateTracker(Jdbi jdbi, Catalog catalog, org.updraft.server.store.WriteOutcomes outcomes) {
         this.catalog = catalog;
-        jdbi.useHandle(h -> h.createQuery("SELECT * FROM device_update").map((rs, ctx) -> new DeviceUpdate(
-                        rs.getString("mac"), rs.getLong("release_id"), Sql.longOrNull(rs, "rollout_id"),
-                        UpdateState.parse(rs.getString("state")), rs.getInt("attempts"), rs.getString("last_error"),
-                        Sql.instant(rs, "offered_at"), Sql.instant(rs, "downloaded_at"), Sql.instant(rs, "installed_at"),
-                        Sql.instant(rs, "finished_at"), Sql.instant(rs, "next_attempt_at"), Sql.instant(rs, "updated_at")))
+        this.jdbi = jdbi;
+        jdbi.useHandle(h -> h.createQuery("SELECT * FROM device_update").map((rs, ctx) -> row(rs))
                 .forEach(u -> device(u.mac()).put(u.releaseId(), u)));
         this.writer = new BatchWriter<>("device-update", jdbi, UpdateTracker::write, outcomes);
+    }
+
+    private static DeviceUpdate row(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new DeviceUpdate(rs.getString("mac"), rs.getLong("release_id"), Sql.longOrNull(rs, "rollout_id"),
+                UpdateState.parse(rs.getString("state")), rs.getInt("attempts"), rs.getString("last_error"),
+                Sql.instant(rs, "offered_at"), Sql.instant(rs, "downloaded_at"), Sql.instant(rs, "installed_at"),
+                Sql.instant(rs, "finished_at"), Sql.instant(rs, "next_attempt_at"), Sql.instant(rs, "updated_at"));
+    }
+
+    /**
+     * Another instance stored updates of this device (docs/cluster.md): its rows are read again
+     * and each that is at least as new as the one in memory replaces it (the one in memory may be
+     * a newer write of this instance still on its way to the database). Who hears about
+     * transitions hears about each row that changed.
+     */
+    public void reload(String mac) {
+        merge(jdbi.withHandle(h -> h.createQuery("SELECT * FROM device_update WHERE mac = :mac").bind("mac", mac)
+                .map((rs, ctx) -> row(rs)).list()));
+    }
+
+    /** Every device's rows again, as {@link #reload(String)} does for one (changes may have been missed). */
+    public void reloadAll() {
+        merge(jdbi.withHandle(h -> h.createQuery("SELECT * FROM device_update").map((rs, ctx) -> row(rs)).list()));
+    }
+
+    private void merge(List<DeviceUpdate> stored) {
+        List<DeviceUpdate> changed = new ArrayList<>();
+        for (DeviceUpdate u : stored) {
+            Map<Long, DeviceUpdate> m = device(u.mac());
+            synchronized (m) {
+                DeviceUpdate mine = m.get(u.releaseId());
+                if (mine == null || (!u.updatedAt().isBefore(mine.updatedAt()) && !u.equals(mine))) {
+                    m.put(u.releaseId(), u);
+                    changed.add(u);
+                }
+            }
+        }
+        changed.forEach(listener);
     }
 
     /** Where retry policies come from (the rollout engine), and who hears about every transition. */
@@ -290,14 +328,15 @@ public final class UpdateTracker implements AutoCloseable {
                 UPDATE device_update SET rollout_id = :rollout, state = :state, attempts = :attempts, last_error = :error,
                     offered_at = :offered, downloaded_at = :downloaded, installed_at = :installed, finished_at = :finished,
                     next_attempt_at = :next, updated_at = :updated
-                WHERE mac = :mac AND release_id = :release""");
+                WHERE mac = :mac AND release_id = :release AND updated_at <= :updated""");
         rows.forEach(u -> bind(update, u).add());
         int[] counts = update.execute();
         PreparedBatch insert = h.prepareBatch("""
                 INSERT INTO device_update (mac, release_id, rollout_id, state, attempts, last_error, offered_at, downloaded_at,
                     installed_at, finished_at, next_attempt_at, updated_at)
                 VALUES (:mac, :release, :rollout, :state, :attempts, :error, :offered, :downloaded, :installed, :finished,
-                    :next, :updated)""");
+                    :next, :updated)
+                ON CONFLICT (mac, release_id) DO NOTHING""");
         boolean any = false;
         for (int i = 0; i < rows.size(); i++) {
             if (counts[i] == 0) {

@@ -100,6 +100,14 @@ public final class Database implements AutoCloseable {
 
     /** Opens the pool and applies pending migrations; fails with the driver's reason when unreachable. */
     public static Database open(String jdbcUrl) {
+        return open(jdbcUrl, null);
+    }
+
+    /**
+     * As {@link #open(String)}; on PostgreSQL every connection carries {@code instance} as its
+     * application_name, which the change notifications name as their writer (docs/cluster.md).
+     */
+    public static Database open(String jdbcUrl, String instance) {
         Engine engine = Engine.of(jdbcUrl);
         HikariConfig config = new HikariConfig();
         if (engine == Engine.SQLITE) {
@@ -116,6 +124,9 @@ public final class Database implements AutoCloseable {
         } else {
             config.setJdbcUrl(jdbcUrl);
             config.setMaximumPoolSize(8);
+            if (instance != null) {
+                config.addDataSourceProperty("ApplicationName", instance);
+            }
         }
         config.setPoolName("updraft");
         config.setConnectionTimeout(10_000);

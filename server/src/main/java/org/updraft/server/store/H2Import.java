@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 final class H2Import {
 
     static final String H2_FILE = "updraft.mv.db";
+    /** The schema version H2 files are brought to; tables and columns added after it are not in H2 and start empty. */
+    static final String LAST_H2_VERSION = "8";
     static final String MIGRATED = "updraft.mv.db.migrated";
     private static final Logger LOG = LoggerFactory.getLogger(H2Import.class);
 
@@ -92,8 +94,10 @@ final class H2Import {
     }
 
     private static Connection h2(Path dataDir) throws SQLException {
+        // Up to the last version an H2 database ever ran: later migrations are PostgreSQL's alone (V12's
+        // triggers are PL/pgSQL), and what they add starts empty in SQLite.
         Flyway.configure().dataSource(h2Url(dataDir), "", "").locations("classpath:" + Database.Engine.POSTGRESQL.migrations)
-                .load().migrate();
+                .target(LAST_H2_VERSION).load().migrate();
         return DriverManager.getConnection(h2Url(dataDir), "", "");
     }
 
@@ -102,7 +106,11 @@ final class H2Import {
         Map<String, Long> inH2;
         Map<String, Long> inSqlite;
         try (Connection from = h2(dataDir); Database to = Database.open("jdbc:sqlite:" + target.toAbsolutePath())) {
-            inSqlite = to.jdbi().withHandle(h -> counts(h.getConnection(), tables(h.getConnection())));
+            inSqlite = to.jdbi().withHandle(h -> {
+                List<String> tables = new ArrayList<>(tables(h.getConnection()));
+                tables.removeIf(t -> h2Columns(from, t).isEmpty());
+                return counts(h.getConnection(), tables);
+            });
             inH2 = counts(from, inSqlite.keySet());
         }
         if (!inH2.equals(inSqlite)) {
@@ -119,12 +127,16 @@ final class H2Import {
         try (Statement st = to.createStatement()) {
             st.execute("PRAGMA defer_foreign_keys = ON"); // tables in any order: references checked at commit
         }
-        List<String> tables = tables(to);
+        List<String> tables = new ArrayList<>(tables(to));
+        tables.removeIf(t -> h2Columns(from, t).isEmpty());
         for (String table : tables) {
             List<String> columns = new ArrayList<>();
+            java.util.Set<String> inH2 = h2Columns(from, table);
             try (Statement st = to.createStatement(); ResultSet rs = st.executeQuery("PRAGMA table_info(" + table + ")")) {
                 while (rs.next()) {
-                    columns.add(rs.getString("name"));
+                    if (inH2.contains(rs.getString("name").toLowerCase(java.util.Locale.ROOT))) {
+                        columns.add(rs.getString("name"));
+                    }
                 }
             }
             String list = String.join(", ", columns);
@@ -155,6 +167,23 @@ final class H2Import {
             throw new IllegalStateException("row counts differ after the copy: H2 " + inH2 + ", SQLite " + inSqlite);
         }
         return inSqlite;
+    }
+
+    /** The columns of an H2 table (lower case), empty when H2 has no such table. */
+    private static java.util.Set<String> h2Columns(Connection h2, String table) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        try (PreparedStatement st = h2.prepareStatement(
+                "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE LOWER(TABLE_NAME) = ? AND LOWER(TABLE_SCHEMA) = 'public'")) {
+            st.setString(1, table.toLowerCase(java.util.Locale.ROOT));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1).toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the columns of " + table + " in H2: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     /** The application's tables in the SQLite schema (not Flyway's history, not SQLite's own). */

@@ -228,4 +228,51 @@ class AuditLogTest {
             assertThat(bad.get("problem").asText()).isEqualTo("seq 7 is missing: the log goes from seq 6 to seq 8 (rows were deleted)");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void twoWritersOnOnePostgresDatabaseAppendOneChainWithoutForkOrGap() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("updraft-audit");
+        try (TestDatabase.Instance db = TestDatabase.POSTGRES.create(dir);
+             org.updraft.server.store.Database one = org.updraft.server.store.Database.open(db.jdbcUrl(), "writer-1");
+             org.updraft.server.store.Database two = org.updraft.server.store.Database.open(db.jdbcUrl(), "writer-2")) {
+            AuditLog first = new AuditLog(one.jdbi(), true);
+            AuditLog second = new AuditLog(two.jdbi(), true);
+            int perThread = 25;
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                List<java.util.concurrent.Future<?>> all = new ArrayList<>();
+                for (AuditLog log : List.of(first, second, first, second)) {
+                    all.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            log.append(new AuditEvent(java.time.Instant.parse("2026-12-07T00:00:00Z"), "test", null, null, "append",
+                                    "n=" + i, null, 201));
+                        }
+                    }));
+                }
+                for (var f : all) {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+            for (AuditLog log : List.of(first, second)) {
+                Verification v = log.verify(null);
+                assertThat(v).isInstanceOf(Verification.Intact.class);
+                assertThat(((Verification.Intact) v).entries()).as("every append, once").isEqualTo(4L * perThread);
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSharedWriterKeepsRowsCutOffTheEndVisibleInsteadOfChainingOverThem() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("updraft-audit");
+        try (TestDatabase.Instance db = TestDatabase.POSTGRES.create(dir);
+             org.updraft.server.store.Database one = org.updraft.server.store.Database.open(db.jdbcUrl(), "writer-1")) {
+            AuditLog log = new AuditLog(one.jdbi(), true);
+            AuditEvent e = new AuditEvent(java.time.Instant.parse("2026-12-07T00:00:00Z"), "test", null, null, "append", "x", null, 201);
+            log.append(e);
+            log.append(e);
+            one.jdbi().useHandle(h -> h.createUpdate("DELETE FROM audit_log WHERE seq = 2").execute());
+            assertThat(log.append(e).seq()).isEqualTo(3);
+            assertThat(new AuditLog(one.jdbi(), true).verify(null)).isEqualTo(new Verification.Broken(1, 2,
+                    "seq 2 is missing: the log goes from seq 1 to seq 3 (rows were deleted)"));
+        }
+    }
 }

@@ -35,7 +35,8 @@ class H2ImportTest {
 
     /** What an earlier version left: its schema (all migrations, through the URL it used) and rows in most tables. */
     private void earlierVersionDataDirectory(int devices) throws Exception {
-        Flyway.configure().dataSource(H2Import.h2Url(dir), "", "").locations("classpath:db/migration/postgresql").load().migrate();
+        Flyway.configure().dataSource(H2Import.h2Url(dir), "", "").locations("classpath:db/migration/postgresql")
+                .target(H2Import.LAST_H2_VERSION).load().migrate();
         try (Connection c = DriverManager.getConnection(H2Import.h2Url(dir), "", "")) {
             exec(c, "INSERT INTO product (name, chip, kind, layout, flash_size, slot_size, update_path, created_at, health_window_seconds, "
                     + "signing, enrollment) VALUES ('relay', 'esp8266', 'arduino', 'arduino-4m', 4194304, 1044464, NULL, ?, 120, "
