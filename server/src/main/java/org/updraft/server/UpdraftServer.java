@@ -322,6 +322,7 @@ public final class UpdraftServer implements AutoCloseable {
 
     @Override
     public void close() {
+        api.close();
         try {
             jetty.stop();
         } catch (Exception e) {
