@@ -110,6 +110,12 @@ public final class ApiTokens {
         return new Issued(new TokenInfo(id, name, role.id(), now, createdBy, null), secret);
     }
 
+    /** One token by id, revoked or not. */
+    public Optional<TokenInfo> byId(long id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, name, role, created_at, created_by, revoked_at FROM api_token WHERE id = :id")
+                .bind("id", id).map((rs, ctx) -> row(rs)).findOne());
+    }
+
     /** All tokens, oldest first, revoked ones included. */
     public List<TokenInfo> list() {
         return jdbi.withHandle(h -> h.createQuery(

@@ -17,6 +17,7 @@ import org.updraft.server.auth.ApiTokens;
 import org.updraft.server.auth.Authentication;
 import org.updraft.server.auth.Principal;
 import org.updraft.server.auth.Role;
+import org.updraft.server.auth.Sessions;
 import org.updraft.server.fleet.Outcome;
 import org.updraft.server.store.StorageHealth;
 
@@ -44,10 +45,14 @@ final class Dispatcher extends Handler.Abstract {
     private final ApiTokens tokens;
     private final AuditLog audit;
     private final StorageHealth storage;
+    private final Sessions sessions;
+    private final UiAssets ui;
 
-    Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, AuditLog audit, java.time.Clock clock, RateLimits rates,
-                      StorageHealth storage) {
+    Dispatcher(Router router, DeviceEndpoints devices, ApiTokens tokens, Sessions sessions, UiAssets ui, AuditLog audit,
+               java.time.Clock clock, RateLimits rates, StorageHealth storage) {
         super(InvocationType.BLOCKING);
+        this.sessions = sessions;
+        this.ui = ui;
         this.storage = storage;
         this.router = router;
         this.devices = devices;
@@ -72,6 +77,10 @@ final class Dispatcher extends Handler.Abstract {
                 return true;
             }
             if (match != null) {
+                if (match.route().access() == Access.SIGN_IN) {
+                    // Audited under the token it signed in with (set by the handler), or anonymous.
+                    ex.beforeAnswer(status -> record(ex, match.route(), ex.principal(), status));
+                }
                 if (!(match.route().access() instanceof Role needed) || admitted(ex, match.route(), needed)) {
                     boolean writes = !method.equals("GET") && !method.equals("HEAD");
                     if (writes) {
@@ -82,6 +91,8 @@ final class Dispatcher extends Handler.Abstract {
                     match.route().handler().handle(ex);
                 }
             } else if ((method.equals("GET") || method.equals("HEAD")) && path != null && devices.handleUpdatePath(ex, path)) {
+                return true;
+            } else if ((method.equals("GET") || method.equals("HEAD")) && path != null && ui.handle(ex, path)) {
                 return true;
             } else if (!allowed.isEmpty()) {
                 response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", allowed));
@@ -144,13 +155,20 @@ final class Dispatcher extends Handler.Abstract {
     }
 
     /**
-     * True when the token may call the route; otherwise answers 401 or 403 (audited) and returns
-     * false. A refused request's body is never read (an unauthenticated 16 MB upload costs nothing),
-     * so such answers close the connection and say so — a client must not send its next request on it.
+     * True when the caller may call the route; otherwise answers 401 or 403 (audited) and returns
+     * false. The caller is the bearer token of {@code Authorization} when the request has one, else
+     * the dashboard's session cookie ({@link SessionApi}); a cookie-authenticated request that may
+     * change something must also pass the {@link OriginCheck}. A refused request's body is never
+     * read (an unauthenticated 16 MB upload costs nothing), so such answers close the connection and
+     * say so — a client must not send its next request on it.
      */
     private boolean admitted(Exchange ex, Route route, Role needed) {
         String action = ex.request().getMethod() + " " + route.template();
-        switch (tokens.authenticate(ex.header("Authorization"))) {
+        String authorization = ex.header("Authorization");
+        String session = authorization == null ? SessionApi.value(ex.request()) : null;
+        boolean writes = !ex.request().getMethod().equals("GET") && !ex.request().getMethod().equals("HEAD");
+        Authentication checked = session != null ? sessions.authenticate(session, ex.at()) : tokens.authenticate(authorization);
+        switch (checked) {
             case Authentication.Refused refused -> {
                 ex.beforeAnswer(status -> record(ex, route, refused.known(), status));
                 closeIfBodyUnread(ex);
@@ -168,8 +186,17 @@ final class Dispatcher extends Handler.Abstract {
                     ex.error(403, action + " needs the " + needed + " role; token " + p.describe() + " has the " + p.role() + " role");
                     return false;
                 }
-                if (!ex.request().getMethod().equals("GET") && !ex.request().getMethod().equals("HEAD")) {
+                if (writes) {
                     ex.beforeAnswer(status -> record(ex, route, p, status));
+                    if (session != null) {
+                        try {
+                            OriginCheck.require(ex.request());
+                        } catch (Rejection r) {
+                            closeIfBodyUnread(ex);
+                            ex.error(r.status(), r.getMessage());
+                            return false;
+                        }
+                    }
                 }
                 return true;
             }

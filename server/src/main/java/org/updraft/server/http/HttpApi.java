@@ -9,6 +9,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.updraft.server.artifact.ArtifactStore;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.auth.ApiTokens;
+import org.updraft.server.auth.Sessions;
 import org.updraft.server.catalog.Catalog;
 import org.updraft.server.config.Limits;
 import org.updraft.server.delivery.Delivery;
@@ -21,9 +22,10 @@ import org.updraft.server.store.StorageHealth;
 
 /**
  * The HTTP side of the server, wired in one place from the domain objects: the route table of the
- * whole server (device endpoints, management, rollouts, tokens, audit, service), the Jetty handler
- * that dispatches it ({@link Dispatcher}) and the error handler for what Jetty refuses before any
- * route ({@link ProtocolErrors}). The package's entry for {@code UpdraftServer}: the endpoint
+ * whole server (device endpoints, management, rollouts, tokens, audit, service, the dashboard's
+ * sign-in), the Jetty handler that dispatches it ({@link Dispatcher}) and the error handler for what
+ * Jetty refuses before any route ({@link ProtocolErrors}); the dashboard's files ({@link UiAssets})
+ * are answered where no route matches. The package's entry for {@code UpdraftServer}: the endpoint
  * classes behind it are package-private.
  */
 public final class HttpApi implements AutoCloseable {
@@ -47,10 +49,14 @@ public final class HttpApi implements AutoCloseable {
                 rolloutApi, metrics, limits.idleTimeout(), clock);
         dashboard.register(router);
         new SteppingStoneApi(catalog).register(router);
+        new LayoutApi().register(router);
         new TokenApi(tokens).register(router);
         new AuditApi(audit).register(router);
         new ServiceEndpoints(jdbi, storage, metrics).register(router);
-        this.dispatcher = new Dispatcher(router, deviceEndpoints, tokens, audit, clock, rates, storage);
+        Sessions sessions = new Sessions(tokens, Sessions.DEFAULT_IDLE);
+        new SessionApi(sessions).register(router);
+        this.dispatcher = new Dispatcher(router, deviceEndpoints, tokens, sessions, new UiAssets(HttpApi.class.getClassLoader()), audit,
+                clock, rates, storage);
         this.errors = new ProtocolErrors(limits);
     }
 

@@ -33,6 +33,9 @@ class AuthorizationTest {
         open("devices", "GET /u/{product}", "GET /u/{product}/user1.bin", "GET /u/{product}/user2.bin", "GET /u/{product}/version",
                 "POST /u/{product}/report");
         open("public", "GET /health", "GET /metrics", "GET /api/openapi.yaml");
+        // The dashboard's sign-in takes the token in its body; who is signed in and sign-out need a session or token.
+        open("sign-in", "POST /api/session");
+        needs(Role.VIEWER, "GET /api/session", "DELETE /api/session", "GET /api/v1/layouts");
         needs(Role.VIEWER, "GET /api/v1/products", "GET /api/v1/products/{product}", "GET /api/v1/products/{product}/releases",
                 "GET /api/v1/products/{product}/releases/{version}", "GET /api/v1/devices", "GET /api/v1/devices/{mac}",
                 "GET /api/v1/rollouts", "GET /api/v1/rollouts/{id}", "GET /api/v1/rollouts/{id}/preview", "GET /api/v1/audit",
