@@ -25,20 +25,21 @@ final class AuditCommand {
         @Mixin
         RemoteOptions remote;
 
-        @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "How many entries (1-1000, default: ${DEFAULT-VALUE}).")
-        int limit;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "How many entries, newest first (default: ${DEFAULT-VALUE}; 0: the whole log, page after page).")
+        long limit;
 
         @Override
         public Integer call() {
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply reply = api.get("/api/v1/audit" + ApiClient.query(Map.of("limit", String.valueOf(limit))));
+                if (limit < 0) {
+                    throw new CommandFailure("--limit must be 0 (the whole log) or more, got " + limit);
+                }
                 PrintWriter out = spec.commandLine().getOut();
                 if (remote.json) {
-                    out.println(reply.body());
-                    out.flush();
+                    Pages.printJson(api, "/api/v1/audit", limit, out);
                     return 0;
                 }
-                JsonNode entries = reply.json();
+                JsonNode entries = Pages.all(api, "/api/v1/audit", limit);
                 if (entries.isEmpty()) {
                     out.println("The audit log is empty.");
                     out.flush();

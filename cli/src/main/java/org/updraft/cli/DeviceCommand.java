@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 DeviceRunCommand.class, DeviceServeCommand.class})
 final class DeviceCommand {
 
-    @Command(name = "list", description = "List devices that have checked in, by MAC.")
+    @Command(name = "list", description = "List devices that have checked in, by MAC unless --sort says otherwise.")
     static final class List implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -46,8 +46,28 @@ final class DeviceCommand {
         @Option(names = "--version", paramLabel = "VERSION", description = "Only devices running this version.")
         String version;
 
-        @Option(names = {"-q", "--query"}, paramLabel = "TEXT", description = "Only devices whose MAC or address contains TEXT.")
+        @Option(names = {"-q", "--query"}, paramLabel = "TEXT", description = "Only devices whose MAC, address or a tag contains TEXT.")
         String query;
+
+        @Option(names = "--tag", paramLabel = "TAG", description = "Only devices with this tag.")
+        String tag;
+
+        @Option(names = "--outcome", paramLabel = "OUTCOME", description = {"Only devices whose latest update is in this state "
+                + "(offered, downloading, downloaded, installed, confirmed, failed, rolled_back, silent), unknown-image, "
+                + "or whose last check-in ended so (insufficient-space, chip-too-small, wrong-chip, up-to-date, ...)."})
+        String outcome;
+
+        @Option(names = "--seen", paramLabel = "AGE", description = "Only devices seen within AGE (30m, 1h, 1d, 7d).")
+        String seen;
+
+        @Option(names = "--unseen", paramLabel = "AGE", description = "Only devices not seen for AGE (30m, 1h, 1d, 7d).")
+        String unseen;
+
+        @Option(names = "--sort", paramLabel = "KEY", description = "mac (default), product, version or lastSeen; -KEY reverses (-lastSeen).")
+        String sort;
+
+        @Option(names = "--limit", paramLabel = "N", description = "Stop after N devices (default: all of them, page after page).")
+        long limit;
 
         @Override
         public Integer call() {
@@ -55,17 +75,21 @@ final class DeviceCommand {
             filter.put("product", product);
             filter.put("version", version);
             filter.put("q", query);
+            filter.put("tag", tag);
+            filter.put("outcome", outcome);
+            filter.put("seen", seen);
+            filter.put("unseen", unseen);
+            filter.put("sort", sort);
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply reply = api.get("/api/v1/devices" + ApiClient.query(filter));
+                String path = "/api/v1/devices" + ApiClient.query(filter);
                 PrintWriter out = spec.commandLine().getOut();
                 if (remote.json) {
-                    out.println(reply.body());
-                    out.flush();
+                    Pages.printJson(api, path, limit, out);
                     return 0;
                 }
-                JsonNode devices = reply.json();
+                JsonNode devices = Pages.all(api, path, limit);
                 if (devices.isEmpty()) {
-                    out.println(product == null && version == null && query == null
+                    out.println(filter.values().stream().allMatch(java.util.Objects::isNull)
                             ? "No devices have checked in yet."
                             : "No devices match.");
                     out.flush();

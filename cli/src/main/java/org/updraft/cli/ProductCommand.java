@@ -97,17 +97,18 @@ final class ProductCommand {
         @Mixin
         RemoteOptions remote;
 
+        @Option(names = "--limit", paramLabel = "N", description = "Stop after N products (default: all of them, page after page).")
+        long limit;
+
         @Override
         public Integer call() {
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply reply = api.get("/api/v1/products");
                 PrintWriter out = spec.commandLine().getOut();
                 if (remote.json) {
-                    out.println(reply.body());
-                    out.flush();
+                    Pages.printJson(api, "/api/v1/products", limit, out);
                     return 0;
                 }
-                JsonNode products = reply.json();
+                JsonNode products = Pages.all(api, "/api/v1/products", limit);
                 if (products.isEmpty()) {
                     out.println("No products yet. Create one with: updraft product create NAME --chip esp8266 --layout ID");
                     out.flush();

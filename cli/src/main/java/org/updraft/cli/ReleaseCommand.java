@@ -169,17 +169,19 @@ final class ReleaseCommand {
         @Parameters(paramLabel = "PRODUCT", description = "Product name.")
         String product;
 
+        @Option(names = "--limit", paramLabel = "N", description = "Stop after N releases (default: all of them, page after page).")
+        long limit;
+
         @Override
         public Integer call() {
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply reply = api.get("/api/v1/products/" + ApiClient.segment(product) + "/releases");
+                String path = "/api/v1/products/" + ApiClient.segment(product) + "/releases";
                 PrintWriter out = spec.commandLine().getOut();
                 if (remote.json) {
-                    out.println(reply.body());
-                    out.flush();
+                    Pages.printJson(api, path, limit, out);
                     return 0;
                 }
-                JsonNode releases = reply.json();
+                JsonNode releases = Pages.all(api, path, limit);
                 if (releases.isEmpty()) {
                     out.println("No releases of " + product + " yet. Upload one with: updraft release upload "
                             + product + " VERSION --firmware FILE");

@@ -39,19 +39,21 @@ final class RolloutList implements Callable<Integer> {
     @Option(names = "--product", paramLabel = "PRODUCT", description = "Only rollouts of this product.")
     String product;
 
+    @Option(names = "--limit", paramLabel = "N", description = "Stop after N rollouts (default: all of them, page after page).")
+    long limit;
+
     @Override
     public Integer call() {
         try (ApiClient api = remote.client()) {
             Map<String, String> filter = new LinkedHashMap<>();
             filter.put("product", product);
-            ApiClient.Reply reply = api.get("/api/v1/rollouts" + ApiClient.query(filter));
+            String path = "/api/v1/rollouts" + ApiClient.query(filter);
             PrintWriter out = spec.commandLine().getOut();
             if (remote.json) {
-                out.println(reply.body());
-                out.flush();
+                Pages.printJson(api, path, limit, out);
                 return 0;
             }
-            JsonNode rollouts = reply.json();
+            JsonNode rollouts = Pages.all(api, path, limit);
             if (rollouts.isEmpty()) {
                 out.println((product == null ? "No rollouts yet." : "No rollouts of " + product + " yet.")
                         + " Create one with: updraft rollout create " + (product == null ? "PRODUCT" : product) + " VERSION");

@@ -62,18 +62,19 @@ final class TokenCommand {
         @Mixin
         RemoteOptions remote;
 
+        @Option(names = "--limit", paramLabel = "N", description = "Stop after N tokens (default: all of them, page after page).")
+        long limit;
+
         @Override
         public Integer call() {
             try (ApiClient api = remote.client()) {
-                ApiClient.Reply reply = api.get("/api/v1/tokens");
                 PrintWriter out = spec.commandLine().getOut();
                 if (remote.json) {
-                    out.println(reply.body());
-                    out.flush();
+                    Pages.printJson(api, "/api/v1/tokens", limit, out);
                     return 0;
                 }
                 Table table = Table.of("ID", "NAME", "ROLE", "CREATED", "CREATED BY", "REVOKED");
-                for (JsonNode t : reply.json()) {
+                for (JsonNode t : Pages.all(api, "/api/v1/tokens", limit)) {
                     table.row(String.valueOf(t.path("id").asLong()), Table.text(t.path("name")), Table.text(t.path("role")),
                             Table.time(t.path("createdAt")), Table.text(t.path("createdBy")), Table.time(t.path("revokedAt")));
                 }

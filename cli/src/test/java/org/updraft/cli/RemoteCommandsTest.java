@@ -90,24 +90,24 @@ class RemoteCommandsTest {
     @Test
     void anAnswerThatIsNotUpdraftsSaysWhatCameBack() throws IOException {
         try (StubServer stub = new StubServer()
-                .answer("GET /api/v1/products", 502, "<html><body>Bad   gateway</body></html>")
-                .answer("GET /api/v1/devices", 200, "<html>It works!</html>")) {
+                .answer("GET /api/v1/products?limit=1000", 502, "<html><body>Bad   gateway</body></html>")
+                .answer("GET /api/v1/devices?limit=1000", 200, "<html>It works!</html>")) {
             Run refused = Run.of("product", "list", "--server", stub.url());
             assertThat(refused.exit()).isEqualTo(1);
             assertThat(refused.err()).isEqualTo("error: GET " + stub.url()
-                    + "/api/v1/products answered HTTP 502: \"<html><body>Bad gateway</body></html>\"\n");
+                    + "/api/v1/products?limit=1000 answered HTTP 502: \"<html><body>Bad gateway</body></html>\"\n");
 
             Run notJson = Run.of("device", "list", "--server", stub.url());
             assertThat(notJson.exit()).isEqualTo(1);
             assertThat(notJson.err()).isEqualTo("error: GET " + stub.url()
-                    + "/api/v1/devices answered with something that is not JSON: \"<html>It works!</html>\""
+                    + "/api/v1/devices?limit=1000 answered with something that is not JSON: \"<html>It works!</html>\""
                     + " (is --server pointing at an Updraft server?)\n");
         }
     }
 
     @Test
     void unauthorizedWithoutTokenSaysHowToPassOne() throws IOException {
-        try (StubServer stub = new StubServer().answer("GET /api/v1/products", 401,
+        try (StubServer stub = new StubServer().answer("GET /api/v1/products?limit=1000", 401,
                 "{\"error\":\"missing bearer token\",\"status\":401}")) {
             Run run = Run.of("product", "list", "--server", stub.url());
             assertThat(run.exit()).isEqualTo(1);
@@ -117,7 +117,7 @@ class RemoteCommandsTest {
 
     @Test
     void productListIsATable() throws IOException {
-        try (StubServer stub = new StubServer().answer("GET /api/v1/products", 200, "[" + PRODUCT + "]")) {
+        try (StubServer stub = new StubServer().answer("GET /api/v1/products?limit=1000", 200, page(PRODUCT))) {
             Run run = Run.of("product", "list", "--server", stub.url(), "--token", "s3cret");
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).isEqualTo("""
@@ -132,10 +132,10 @@ class RemoteCommandsTest {
     @Test
     void emptyListsSayWhatToDoNext() throws IOException {
         try (StubServer stub = new StubServer()
-                .answer("GET /api/v1/products", 200, "[]")
-                .answer("GET /api/v1/products/relay/releases", 200, "[]")
-                .answer("GET /api/v1/devices", 200, "[]")
-                .answer("GET /api/v1/devices?product=relay", 200, "[]")) {
+                .answer("GET /api/v1/products?limit=1000", 200, page())
+                .answer("GET /api/v1/products/relay/releases?limit=1000", 200, page())
+                .answer("GET /api/v1/devices?limit=1000", 200, page())
+                .answer("GET /api/v1/devices?product=relay&limit=1000", 200, page())) {
             assertThat(Run.of("product", "list", "--server", stub.url()).out())
                     .isEqualTo("No products yet. Create one with: updraft product create NAME --chip esp8266 --layout ID\n");
             assertThat(Run.of("release", "list", "relay", "--server", stub.url()).out())
@@ -148,13 +148,13 @@ class RemoteCommandsTest {
     @Test
     void releaseListShowsVersionsWithTheirStateDevicesAndArtifacts() throws IOException {
         String releases = """
-                [{"product":"relay","version":"1.2.0","notes":null,"downgrade":false,"held":true,"baseline":false,"devices":0,\
+                {"items":[{"product":"relay","version":"1.2.0","notes":null,"downgrade":false,"held":true,"baseline":false,"devices":0,\
                 "createdAt":"2026-11-27T03:00:00Z","artifacts":[{"role":"firmware","size":412680}]},\
                 {"product":"relay","version":"1.1.0","notes":"faster relay switching\\nand more","downgrade":false,"held":false,\
                 "baseline":true,"devices":41,"createdAt":"2026-11-27T02:00:00Z","artifacts":[{"role":"firmware","size":412672}]},\
                 {"product":"relay","version":"1.0.0","notes":null,"downgrade":true,"held":false,"baseline":false,"devices":3,\
-                "createdAt":"2026-11-27T01:00:00Z","artifacts":[{"role":"user1","size":300000},{"role":"user2","size":300004}]}]""";
-        try (StubServer stub = new StubServer().answer("GET /api/v1/products/relay/releases", 200, releases)) {
+                "createdAt":"2026-11-27T01:00:00Z","artifacts":[{"role":"user1","size":300000},{"role":"user2","size":300004}]}],"next":null,"total":3}""";
+        try (StubServer stub = new StubServer().answer("GET /api/v1/products/relay/releases?limit=1000", 200, releases)) {
             Run run = Run.of("release", "list", "relay", "--server", stub.url());
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).isEqualTo("""
@@ -168,8 +168,8 @@ class RemoteCommandsTest {
 
     @Test
     void deviceListFiltersAndShowsTheFleet() throws IOException {
-        try (StubServer stub = new StubServer().answer("GET /api/v1/devices?product=relay&version=1.0.0+rc%2F1", 200,
-                "[" + DEVICE + "," + HASH_ONLY_DEVICE + "]")) {
+        try (StubServer stub = new StubServer().answer("GET /api/v1/devices?product=relay&version=1.0.0+rc%2F1&limit=1000", 200,
+                page(DEVICE, HASH_ONLY_DEVICE))) {
             Run run = Run.of("device", "list", "--product", "relay", "--version", "1.0.0 rc/1", "--server", stub.url());
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).isEqualTo("""
@@ -250,5 +250,10 @@ class RemoteCommandsTest {
             assertThat(run.exit()).isEqualTo(1);
             assertThat(run.err()).isEqualTo("error: no device AA:BB:CC:DD:EE:FF\n");
         }
+    }
+
+    /** A last page of the paged list (docs/api.md, "Paging") holding these items. */
+    static String page(String... items) {
+        return "{\"items\":[" + String.join(",", items) + "],\"next\":null,\"total\":" + items.length + "}";
     }
 }

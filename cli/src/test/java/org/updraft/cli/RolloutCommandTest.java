@@ -271,9 +271,9 @@ class RolloutCommandTest {
     @Test
     void listIsATableAndFilters() throws IOException {
         try (StubServer stub = new StubServer()
-                .answer("GET /api/v1/rollouts", 200, "[" + HALTED + "," + RUNNING_TEN + "]")
-                .answer("GET /api/v1/rollouts?product=relay", 200, "[" + COMPLETED + "]")
-                .answer("GET /api/v1/rollouts?product=lamp", 200, "[]")) {
+                .answer("GET /api/v1/rollouts?limit=1000", 200, RemoteCommandsTest.page(HALTED, RUNNING_TEN))
+                .answer("GET /api/v1/rollouts?product=relay&limit=1000", 200, RemoteCommandsTest.page(COMPLETED))
+                .answer("GET /api/v1/rollouts?product=lamp&limit=1000", 200, RemoteCommandsTest.page())) {
             Run all = Run.of("rollout", "list", "--server", stub.url());
             assertThat(all.exit()).as(all.toString()).isZero();
             assertThat(all.out()).isEqualTo("""
@@ -294,7 +294,7 @@ class RolloutCommandTest {
             Run none = Run.of("rollout", "list", "--product", "lamp", "--server", stub.url());
             assertThat(none.out()).isEqualTo("No rollouts of lamp yet. Create one with: updraft rollout create lamp VERSION\n");
         }
-        try (StubServer stub = new StubServer().answer("GET /api/v1/rollouts", 200, "[]")) {
+        try (StubServer stub = new StubServer().answer("GET /api/v1/rollouts?limit=1000", 200, RemoteCommandsTest.page())) {
             assertThat(Run.of("rollout", "list", "--server", stub.url()).out())
                     .isEqualTo("No rollouts yet. Create one with: updraft rollout create PRODUCT VERSION\n");
         }

@@ -26,17 +26,17 @@ record Snapshot(Map<String, String> registers, Map<String, Long> checkIns, List<
         Map<String, String> registers = new HashMap<>();
         Map<String, Long> checkIns = new HashMap<>();
         List<Problem> problems = new ArrayList<>();
-        for (JsonNode p : ok(api.get("/api/v1/products"), "products")) {
+        for (JsonNode p : items(api, api.get("/api/v1/products?limit=1000"), "products")) {
             registers.put("product:" + p.path("name").asText(), p.path("signing").asText() + " " + p.path("enrollment").asText());
         }
         List<String> withReleases = new ArrayList<>(World.UPLOAD_PRODUCTS);
         withReleases.add(World.FLEET);
         for (String product : withReleases) {
-            Api.Answer a = api.get("/api/v1/products/" + product + "/releases");
+            Api.Answer a = api.get("/api/v1/products/" + product + "/releases?limit=1000");
             if (a.status() == 404) {
                 continue; // the product itself is missing: its register says so
             }
-            for (JsonNode r : ok(a, "releases of " + product)) {
+            for (JsonNode r : items(api, a, "releases of " + product)) {
                 String key = "release:" + product + "/" + r.path("version").asText();
                 for (JsonNode art : r.path("artifacts")) {
                     String sha = art.path("sha256").asText();
@@ -53,11 +53,11 @@ record Snapshot(Map<String, String> registers, Map<String, Long> checkIns, List<
                 }
             }
         }
-        for (JsonNode t : ok(api.get("/api/v1/tokens"), "tokens")) {
+        for (JsonNode t : items(api, api.get("/api/v1/tokens?limit=1000"), "tokens")) {
             registers.put("token:" + t.path("name").asText(),
                     (t.path("revokedAt").isNull() || t.path("revokedAt").isMissingNode() ? "active " : "revoked ") + t.path("role").asText());
         }
-        for (JsonNode r : ok(api.get("/api/v1/rollouts"), "rollouts")) {
+        for (JsonNode r : items(api, api.get("/api/v1/rollouts?limit=1000"), "rollouts")) {
             registers.put("rollout:" + r.path("id").asLong(), r.path("state").asText());
         }
         for (World.Device d : world.devices) {
@@ -79,16 +79,8 @@ record Snapshot(Map<String, String> registers, Map<String, Long> checkIns, List<
             }
         }
         List<AuditKey> audit = new ArrayList<>();
-        Long before = null;
-        while (true) {
-            JsonNode page = ok(api.get("/api/v1/audit?limit=1000" + (before == null ? "" : "&before=" + before)), "audit");
-            for (JsonNode e : page) {
-                audit.add(new AuditKey(e.path("action").asText(), e.path("target").asText(), e.path("status").asInt()));
-                before = e.path("seq").asLong();
-            }
-            if (page.size() < 1000) {
-                break;
-            }
+        for (JsonNode e : items(api, api.get("/api/v1/audit?limit=1000"), "audit")) {
+            audit.add(new AuditKey(e.path("action").asText(), e.path("target").asText(), e.path("status").asInt()));
         }
         JsonNode v = ok(api.get("/api/v1/audit/verify" + (anchor == null ? "" : "?anchor=" + anchor)), "audit verify");
         String next = null;
@@ -99,6 +91,19 @@ record Snapshot(Map<String, String> registers, Map<String, Long> checkIns, List<
                     + " fails: " + v.path("problem").asText()));
         }
         return new Snapshot(registers, checkIns, audit, problems, next);
+    }
+
+    /** Every item of a paged list (docs/api.md, "Paging"), from its first page on, following next. */
+    private static List<JsonNode> items(Api api, Api.Answer first, String what) throws IOException {
+        List<JsonNode> all = new ArrayList<>();
+        JsonNode page = ok(first, what);
+        while (true) {
+            page.path("items").forEach(all::add);
+            if (!page.path("next").isTextual()) {
+                return all;
+            }
+            page = ok(api.get(page.path("next").asText()), what);
+        }
     }
 
     private static JsonNode ok(Api.Answer a, String what) {

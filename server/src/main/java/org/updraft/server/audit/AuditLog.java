@@ -120,6 +120,16 @@ public final class AuditLog {
     }
 
     /** The newest entries first, at most {@code limit}, with seq below {@code before} when given. */
+    /** How many entries the log holds (seq runs from 1 without gaps, so the head's seq). */
+    public long entries() {
+        lock.lock();
+        try {
+            return headSeq;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public List<AuditEntry> latest(int limit, Long before) {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_log WHERE seq < :before ORDER BY seq DESC LIMIT :limit")
                 .bind("before", before == null ? Long.MAX_VALUE : before).bind("limit", limit)

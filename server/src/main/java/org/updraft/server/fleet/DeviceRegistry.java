@@ -404,29 +404,34 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
     }
 
 
-    /** Devices, optionally filtered by product name, running version, or a MAC/address substring. */
-    public List<Device> list(String product, String version, String q) {
+    /**
+     * Every device of the product (by name) in MAC order, unbounded: what a rollout must know of
+     * the whole fleet (the paged list is {@link #page}).
+     */
+    public List<Device> list(String product) {
         flush();
-        StringBuilder sql = new StringBuilder(DEVICE_SELECT).append(" WHERE 1 = 1");
-        Map<String, Object> args = new LinkedHashMap<>();
-        if (product != null) {
-            sql.append(" AND p.name = :product");
-            args.put("product", product);
+        return jdbi.withHandle(h -> h.createQuery(DEVICE_SELECT + " WHERE p.name = :product ORDER BY d.mac").bind("product", product)
+                .map((rs, ctx) -> device(rs, List.of())).list());
+    }
+
+    /**
+     * One page of the device list: at most {@code limit} devices matching {@code query}, in its
+     * order, after {@code after} (the previous page's last {@link DeviceQuery#key}; null: the first
+     * page). Every check-in answered before the call is in it (the writer is flushed first).
+     * Throws IllegalArgumentException when {@code after} is no key of the query's sort.
+     */
+    public List<Device> page(DeviceQuery query, List<String> after, int limit) {
+        if (after != null && !DeviceListing.readable(query, after)) {
+            throw new IllegalArgumentException("not a key of the sort " + query.sortName());
         }
-        if (version != null) {
-            sql.append(" AND d.running_version = :version");
-            args.put("version", version);
-        }
-        if (q != null && !q.isBlank()) {
-            sql.append(" AND (UPPER(d.mac) LIKE :q OR UPPER(d.address) LIKE :q)");
-            args.put("q", "%" + q.trim().toUpperCase() + "%");
-        }
-        sql.append(" ORDER BY d.mac LIMIT 10000");
-        return jdbi.withHandle(h -> {
-            var query = h.createQuery(sql.toString());
-            args.forEach(query::bind);
-            return query.map((rs, ctx) -> device(rs, List.of())).list();
-        });
+        flush();
+        return jdbi.withHandle(h -> new DeviceListing(query).page(h, after, limit, (rs, ctx) -> device(rs, List.of())));
+    }
+
+    /** How many devices match {@code query}'s filters (flushed as {@link #page}). */
+    public long count(DeviceQuery query) {
+        flush();
+        return jdbi.withHandle(h -> new DeviceListing(query).count(h));
     }
 
     /**
@@ -455,7 +460,7 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
     /** Every device of a product with the version it last reported, for the rollouts ({@link #list} order). */
     @Override
     public List<Audience.Known> known(String product) {
-        return list(product, null, null).stream().map(d -> new Audience.Known(d.mac(), d.runningVersion())).toList();
+        return list(product).stream().map(d -> new Audience.Known(d.mac(), d.runningVersion())).toList();
     }
 
     /**
@@ -466,7 +471,7 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
      */
     @Override
     public Optional<java.time.Duration> pollInterval(String product) {
-        List<java.time.Duration> gaps = list(product, null, null).stream().filter(d -> d.checkIns() >= 2)
+        List<java.time.Duration> gaps = list(product).stream().filter(d -> d.checkIns() >= 2)
                 .map(d -> java.time.Duration.between(d.firstSeen(), d.lastSeen()).dividedBy(d.checkIns() - 1)).sorted().toList();
         return gaps.isEmpty() ? Optional.empty() : Optional.of(gaps.get(gaps.size() / 2));
     }
@@ -539,10 +544,7 @@ public final class DeviceRegistry implements Pins, Audience, AutoCloseable {
         return find(mac).orElseThrow();
     }
 
-    private static final String DEVICE_SELECT = """
-            SELECT d.*, p.name AS product_name, r.version AS pinned_version
-            FROM device d JOIN product p ON p.id = d.product_id
-            LEFT JOIN firmware_release r ON r.id = d.pinned_release_id""";
+    private static final String DEVICE_SELECT = DeviceListing.SELECT;
 
     private Device device(java.sql.ResultSet rs, List<Device.TimelineEntry> timeline) throws java.sql.SQLException {
         return new Device(rs.getString("mac"), rs.getString("product_name"), rs.getString("chip_id"),

@@ -1,6 +1,7 @@
 package org.updraft.server.http;
 
 import java.time.Instant;
+import java.util.List;
 import org.updraft.server.problem.Rejection;
 import org.updraft.server.audit.AuditLog;
 import org.updraft.server.audit.Verification;
@@ -8,9 +9,6 @@ import org.updraft.server.auth.Role;
 
 /** {@code /api/v1/audit} (viewer): the newest entries, and a verification of the whole chain computed on the server. */
 final class AuditApi {
-
-    static final int DEFAULT_LIMIT = 100;
-    static final int MAX_LIMIT = 1000;
 
     private final AuditLog log;
 
@@ -24,7 +22,13 @@ final class AuditApi {
     }
 
     void register(Router router) {
-        router.get("/api/v1/audit", Role.VIEWER, ex -> ex.json(200, log.latest(limit(ex.query("limit")), before(ex.query("before")))));
+        router.get("/api/v1/audit", Role.VIEWER, ex -> {
+            // Newest first; the cursor is the seq of the page's last entry ("before" is the older
+            // way to say where to start, still accepted).
+            PageRequest page = PageRequest.parse(ex, "audit", "before");
+            Long before = page.after() == null ? before(page.filter("before")) : Long.valueOf(seq(PageRequest.one(page.after())));
+            ex.json(200, page.page(log.latest(page.limit() + 1, before), e -> List.of(String.valueOf(e.seq())), log.entries()));
+        });
         router.get("/api/v1/audit/verify", Role.VIEWER, ex -> {
             String a = ex.query("anchor");
             AuditLog.Anchor anchor = a == null || a.isBlank() ? null : AuditLog.Anchor.parse(a);
@@ -38,19 +42,12 @@ final class AuditApi {
         });
     }
 
-    private static int limit(String text) {
-        if (text == null || text.isBlank()) {
-            return DEFAULT_LIMIT;
-        }
+    private static long seq(String cursor) {
         try {
-            int n = Integer.parseInt(text.strip());
-            if (n >= 1 && n <= MAX_LIMIT) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // fall through
+            return Long.parseLong(cursor);
+        } catch (NumberFormatException e) {
+            throw PageRequest.badCursor();
         }
-        throw Rejection.badRequest("limit must be a number from 1 to " + MAX_LIMIT + ", got '" + text + "'");
     }
 
     private static Long before(String text) {

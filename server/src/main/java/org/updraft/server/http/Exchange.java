@@ -144,6 +144,11 @@ final class Exchange {
 
     /** A query parameter, or null. */
     public String query(String name) {
+        return queryFields().getValue(name);
+    }
+
+    /** Every query parameter of the request (a malformed query string is a 400). */
+    Fields queryFields() {
         if (query == null) {
             try {
                 query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
@@ -151,7 +156,7 @@ final class Exchange {
                 throw Rejection.badRequest("malformed query string: " + reason(e, "it could not be decoded"));
             }
         }
-        return query.getValue(name);
+        return query;
     }
 
     /** A request header (names are case-insensitive), or null. */

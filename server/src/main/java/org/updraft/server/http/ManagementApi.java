@@ -159,24 +159,23 @@ final class ManagementApi {
                     np.slotSize(), np.updatePath(), np.healthWindowSeconds()));
             ex.json(201, ProductView.of(p));
         });
-        router.get("/api/v1/products", Role.VIEWER, ex -> ex.json(200, catalog.products().stream().map(ProductView::of).toList()));
+        router.get("/api/v1/products", Role.VIEWER, ex -> ex.json(200, PageRequest.parse(ex, "products").slice(
+                catalog.products().stream().sorted(java.util.Comparator.comparing(Product::name)).map(ProductView::of).toList(),
+                ProductView::name, String::compareTo)));
         router.get("/api/v1/products/{product}", Role.VIEWER, ex -> ex.json(200, ProductView.of(catalog.requireProduct(ex.param("product")))));
         router.post("/api/v1/products/{product}/releases", Role.OPERATOR, this::uploadRelease);
         router.get("/api/v1/products/{product}/releases", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
-            ex.json(200, releaseViews(p, null));
+            // Newest first: the version order reversed (a cursor that is no version is a 400).
+            ex.json(200, PageRequest.parse(ex, "releases").slice(releaseViews(p, null), ReleaseView::version,
+                    (a, b) -> org.updraft.core.version.Version.parse(b).compareTo(org.updraft.core.version.Version.parse(a))));
         });
         router.get("/api/v1/products/{product}/releases/{version}", Role.VIEWER, ex -> {
             Product p = catalog.requireProduct(ex.param("product"));
             ex.json(200, releaseViews(p, requireRelease(p, ex.param("version"))).get(0));
         });
-        router.get("/api/v1/devices", Role.VIEWER, ex -> {
-            String product = ex.query("product");
-            if (product != null) {
-                catalog.requireProduct(product);
-            }
-            ex.json(200, devices.list(product, ex.query("version"), ex.query("q")));
-        });
+        DeviceList deviceList = new DeviceList(catalog, devices, updates);
+        router.get("/api/v1/devices", Role.VIEWER, ex -> ex.json(200, deviceList.page(ex)));
         router.get("/api/v1/devices/{mac}", Role.VIEWER, ex -> {
             String mac = mac(ex.param("mac"));
             Device d = devices.find(mac).orElseThrow(() -> Rejection.notFound("no device " + mac

@@ -94,9 +94,10 @@ final class RolloutApi {
         });
         router.delete("/api/v1/rollouts/{id}", Role.OPERATOR, ex -> ex.json(200, view(engine.deleteDraft(id(ex)))));
         router.get("/api/v1/rollouts", Role.VIEWER, ex -> {
-            String product = ex.query("product");
+            PageRequest page = PageRequest.parse(ex, "rollouts", "product");
+            String product = page.filter("product");
             Product p = product == null ? null : catalog.requireProduct(product);
-            ex.json(200, engine.list(p).stream().map(this::view).toList());
+            ex.json(200, page.slice(engine.list(p), r -> String.valueOf(r.id()), PageRequest.BY_NUMBER).map(this::view));
         });
         router.get("/api/v1/rollouts/{id}", Role.VIEWER, ex -> ex.json(200, view(engine.require(id(ex)))));
         router.get("/api/v1/rollouts/{id}/preview", Role.VIEWER, ex -> ex.json(200, engine.preview(id(ex))));

@@ -33,7 +33,8 @@ final class TokenApi {
             ApiTokens.TokenInfo t = issued.token();
             ex.json(201, new IssuedView(t.id(), t.name(), t.role(), issued.secret(), t.createdAt(), t.createdBy()));
         });
-        router.get("/api/v1/tokens", Role.ADMIN, ex -> ex.json(200, tokens.list()));
+        router.get("/api/v1/tokens", Role.ADMIN, ex -> ex.json(200, PageRequest.parse(ex, "tokens")
+                .slice(tokens.list(), t -> String.valueOf(t.id()), PageRequest.BY_NUMBER)));
         router.delete("/api/v1/tokens/{id}", Role.ADMIN, ex -> {
             String s = ex.param("id");
             long id;

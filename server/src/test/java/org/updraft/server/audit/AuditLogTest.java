@@ -37,7 +37,7 @@ class AuditLogTest {
     private static JsonNode entries(TestServer s) throws Exception {
         var r = s.get("/api/v1/audit?limit=1000");
         assertThat(r.statusCode()).isEqualTo(200);
-        return JSON.readTree(r.body());
+        return JSON.readTree(r.body()).get("items");
     }
 
     private static JsonNode verify(TestServer s, String query) throws Exception {
@@ -79,11 +79,11 @@ class AuditLogTest {
             assertThat(all.get(all.size() - 1).get("prevHash").asText()).isEqualTo("0".repeat(64));
 
             // limit and before page through it, newest first.
-            JsonNode two = JSON.readTree(s.get("/api/v1/audit?limit=2&before=5").body());
+            JsonNode two = JSON.readTree(s.get("/api/v1/audit?limit=2&before=5").body()).get("items");
             assertThat(two).hasSize(2);
             assertThat(two.get(0).get("seq").asInt()).isEqualTo(4);
             assertThat(s.get("/api/v1/audit?limit=0").statusCode()).isEqualTo(400);
-            assertThat(s.get("/api/v1/audit?limit=1001").body()).contains("limit must be a number from 1 to 1000");
+            assertThat(s.get("/api/v1/audit?limit=1001").body()).contains("limit 1001 is over the maximum of 1000 items per page");
         }
     }
 

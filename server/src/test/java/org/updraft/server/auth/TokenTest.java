@@ -25,7 +25,7 @@ class TokenTest {
             assertThat(secret).matches("upd_[A-Za-z0-9_-]{43}");
             var tokens = s.sendAs(secret, "GET", "/api/v1/tokens", null);
             assertThat(tokens.statusCode()).isEqualTo(200);
-            JsonNode list = JSON.readTree(tokens.body());
+            JsonNode list = JSON.readTree(tokens.body()).get("items");
             assertThat(list).hasSize(1);
             assertThat(list.get(0).get("name").asText()).isEqualTo("bootstrap");
             assertThat(list.get(0).get("role").asText()).isEqualTo("admin");

@@ -35,7 +35,7 @@ class DeviceRegistryTest {
             }
             devices.flush();
 
-            var all = devices.list("relay", null, null);
+            var all = devices.list("relay");
             assertThat(all).hasSize(200);
             assertThat(all).allSatisfy(d -> assertThat(d.runningVersion()).isEqualTo("2.0.0"));
             assertThat(all).allSatisfy(d -> assertThat(d.lastOutcome()).isEqualTo("up-to-date"));

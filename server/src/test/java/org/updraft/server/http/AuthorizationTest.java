@@ -212,7 +212,7 @@ class AuthorizationTest {
     }
 
     private static long tokenId(String name) throws Exception {
-        for (var t : Json.MAPPER.readTree(server.get("/api/v1/tokens").body())) {
+        for (var t : Json.MAPPER.readTree(server.get("/api/v1/tokens").body()).get("items")) {
             if (t.get("name").asText().equals(name)) {
                 return t.get("id").asLong();
             }

@@ -52,7 +52,7 @@ class DispatcherTest {
     void anActionWhoseAuditEntryCannotBeStoredIsNotAcknowledgedAndTheAnswerSaysItWasApplied(TestDatabase db) throws Exception {
         try (TestServer s = new TestServer(db)) {
             s.product("relay", "arduino-4m");
-            int before = json(s.get("/api/v1/audit?limit=1000").body()).size();
+            int before = json(s.get("/api/v1/audit?limit=1000").body()).get("items").size();
             auditFails(s, db);
 
             HttpResponse<String> r = s.send("POST", "/api/v1/products", "{\"name\":\"lamp\",\"layout\":\"arduino-4m\"}");
@@ -70,7 +70,7 @@ class DispatcherTest {
             // The change was applied, as the message says; the log holds no entry for it.
             assertThat(s.get("/api/v1/products/lamp").statusCode()).isEqualTo(200);
             auditWorks(s, db);
-            JsonNode entries = json(s.get("/api/v1/audit?limit=1000").body());
+            JsonNode entries = json(s.get("/api/v1/audit?limit=1000").body()).get("items");
             assertThat(entries.size()).isEqualTo(before);
             assertThat(entries.get(0).get("target").asText()).isEqualTo("name=relay");
 

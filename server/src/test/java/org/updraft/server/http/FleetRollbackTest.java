@@ -69,7 +69,7 @@ class FleetRollbackTest {
             assertThat(back.get("policy").get("failureThreshold").asDouble()).isEqualTo(0.2);
 
             // 2.0.0 is rolled back: not the baseline any more.
-            JsonNode releases = Json.MAPPER.readTree(server.get("/api/v1/products/relay/releases").body());
+            JsonNode releases = Json.MAPPER.readTree(server.get("/api/v1/products/relay/releases").body()).get("items");
             assertThat(releases.get(0).get("version").asText()).isEqualTo("2.0.0");
             assertThat(releases.get(0).get("baseline").asBoolean()).isFalse();
             assertThat(releases.get(0).get("devices").asLong()).isEqualTo(2);
@@ -92,7 +92,7 @@ class FleetRollbackTest {
             // A second rollback while this one runs may reach the same devices: refused, nothing stored.
             assertThat(error(server.send("POST", "/api/v1/products/relay/rollback?start=true", null), 409))
                     .startsWith("rollout " + id + " (running) already targets devices of this product that the new rollout would reach");
-            assertThat(Json.MAPPER.readTree(server.get("/api/v1/rollouts").body())).hasSize(1);
+            assertThat(Json.MAPPER.readTree(server.get("/api/v1/rollouts").body()).get("items")).hasSize(1);
 
             server.restart();
             JsonNode again = Json.MAPPER.readTree(server.get("/api/v1/rollouts/" + id).body());

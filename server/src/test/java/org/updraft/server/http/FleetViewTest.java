@@ -38,7 +38,7 @@ class FleetViewTest {
             assertThat(checkIn(server, "AA:00:00:00:00:04", "0.9.0").status()).isEqualTo(200);   // offered 1.0.0
             server.expect(200, server.send("PUT", "/api/v1/devices/AA:00:00:00:00:01/tags", "{\"tags\":[\"canary\"]}"));
 
-            JsonNode releases = Json.MAPPER.readTree(server.expect(200, server.get("/api/v1/products/relay/releases")));
+            JsonNode releases = Json.MAPPER.readTree(server.expect(200, server.get("/api/v1/products/relay/releases"))).get("items");
             assertThat(releases).hasSize(2);
             assertThat(releases.get(0).get("version").asText()).isEqualTo("2.0.0");
             assertThat(releases.get(0).get("held").asBoolean()).isTrue();

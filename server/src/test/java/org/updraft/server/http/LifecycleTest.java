@@ -102,13 +102,13 @@ class LifecycleTest {
             assertThat(deleted.get("mac").asText()).isEqualTo(A);
             assertThat(server.get("/api/v1/devices/" + A).statusCode()).isEqualTo(404);
             assertThat(error(server.send("DELETE", "/api/v1/devices/" + A, null), 404)).startsWith("no device " + A);
-            assertThat(json(server.get("/api/v1/devices?product=relay").body())).hasSize(2);
+            assertThat(json(server.get("/api/v1/devices?product=relay").body()).get("items")).hasSize(2);
 
             // 3.0.0 and 2.0.0: nobody runs them (A's record is gone), 2.0.0's rollout is finished: archived.
             server.expect(200, server.send("POST", "/api/v1/products/relay/releases/3.0.0/archive", null));
             JsonNode archived = json(server.expect(200, server.send("POST", "/api/v1/products/relay/releases/2.0.0/archive", null)));
             assertThat(archived.get("version").asText()).isEqualTo("2.0.0");
-            JsonNode releases = json(server.get("/api/v1/products/relay/releases").body());
+            JsonNode releases = json(server.get("/api/v1/products/relay/releases").body()).get("items");
             assertThat(releases).hasSize(1);
             assertThat(releases.get(0).get("version").asText()).isEqualTo("1.0.0");
             assertThat(releases.get(0).get("baseline").asBoolean()).isTrue();
@@ -122,7 +122,7 @@ class LifecycleTest {
             assertThat(json(server.get("/api/v1/rollouts/" + rollout).body()).get("version").asText()).isEqualTo("2.0.0");
 
             server.restart();
-            assertThat(json(server.get("/api/v1/products/relay/releases").body())).hasSize(1);
+            assertThat(json(server.get("/api/v1/products/relay/releases").body()).get("items")).hasSize(1);
 
             // Clear the way and archive the product.
             server.expect(200, server.send("DELETE", "/api/v1/devices/" + C + "/pin", null));
@@ -133,13 +133,13 @@ class LifecycleTest {
             JsonNode product = json(server.expect(200, server.send("POST", "/api/v1/products/relay/archive", "{\"confirm\":\"relay\"}")));
             assertThat(product.get("name").asText()).isEqualTo("relay");
             assertThat(error(server.get("/api/v1/products/relay"), 404)).isEqualTo("no product named 'relay'");
-            assertThat(json(server.get("/api/v1/products").body())).isEmpty();
+            assertThat(json(server.get("/api/v1/products").body()).get("items")).isEmpty();
             assertThat(checkIn(server, B, "1.0.0").status()).isEqualTo(404);
             assertThat(error(server.send("POST", "/api/v1/products", "{\"name\":\"relay\",\"layout\":\"arduino-4m\"}"), 409))
                     .isEqualTo("product 'relay' already exists");
             server.restart();
             assertThat(server.get("/api/v1/products/relay").statusCode()).isEqualTo(404);
-            assertThat(json(server.get("/api/v1/rollouts").body()).get(0).get("product").asText()).isEqualTo("relay");
+            assertThat(json(server.get("/api/v1/rollouts").body()).get("items").get(0).get("product").asText()).isEqualTo("relay");
 
             // Every change is in the audit log, with what it changed.
             String audit = server.get("/api/v1/audit?limit=100").body();

@@ -91,7 +91,7 @@ class ManagementApiTest {
         for (String q : new String[] {"mac=AA:00:00:00:00:01&version=1.0", "mac=aa-00-00-00-00-02&version=3.0.0"}) {
             RawHttp.exchange(server.port(), "GET /u/relay?" + q + " HTTP/1.0\r\nHost: x\r\n\r\n");
         }
-        var all = Json.MAPPER.readTree(server.get("/api/v1/devices?product=relay").body());
+        var all = Json.MAPPER.readTree(server.get("/api/v1/devices?product=relay").body()).get("items");
         assertThat(all).hasSize(2);
         assertThat(all.get(0).get("mac").asText()).isEqualTo("AA:00:00:00:00:01");
         assertThat(all.get(0).get("lastOutcome").asText()).isEqualTo("update");
@@ -99,9 +99,9 @@ class ManagementApiTest {
         assertThat(all.get(1).get("lastOutcome").asText()).isEqualTo("up-to-date");
         assertThat(all.get(1).get("timeline")).isEmpty();
 
-        var v3 = Json.MAPPER.readTree(server.get("/api/v1/devices?version=3.0.0").body());
+        var v3 = Json.MAPPER.readTree(server.get("/api/v1/devices?version=3.0.0").body()).get("items");
         assertThat(v3).hasSize(1);
-        var byMac = Json.MAPPER.readTree(server.get("/api/v1/devices?q=00:02").body());
+        var byMac = Json.MAPPER.readTree(server.get("/api/v1/devices?q=00:02").body()).get("items");
         assertThat(byMac).hasSize(1);
 
         assertThat(server.get("/api/v1/devices?product=nosuch").statusCode()).isEqualTo(404);

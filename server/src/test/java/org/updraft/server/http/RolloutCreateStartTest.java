@@ -44,7 +44,7 @@ class RolloutCreateStartTest {
             assertThat(json(refused.body()).get("error").asText()).isEqualTo("rollout " + first + " (running) already targets "
                     + "devices of this product that the new rollout would reach (it targets all devices); pause is not enough — "
                     + "complete or abort it first");
-            assertThat(json(server.get("/api/v1/rollouts").body())).as("no orphan draft").hasSize(1);
+            assertThat(json(server.get("/api/v1/rollouts").body()).get("items")).as("no orphan draft").hasSize(1);
 
             var bad = server.send("POST", "/api/v1/products/relay/rollouts?start=yes", "{\"version\":\"2.0.0\"}");
             assertThat(bad.statusCode()).isEqualTo(400);
@@ -52,13 +52,13 @@ class RolloutCreateStartTest {
 
             long draft = json(server.expect(201, server.send("POST", "/api/v1/products/relay/rollouts",
                     "{\"version\":\"2.0.0\",\"targetTags\":[\"lab\"]}"))).get("id").asLong();
-            assertThat(json(server.get("/api/v1/rollouts").body())).hasSize(2);
+            assertThat(json(server.get("/api/v1/rollouts").body()).get("items")).hasSize(2);
 
             server.restart();
             JsonNode afterRestart = json(server.get("/api/v1/rollouts/" + first).body());
             assertThat(afterRestart.get("state").asText()).isEqualTo("running");
             assertThat(afterRestart.get("waveStartedAt").asText()).isEqualTo(running.get("waveStartedAt").asText());
-            assertThat(json(server.get("/api/v1/rollouts").body())).hasSize(2);
+            assertThat(json(server.get("/api/v1/rollouts").body()).get("items")).hasSize(2);
 
             var notDraft = server.send("DELETE", "/api/v1/rollouts/" + first, null);
             assertThat(notDraft.statusCode()).isEqualTo(409);
@@ -69,7 +69,7 @@ class RolloutCreateStartTest {
             assertThat(server.get("/api/v1/rollouts/" + draft).statusCode()).isEqualTo(404);
             assertThat(server.send("DELETE", "/api/v1/rollouts/" + draft, null).statusCode()).isEqualTo(404);
             server.restart();
-            assertThat(json(server.get("/api/v1/rollouts").body())).hasSize(1);
+            assertThat(json(server.get("/api/v1/rollouts").body()).get("items")).hasSize(1);
 
             String audit = server.get("/api/v1/audit?limit=100").body();
             assertThat(audit).contains("\"action\":\"POST /api/v1/products/{product}/rollouts\",\"target\":\"product=relay "

@@ -65,7 +65,7 @@ class SteppingStoneApiTest {
             s.restart();
             assertThat(s.get(PATH).statusCode()).isEqualTo(404);
 
-            JsonNode audit = JSON.readTree(s.get("/api/v1/audit?limit=1000").body());
+            JsonNode audit = JSON.readTree(s.get("/api/v1/audit?limit=1000").body()).get("items");
             java.util.List<String> actions = new java.util.ArrayList<>();
             audit.forEach(e -> actions.add(e.get("action").asText() + " " + e.get("target").asText()));
             assertThat(actions).anyMatch(a -> a.startsWith("PUT /api/v1/products/{product}/stepping-stone") && a.contains("version=1.1.0"))

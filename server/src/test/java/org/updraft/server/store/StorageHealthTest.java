@@ -112,7 +112,7 @@ class StorageHealthTest {
 
             assertThat(server.get("/api/v1/products").body()).contains("\"name\":\"kept\"").doesNotContain("\"name\":\"lost\"");
             assertThat(server.get("/api/v1/products/relay/releases").body()).contains("\"version\":\"2.0.0\"");
-            var audit = Json.MAPPER.readTree(server.get("/api/v1/audit?limit=100").body());
+            var audit = Json.MAPPER.readTree(server.get("/api/v1/audit?limit=100").body()).get("items");
             List<String> entries = new java.util.ArrayList<>();
             audit.forEach(e -> entries.add(e.get("action").asText() + " " + e.get("target").asText() + " " + e.get("status").asInt()));
             assertThat(entries).as("the refusals and the acknowledged writes are in the audit log")
