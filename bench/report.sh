@@ -41,6 +41,8 @@ slow_u=$(get slow updraft-embedded serverRssPeakKB); slow_n=$(get slow nginx ser
   echo "| 5 | JMH FirmwareImage.parse, $size-byte Arduino ESP8266 image: µs/op → GB/s | ≥ 1 GB/s | $parse_us µs → $parse_gbs GB/s | – | – | $(ok "$(num "$parse_gbs") >= 1") |"
   echo "| 5 | JMH CheckIn.parse + UpdatePolicy.decide (10,000 devices, 304): ns/op | – | $decide_ns | – | – | – |"
   echo "| 5 | JMH ByteRange.parse ns/op: \`bytes=65536-\` · \`bytes=0-4095\` · \`bytes=-1024\` | – | $(jmh parse bytes=65536-) · $(jmh parse bytes=0-4095) · $(jmh parse bytes=-1024) | – | – | – |"
+  dl() { echo "$(get devicelist "$1" p50)/$(get devicelist "$1" p99)"; }
+  echo "| 6 | Device list page (100), PostgreSQL, 100,000 devices, 1,000,000 timeline rows: median/p99 ms — first · middle by cursor · middle sorted by last seen · product+version · failed and unseen for a day · tag sorted by version · insufficient space · free text | < 300 server time | $(dl first) · $(dl middle) · $(dl middle-lastseen) · $(dl product-version) · $(dl failed-unseen) · $(dl tag) · $(dl space) · $(dl text) | – | – | $(ok "$(num "$(get devicelist first p50)") > 0 && $(num "$(get devicelist text p50)") < 300 && $(num "$(get devicelist failed-unseen p50)") < 300") |"
   echo "<!-- results:end -->"
 } >"$work/results.md"
 
