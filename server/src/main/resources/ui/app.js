@@ -46,7 +46,8 @@ function drawNav(current) {
     h('button', {type: 'button', class: 'link', onclick: signOut}, 'Sign out'));
 }
 
-async function route() {
+/** Draws the page of the current hash; keepMessage: leave the message above the page (a refresh after a change). */
+async function route(keepMessage = false) {
   if (!session) return;
   const {id, args} = parseHash();
   const page = PAGES.find(p => p.id === id);
@@ -55,7 +56,7 @@ async function route() {
     try { leave(); } catch (e) { /* a page's cleanup must not block the next page */ }
     leave = null;
   }
-  notify('');
+  if (!keepMessage) notify('');
   drawNav(id);
   main.replaceChildren();
   if (!page) {
@@ -70,8 +71,8 @@ async function route() {
   const ctx = {
     session, args, can, notify,
     navigate: hash => { location.hash = hash; },
-    /** Re-renders the current page (after a change). */
-    refresh: () => route(),
+    /** Re-renders the current page (after a change); a message just shown stays. */
+    refresh: () => route(true),
     /** False once the user left this page: long-running work should stop. */
     current: () => mine === generation,
   };
@@ -132,7 +133,7 @@ async function signOut() {
 }
 
 onSignedOut(err => { if (session) signInForm(err.message); });
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => route());
 
 (async () => {
   try {

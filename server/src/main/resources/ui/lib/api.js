@@ -50,9 +50,9 @@ export async function api(path, {method = 'GET', body, text, contentType, signal
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'the server could not be reached (' + e.message + ')');
   }
-  const text = await res.text();
-  if (!res.ok) throw await failure(res.status, text);
-  return text ? JSON.parse(text) : null;
+  const answer = await res.text();
+  if (!res.ok) throw await failure(res.status, answer);
+  return answer ? JSON.parse(answer) : null;
 }
 
 /**

@@ -5,7 +5,7 @@ import {api} from '../lib/api.js';
 export default async function render(root, ctx) {
   root.append(h('h1', {text: 'Tokens'}));
   const issued = h('div', {id: 'issued', 'aria-live': 'polite'});
-  const name = h('input', {id: 'token-name', name: 'name', required: true, autocomplete: 'off', pattern: '[A-Za-z0-9][A-Za-z0-9._@-]{0,63}'});
+  const name = h('input', {id: 'token-name', name: 'name', required: true, autocomplete: 'off', pattern: '[A-Za-z0-9][A-Za-z0-9._@\\-]{0,63}'});
   const role = h('select', {id: 'token-role', name: 'role'}, ['viewer', 'operator', 'admin'].map(r => h('option', {value: r, text: r})));
   const list = h('section', {'aria-labelledby': 'tokens-h'});
   const form = h('form', {class: 'panel', id: 'token-form', onsubmit: async e => {
