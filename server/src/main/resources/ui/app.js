@@ -85,6 +85,8 @@ async function route(keepMessage = false) {
       return;
     }
     leave = typeof cleanup === 'function' ? cleanup : null;
+    // Keyboard and screen-reader users continue in the new page's content, not where the old one was.
+    if (!keepMessage && document.activeElement === document.body) main.focus({preventScroll: true});
   } catch (e) {
     if (mine === generation) main.append(errorBox(e));
   }
@@ -134,6 +136,11 @@ async function signOut() {
 
 onSignedOut(err => { if (session) signInForm(err.message); });
 window.addEventListener('hashchange', () => route());
+// The skip link focuses the content without touching the hash (the hash is the page's address).
+document.querySelector('a.skip').addEventListener('click', e => {
+  e.preventDefault();
+  main.focus();
+});
 
 (async () => {
   try {

@@ -21,6 +21,7 @@ class ReleasesBrowserTest extends DashboardBrowser {
         product("relay", "arduino-4m");
         product("lamp", "arduino-4m");
         product("notes", "arduino-4m");
+        product("dropped", "arduino-4m");
     }
 
     @Test
@@ -73,6 +74,28 @@ class ReleasesBrowserTest extends DashboardBrowser {
         assertThat(page.locator(".notes", new com.microsoft.playwright.Page.LocatorOptions().setHasText("bold?"))).hasText(notes);
         assertThat(page.locator("main b, main img, main script")).hasCount(0);
         assertThat(page.evaluate("() => window.pwned === undefined")).isEqualTo(true);
+    }
+
+    @Test
+    void aFileDroppedOnTheDropZoneIsUploaded() {
+        signIn(operatorToken);
+        open("#/releases/dropped", "Releases");
+        byte[] image = ImageBuilder.arduino().version("4.0.0").payload(4, 30_000).build();
+        java.util.List<Integer> bytes = new java.util.ArrayList<>(image.length);
+        for (byte b : image) {
+            bytes.add(b & 0xff);
+        }
+        // What a browser does when a file is dropped: a drop event whose DataTransfer holds the file.
+        page.evaluate("bytes => { const dt = new DataTransfer();"
+                + " dt.items.add(new File([new Uint8Array(bytes)], 'dropped-4.0.0.bin', {type: 'application/octet-stream'}));"
+                + " document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); }",
+                bytes);
+        assertThat(page.locator("#dropzone")).hasText("Chosen: dropped-4.0.0.bin");
+        page.getByLabel("Version").fill("4.0.0");
+        page.locator("#upload-form button[type=submit]").click();
+        assertThat(page.locator("#inspection h3")).hasText("Accepted: dropped 4.0.0");
+        assertThat(get("/api/v1/products/dropped/releases/4.0.0").get("artifacts").get(0).get("sha256").asText())
+                .isEqualTo(org.updraft.server.artifact.Digests.sha256Hex(image));
     }
 
     private static long artifactFiles() throws Exception {

@@ -64,4 +64,25 @@ class SignInBrowserTest extends DashboardBrowser {
         assertThat(context.cookies()).isEmpty();
         assertThat(page.locator("#nav a")).hasCount(0);
     }
+
+    @Test
+    void signingInWorksFromTheKeyboardAlone() {
+        page.navigate(base() + "/ui/#/tokens");
+        page.getByLabel("API token").waitFor();
+        // The token field has the focus on arrival: type, Enter.
+        page.keyboard().type(adminToken);
+        page.keyboard().press("Enter");
+        assertThat(page.locator("main h1")).hasText("Tokens");
+        // The page's content has the focus; the next Tab is its first field.
+        assertThat(page.locator(":focus")).hasId("main");
+        page.keyboard().press("Tab");
+        assertThat(page.locator(":focus")).hasId("token-name");
+        // The skip link moves past the nav to the content.
+        page.locator("a.skip").focus();
+        assertThat(page.locator("a.skip")).isVisible();
+        page.keyboard().press("Enter");
+        assertThat(page.locator(":focus")).hasId("main");
+        assertThat(page).hasURL(base() + "/ui/#/tokens");
+        assertThat(page.locator("main h1")).hasText("Tokens");
+    }
 }

@@ -190,4 +190,35 @@ class SessionTest {
         assertThat(latest.get(2).get("actor").asText()).isEqualTo("session-audited");
         assertThat(latest.get(2).get("status").asInt()).isEqualTo(201);
     }
+
+    @Test
+    void overHttpsTheCookieIsSecureAndTheOriginMustBeHttps(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path crt = dir.resolve("a.crt");
+        java.nio.file.Path key = dir.resolve("a.key");
+        for (java.nio.file.Path p : List.of(crt, key)) {
+            try (var in = SessionTest.class.getResourceAsStream("/org/updraft/server/tls/" + p.getFileName())) {
+                java.nio.file.Files.copy(in, p);
+            }
+        }
+        try (TestServer tls = new TestServer(org.updraft.server.TestDatabase.EMBEDDED,
+                c -> c.withTls(org.updraft.server.config.TlsConfig.pem(0, crt, key)))) {
+            int port = tls.server().httpsPort();
+            var http = java.net.http.HttpClient.newBuilder().sslContext(TlsListenerTest.trusting()).build();
+            var signIn = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + port + "/api/session"))
+                    .header("Content-Type", "application/json").header("Origin", "https://127.0.0.1:" + port)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"token\":\"" + tls.adminToken() + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(201);
+            String set = signIn.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(set).matches("updraft_session=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict; Secure");
+            String cookie = set.substring(0, set.indexOf(';'));
+            for (String origin : List.of("http://127.0.0.1:" + port, "https://127.0.0.1:" + port)) {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + port + "/api/v1/products"))
+                        .header("Content-Type", "application/json").header("Origin", origin).header("Cookie", cookie)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"tls\",\"layout\":\"arduino-4m\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(origin).isEqualTo(origin.startsWith("https") ? 201 : 403);
+            }
+        }
+    }
 }
