@@ -95,7 +95,7 @@ function rows(ctx, answer, page, next, state, load) {
     h('td', {class: 'mono', text: d.runningVersion || 'unknown'}),
     h('td', {text: when(d.lastSeen)}),
     h('td', {}, h('span', {text: d.lastOutcome || ''}), d.lastReason ? h('div', {class: 'help notes', text: d.lastReason}) : null),
-    h('td', {text: (d.tags || []).join(', ')}))));
+    h('td', {text: (d.tags || []).slice().sort().join(', ')}))));
   return [
     h('p', {id: 'device-count', text: (answer.total ?? list.length) + ' devices match' + (list.length ? '; showing ' + (page * 50 + 1) + '-'
       + (page * 50 + list.length) : '') + '.'}),
@@ -128,8 +128,8 @@ async function device(root, ctx, mac) {
     h('dl', {class: 'facts'}, fact('Version', d.runningVersion || 'unknown'), fact('MD5', d.runningMd5, true), fact('SHA-256', d.runningSha256, true),
       fact('Pinned to', d.pinnedVersion || 'not pinned'))));
   if (ctx.can('operator')) root.append(await pinPanel(ctx, d), tagsPanel(ctx, d));
-  else root.append(h('p', {}, 'Tags: ', h('span', {id: 'device-tags', text: (d.tags || []).join(', ') || 'none'})));
-  root.append(h('section', {'aria-labelledby': 'updates-h'},
+  else root.append(h('p', {}, 'Tags: ', h('span', {id: 'device-tags', text: (d.tags || []).slice().sort().join(', ') || 'none'})));
+  root.append(h('section', {id: 'updates', 'aria-labelledby': 'updates-h'},
     h('h2', {id: 'updates-h', text: 'Update attempts'}),
     (d.updates || []).length === 0 ? h('p', {text: 'No updates yet.'})
       : table(null, ['Release', 'Rollout', 'State', 'Attempts', 'Last error', 'Offered', 'Downloaded', 'Installed', 'Finished'],
@@ -175,7 +175,7 @@ async function pinPanel(ctx, d) {
 }
 
 function tagsPanel(ctx, d) {
-  const input = h('input', {id: 'tags-input', value: (d.tags || []).join(', '), autocomplete: 'off', 'aria-describedby': 'tags-help'});
+  const input = h('input', {id: 'tags-input', value: (d.tags || []).slice().sort().join(', '), autocomplete: 'off', 'aria-describedby': 'tags-help'});
   return h('form', {class: 'panel', 'aria-labelledby': 'tags-h', onsubmit: async e => {
     e.preventDefault();
     const tags = input.value.split(',').map(t => t.trim()).filter(t => t.length > 0);
@@ -188,7 +188,7 @@ function tagsPanel(ctx, d) {
     }
   }},
   h('h2', {id: 'tags-h', text: 'Tags'}),
-  h('p', {}, 'Now: ', h('span', {id: 'device-tags', text: (d.tags || []).join(', ') || 'none'})),
+  h('p', {}, 'Now: ', h('span', {id: 'device-tags', text: (d.tags || []).slice().sort().join(', ') || 'none'})),
   h('label', {for: 'tags-input', text: 'Tags (comma-separated)'}), input,
   h('p', {id: 'tags-help', class: 'help', text: 'Rollout waves and target groups are tags, e.g. canary.'}),
   h('button', {type: 'submit', class: 'primary'}, 'Save tags'));

@@ -78,7 +78,7 @@ function product(p) {
       h('a', {href: '#/devices/?product=' + encodeURIComponent(p.product) + '&version=' + encodeURIComponent(v.version || 'unknown'),
         class: 'mono', text: v.version || 'unknown'}, v.release ? null : h('span', {class: 'badge held', text: 'not a release'})),
       String(v.devices),
-      total ? (100 * v.devices / total).toFixed(1) + ' %' : '']))));
+      total ? (100 * v.devices / total).toFixed(1) + ' %' : ''])));
 }
 
 /** A stacked column chart of confirmed / failed / rolled back per bucket, with the numbers as a table beside it. */
