@@ -117,10 +117,8 @@ public final class RolloutEngine implements AutoCloseable {
     }
 
     /**
-     * Who hears that a rollout may look different now: its state changed, or a member's update
-     * moved (any transition, not only final ones). Called on the thread that made the change, at
-     * every check-in of a member, so it must be cheap (the dashboard's feed marks the id; it
-     * coalesces, docs/dashboard.md, "Live events").
+     * Who hears that a rollout may look different (a state change, any update transition of a member),
+     * on the thread that made it: must be cheap (docs/dashboard.md, "Live events": the feed marks the id).
      */
     public void watch(java.util.function.LongConsumer changed) {
         this.watcher = changed;
