@@ -24,7 +24,7 @@ import org.updraft.server.store.Sql;
  * hour for the last 24 hours and per day for the last 30; the devices that need attention, counted
  * and a short list. Never a row per device leaves the database except the short list (at most
  * {@link #LIST_PER_KIND} per kind), so the answer costs the same at 100 devices and at 100,000
- * (BENCHMARKS.md, "Overview").
+ * (BENCHMARKS.md, "Dashboard overview").
  *
  * <p>Needs attention: an update that failed (other than silent after download), rolled back, or
  * was failed silent after download, while the device still does not run that release; a device
