@@ -7,7 +7,8 @@ import {api} from './api.js';
  * chosen product is ctx.args[0], or the first product; choosing another navigates to #/<page>/<name>.
  */
 export async function productPicker(ctx, page) {
-  const products = await api('/api/v1/products');
+  const answer = await api('/api/v1/products?limit=1000');
+  const products = Array.isArray(answer) ? answer : answer.items; // a page {items, next, total} (docs/api.md, "Paging")
   const name = ctx.args[0] || (products[0] && products[0].name);
   const product = products.find(p => p.name === name) || null;
   const select = h('select', {id: 'product-picker', onchange: e => ctx.navigate('#/' + page + '/' + encodeURIComponent(e.target.value))},

@@ -24,7 +24,8 @@ export default async function render(root, ctx) {
   root.append(list);
   // ctx.args[0]: show entries before this seq (older pages).
   const before = ctx.args[0] && /^\d+$/.test(ctx.args[0]) ? ctx.args[0] : null;
-  const entries = await api('/api/v1/audit?limit=' + PAGE + (before ? '&before=' + before : ''));
+  const answer = await api('/api/v1/audit?limit=' + PAGE + (before ? '&before=' + before : ''));
+  const entries = Array.isArray(answer) ? answer : answer.items; // a page {items, next, total} since lists are paged (docs/api.md, "Paging")
   list.append(h('h2', {id: 'audit-h', text: before ? 'Entries before #' + before : 'Newest entries'}),
     table(null, ['#', 'When', 'Actor', 'Role', 'Action', 'Target', 'From', 'Status'],
       entries.map(e => [String(e.seq), when(e.at), e.actor, e.role || '', h('span', {class: 'mono', text: e.action}),

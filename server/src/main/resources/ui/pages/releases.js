@@ -15,7 +15,8 @@ export default async function render(root, ctx) {
   root.append(picker);
   const list = h('section', {'aria-labelledby': 'releases-h'});
   const drawList = async () => {
-    const releases = await api('/api/v1/products/' + seg(product.name) + '/releases');
+    const answer = await api('/api/v1/products/' + seg(product.name) + '/releases?limit=1000');
+    const releases = Array.isArray(answer) ? answer : answer.items; // a page {items, next, total} since lists are paged (docs/api.md, "Paging")
     list.replaceChildren(h('h2', {id: 'releases-h', text: 'Releases of ' + product.name}));
     if (releases.length === 0) {
       list.append(h('p', {text: 'No releases yet.'}));

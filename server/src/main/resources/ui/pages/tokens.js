@@ -29,7 +29,8 @@ export default async function render(root, ctx) {
   root.append(form, list);
 
   async function draw() {
-    const tokens = await api('/api/v1/tokens');
+    const answer = await api('/api/v1/tokens?limit=1000');
+    const tokens = Array.isArray(answer) ? answer : answer.items; // a page {items, next, total} since lists are paged (docs/api.md, "Paging")
     list.replaceChildren(h('h2', {id: 'tokens-h', text: 'Tokens'}), table(null, ['#', 'Name', 'Role', 'Created', 'By', 'State', 'Action'],
       tokens.map(t => [String(t.id), t.name, t.role, when(t.createdAt), t.createdBy || '',
         t.revokedAt ? 'revoked ' + when(t.revokedAt) : 'active',

@@ -30,6 +30,13 @@ class AccessibilityBrowserTest extends DashboardBrowser {
         product("meter", "esp32-4m");
         release("meter", "3.1.0", "Calibration fix", ImageBuilder.esp32().version("3.1.0").payload(9, 30_000).build());
         token("ci-deploy", "operator");
+        // The live pages' data: a device of meter and a draft rollout (its preview is on its page).
+        org.updraft.testsupport.Multipart held = new org.updraft.testsupport.Multipart().field("version", "3.2.0").field("hold", "true")
+                .file("firmware", "meter.bin", ImageBuilder.esp32().version("3.2.0").payload(10, 30_000).build());
+        expect(201, call("POST", "/api/v1/products/meter/releases", held.contentType(), held.body()));
+        expect(304, call("GET", "/u/meter?mac=AC:00:00:00:00:01&version=3.1.0", null, null));
+        expect(201, call("POST", "/api/v1/products/meter/rollouts", "application/json",
+                "{\"version\":\"3.2.0\",\"waves\":\"10,100\"}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override
@@ -44,7 +51,8 @@ class AccessibilityBrowserTest extends DashboardBrowser {
         List<String> problems = new ArrayList<>(scan("sign-in"));
         signIn(adminToken);
         for (String[] p : new String[][] {{"#/releases/meter", "Releases"}, {"#/products/meter", "Products"}, {"#/tokens", "Tokens"},
-                {"#/audit", "Audit"}}) {
+                {"#/audit", "Audit"}, {"#/overview", "Overview"}, {"#/devices", "Devices"}, {"#/devices/AC:00:00:00:00:01", "Device"},
+                {"#/rollouts", "Rollouts"}, {"#/rollouts/1", "Rollout #1"}}) {
             open(p[0], p[1]);
             problems.addAll(scan(p[0]));
             if (p[0].equals("#/products/meter")) {

@@ -423,6 +423,9 @@ public final class UpdraftServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // The dashboard's event streams end first: they never finish on their own, and the drain
+        // would otherwise wait its whole deadline for them.
+        api.close();
         drain();
         try {
             jetty.stop();

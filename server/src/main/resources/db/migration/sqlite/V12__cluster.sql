@@ -1,5 +1,5 @@
 -- Several instances on one database (docs/cluster.md) need PostgreSQL; the embedded database is
--- one instance's. SQLite dialect of db/migration/postgresql/V9: the same columns and tables, without
+-- one instance's. SQLite dialect of db/migration/postgresql/V12: the same columns and tables, without
 -- the change notifications (one instance has no one to tell).
 ALTER TABLE rollout ADD COLUMN announced_wave INTEGER DEFAULT -1 NOT NULL;
 UPDATE rollout SET announced_wave = current_wave WHERE state <> 'draft';

@@ -298,6 +298,46 @@ final class Exchange {
         finish(null);
     }
 
+    /**
+     * Starts an answer written piece by piece, for a browser's event stream ({@code text/event-stream}):
+     * no Content-Length, so HTTP/1.1 sends it chunked — no device route uses it (the class comment's
+     * rule is for devices). The exchange counts as answered from here on; the {@link Stream} ends it.
+     */
+    Stream stream(int status, String contentType) {
+        markDone();
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        return new Stream();
+    }
+
+    /** The body of a {@link #stream}: blocking writes, then {@link #close} (or {@link #abort}, which drops the connection). */
+    final class Stream implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** Writes and flushes {@code bytes}; blocks until the connection took them, fails when it broke. */
+        void write(byte[] bytes) throws IOException {
+            try (org.eclipse.jetty.util.Blocker.Callback done = org.eclipse.jetty.util.Blocker.callback()) {
+                response.write(false, ByteBuffer.wrap(bytes), done);
+                done.block();
+            }
+        }
+
+        /** Ends the answer by closing the connection (a write blocked on it fails). */
+        void abort(String why) {
+            if (ended.compareAndSet(false, true)) {
+                callback.failed(new IOException(why));
+            }
+        }
+
+        @Override
+        public void close() {
+            if (ended.compareAndSet(false, true)) {
+                response.write(true, ByteBuffer.allocate(0), callback);
+            }
+        }
+    }
+
     /** Writes the final body (or none) and completes; {@code onDone} sees success or failure. */
     void finish(ByteBuffer body, Callback onDone) {
         markDone();

@@ -29,12 +29,13 @@ import org.updraft.server.store.StorageHealth;
  * are answered where no route matches. The package's entry for {@code UpdraftServer}: the endpoint
  * classes behind it are package-private.
  */
-public final class HttpApi {
+public final class HttpApi implements AutoCloseable {
 
     private final Router router = new Router();
     private final Readiness readiness = new Readiness();
     private final org.eclipse.jetty.server.handler.GracefulHandler handler;
     private final ProtocolErrors errors;
+    private final DashboardApi dashboard;
 
     public HttpApi(Delivery delivery, UpdateReports reports, Catalog catalog, DeviceRegistry devices, UpdateTracker updates,
                    RolloutEngine rollouts, Admission admission, ArtifactStore store, Path uploads, Jdbi jdbi,
@@ -45,7 +46,11 @@ public final class HttpApi {
         deviceEndpoints.register(router);
         org.updraft.server.fleet.Lifecycle lifecycle = new org.updraft.server.fleet.Lifecycle(catalog, devices, admission, rollouts);
         new ManagementApi(catalog, devices, updates, rollouts, lifecycle, uploads, admission, limits, store::damage).register(router);
-        new RolloutApi(catalog, rollouts, lifecycle).register(router);
+        RolloutApi rolloutApi = new RolloutApi(catalog, rollouts, lifecycle);
+        rolloutApi.register(router);
+        this.dashboard = new DashboardApi(new org.updraft.server.fleet.FleetOverview(jdbi, catalog), devices, updates, rollouts,
+                rolloutApi, metrics, limits.idleTimeout(), clock);
+        dashboard.register(router);
         new SteppingStoneApi(catalog).register(router);
         new LayoutApi().register(router);
         new TokenApi(tokens).register(router);
@@ -92,6 +97,17 @@ public final class HttpApi {
     /** Jetty's error handler: its refusals (431, 414, 400, 408, 413) in the API's error form. */
     public ErrorHandler errors() {
         return errors;
+    }
+
+    /** The dashboard's live event feed (subscribers, coalescing). */
+    public org.updraft.server.live.LiveFeed liveFeed() {
+        return dashboard.feed();
+    }
+
+    /** Ends the open event streams (before the listener stops, so it need not wait for them). */
+    @Override
+    public void close() {
+        dashboard.close();
     }
 
     /** The OpenAPI document served at {@code /api/openapi.yaml}. */

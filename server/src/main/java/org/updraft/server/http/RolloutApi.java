@@ -30,7 +30,8 @@ final class RolloutApi {
 
     record RolloutView(long id, String product, String version, String state, String reason, List<String> targetTags,
                        String fromVersions, List<String> waves, int currentWave, String currentWaveLabel, Instant waveStartedAt,
-                       PolicyView policy, Instant createdAt, Instant finishedAt, List<WaveStats> progress, boolean downgrade) {
+                       PolicyView policy, Instant createdAt, Instant finishedAt, List<WaveStats> progress, boolean downgrade,
+                       List<java.util.Map<String, Integer>> failureReasons) {
     }
 
     record AbortRequest(String reason) {
@@ -48,7 +49,7 @@ final class RolloutApi {
                         pol.windows() == null ? null : pol.windows().text(), pol.windows() == null ? null : pol.windows().zone().getId(),
                         pol.rate() == null ? null : pol.rate().perMinute(), pol.rate() == null ? null : pol.rate().rampStart(),
                         pol.rate() == null || pol.rate().rampEvery() == null ? null : pol.rate().rampEvery().toMinutes()),
-                r.createdAt(), r.finishedAt(), engine.stats(r), r.downgrade());
+                r.createdAt(), r.finishedAt(), engine.stats(r), r.downgrade(), engine.failureReasons(r));
     }
 
     void register(Router router) {

@@ -89,6 +89,7 @@ public final class RolloutEngine implements AutoCloseable {
     private volatile java.util.function.BooleanSupplier coordinating = () -> true;
     private final Jdbi jdbi;
     private volatile InFlightRows inFlightRows;
+    private volatile java.util.function.LongConsumer watcher = id -> { };
 
     /** Device URLs in update-available notices are the server's own check-in route ({@link DeviceUrl#CHECK_IN}). */
     public RolloutEngine(Jdbi jdbi, Catalog catalog, Audience devices, UpdateTracker tracker, Clock clock, Duration tick) {
@@ -185,6 +186,14 @@ public final class RolloutEngine implements AutoCloseable {
         tick();
     }
 
+    /**
+     * Who hears that a rollout may look different (a state change, any update transition of a member),
+     * on the thread that made it: must be cheap (docs/dashboard.md, "Live events": the feed marks the id).
+     */
+    public void watch(java.util.function.LongConsumer changed) {
+        this.watcher = changed;
+    }
+
     // ---- queries ------------------------------------------------------------------------------
 
     /** The rollouts of a product (all when null), by id. */
@@ -201,6 +210,11 @@ public final class RolloutEngine implements AutoCloseable {
         return machine.rollbacks(product.id());
     }
 
+    /** The rollout, if it exists (a deleted draft does not). */
+    public Optional<Rollout> find(long id) {
+        return machine.get(id);
+    }
+
     public Rollout require(long id) {
         return machine.require(id);
     }
@@ -213,6 +227,11 @@ public final class RolloutEngine implements AutoCloseable {
     /** Every wave's members and how many of them are in each update state. */
     public List<WaveStats> stats(Rollout r) {
         return machine.stats(r);
+    }
+
+    /** Per wave, the failed and rolled-back members counted by reason (the update's last error). */
+    public List<Map<String, Integer>> failureReasons(Rollout r) {
+        return machine.failureReasons(r);
     }
 
     // ---- the check-in path --------------------------------------------------------------------
@@ -274,7 +293,7 @@ public final class RolloutEngine implements AutoCloseable {
 
     /** Stores a draft of a release of the product; refused 400 (bad spec) or 404 (no such release). */
     public synchronized Rollout create(Product product, Spec spec) {
-        return machine.commit(store.insert(draft(product, spec)));
+        return changed(machine.commit(store.insert(draft(product, spec))));
     }
 
     /** The validated draft of a spec: 400 (bad spec) or 404 (no such release). */
@@ -304,14 +323,14 @@ public final class RolloutEngine implements AutoCloseable {
      */
     public synchronized Rollout createDowngrade(Product product, Spec spec, boolean start) {
         Draft draft = draft(product, spec).asDowngrade();
-        return start ? createAndStart(draft) : machine.commit(store.insert(draft));
+        return start ? createAndStart(draft) : changed(machine.commit(store.insert(draft)));
     }
 
     private Rollout createAndStart(Draft draft) {
         Instant now = now();
         machine.start(draft.rollout(RolloutMachine.UNSTORED), now);   // refuses before anything is written
         // The same pure check under the same lock once more, now with the stored id: it answers as above.
-        Rollout running = machine.commit(machine.start(store.insertStarted(draft, now), now));
+        Rollout running = changed(machine.commit(machine.start(store.insertStarted(draft, now), now)));
         return started(running);
     }
 
@@ -323,6 +342,7 @@ public final class RolloutEngine implements AutoCloseable {
         Rollout draft = machine.deletable(id);
         store.delete(id);
         machine.forget(id);
+        watcher.accept(id);
         return draft;
     }
 
@@ -365,6 +385,9 @@ public final class RolloutEngine implements AutoCloseable {
 
     /** Called for every update-state transition: a final one (confirmed, failed, rolled back) re-evaluates its running rollout. */
     private void onTransition(DeviceUpdate u) {
+        if (u.rolloutId() != null) {
+            watcher.accept(u.rolloutId());
+        }
         if (u.rolloutId() == null) {
             return;
         }
@@ -475,7 +498,13 @@ public final class RolloutEngine implements AutoCloseable {
             throw Rejection.conflict("rollout " + r.id() + " was changed by another instance meanwhile (it is " + now.state().id()
                     + ", wave " + (now.currentWave() + 1) + " now); look at it again and retry");
         }
-        return machine.commit(r);
+        return changed(machine.commit(r));
+    }
+
+    /** Tells the watcher ({@link #watch}) that the rollout changed; returns it. */
+    private Rollout changed(Rollout r) {
+        watcher.accept(r.id());
+        return r;
     }
 
     private Instant now() {

@@ -362,6 +362,23 @@ final class RolloutMachine {
         return out;
     }
 
+    /**
+     * Per wave, how many members' updates ended failed or rolled back, by reason (the update's last
+     * error; "failed" or "rolled back" when it has none). The same pass over the members as {@link #stats}.
+     */
+    List<Map<String, Integer>> failureReasons(Rollout r) {
+        List<Map<String, Integer>> out = new ArrayList<>(r.waves().size());
+        r.waves().forEach(w -> out.add(new java.util.TreeMap<>()));
+        for (var e : members.getOrDefault(r.id(), Map.of()).entrySet()) {
+            if (e.getValue() < 0) {
+                continue;
+            }
+            progress.get(e.getKey(), r.releaseId()).filter(u -> u.state().isFailure()).ifPresent(u -> out.get(e.getValue()).merge(
+                    u.lastError() != null ? u.lastError() : u.state() == UpdateState.FAILED ? "failed" : "rolled back", 1, Integer::sum));
+        }
+        return out;
+    }
+
     // ---- offers and in-flight accounting (check-in threads) -----------------------------------
 
     /**
