@@ -47,6 +47,11 @@ import org.updraft.server.artifact.ArtifactScrub;
  * (docs/production.md, "Graceful shutdown"): {@code /ready} answers 503, the listeners stop
  * accepting, requests in flight (downloads) get up to {@link ServerConfig#drainTimeout()} to finish,
  * then the answered check-ins and update reports reach the database and the pool closes.
+ *
+ * <p>One class because it is the composition root: every part is constructed, wired, started and
+ * closed here in one order (and in reverse when a start fails half-way), and the accessors are the
+ * tests' and the CLI's view of the running parts. What stands alone is elsewhere
+ * ({@link GracefulStop}, {@link Cluster}, {@link ServerConfig}).
  */
 public final class UpdraftServer implements AutoCloseable {
 
@@ -170,7 +175,7 @@ public final class UpdraftServer implements AutoCloseable {
             this.listeners = Listeners.add(jetty, config.host(), config.port(), config.tls(), limits);
             jetty.setHandler(api.handler());
             jetty.setErrorHandler(api.errors());
-            // close() drains first (drain()); what Jetty's own stop then finds still running is cut.
+            // close() drains first (GracefulStop.drain); what Jetty's own stop then finds still running is cut.
             jetty.setStopTimeout(0);
             started = jetty;
             jetty.start();
@@ -370,51 +375,6 @@ public final class UpdraftServer implements AutoCloseable {
         jetty.join();
     }
 
-    /**
-     * The first half of the stop: {@code /ready} answers 503, every listener closes (new
-     * connections are refused, so a balancer sends them to another instance), a new request on
-     * a kept-alive connection gets 503, and the requests in flight get up to the drain deadline.
-     * Logs what it waited for and what the deadline cut.
-     */
-    private void drain() {
-        api.readiness().draining();
-        long started = System.nanoTime();
-        long inFlight = api.inFlight();
-        java.time.Duration deadline = config.drainTimeout();
-        LOG.info("Stopping: /ready answers 503, no new connections; {} request(s) in flight get up to {} s to finish",
-                inFlight, deadline.toMillis() / 1000.0);
-        for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
-            if (c instanceof org.eclipse.jetty.util.component.Graceful g) {
-                g.shutdown(); // stops accepting
-            }
-            // And releases the port, so that a connection attempt is refused (a balancer then tries
-            // another instance) rather than queued by the kernel: without an acceptor thread
-            // (Listeners) Jetty's close leaves the listening channel to the selector until stop.
-            if (c instanceof org.eclipse.jetty.server.ServerConnector n && n.getTransport() instanceof java.nio.channels.Channel ch) {
-                try {
-                    ch.close();
-                } catch (java.io.IOException e) {
-                    LOG.warn("Stopping: closing the listener on port {}: {}", n.getLocalPort(), e.toString());
-                }
-            }
-        }
-        if (!(api.handler() instanceof org.eclipse.jetty.util.component.Graceful handler)) {
-            return;
-        }
-        try {
-            handler.shutdown().get(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            LOG.info("Stopping: every request in flight finished ({} ms)", (System.nanoTime() - started) / 1_000_000);
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.warn("Stopping: the drain deadline ({} s) cut {} request(s) still in flight (downloads are resumed with "
-                    + "Range or retried by the device)", deadline.toMillis() / 1000.0, api.inFlight());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            LOG.warn("Stopping: interrupted while draining; cutting {} request(s) in flight", api.inFlight());
-        } catch (java.util.concurrent.ExecutionException e) {
-            LOG.warn("Stopping: draining failed: {}", e.getCause().toString());
-        }
-    }
-
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The graceful stop; a second call (a shutdown hook after an explicit close) does nothing. */
@@ -426,7 +386,7 @@ public final class UpdraftServer implements AutoCloseable {
         // The dashboard's event streams end first: they never finish on their own, and the drain
         // would otherwise wait its whole deadline for them.
         api.close();
-        drain();
+        GracefulStop.drain(jetty, api, config.drainTimeout());
         try {
             jetty.stop();
         } catch (Exception e) {

@@ -21,7 +21,7 @@ class ReadyEndpointTest {
     static TestServer withPasswordInUrl() {
         return new TestServer(TestDatabase.POSTGRES, c -> new ServerConfig(c.host(), c.port(), c.dataDir(),
                 c.jdbcUrl() + "&password=" + PASSWORD, c.mqttUrl(), c.webhookUrl(), c.rolloutTick(), c.clock(), c.limits(),
-                c.tls(), c.adminToken(), c.deviceUrl(), c.trustedProxies(), c.drainTimeout()));
+                c.tls(), c.adminToken(), c.deviceUrl(), c.trustedProxies(), c.drainTimeout(), c.instance()));
     }
 
     @Test
