@@ -106,7 +106,7 @@ class SessionTest {
         var empty = signInWithoutBearer("");
         assertThat(empty.statusCode()).isEqualTo(401);
         assertThat(Json.MAPPER.readTree(empty.body()).get("error").asText()).startsWith("sign-in needs an API token");
-        JsonNode latest = Json.MAPPER.readTree(server.get("/api/v1/audit?limit=5").body());
+        JsonNode latest = Json.MAPPER.readTree(server.get("/api/v1/audit?limit=5").body()).get("items");
         assertThat(latest.get(0).get("action").asText()).isEqualTo("POST /api/session");
         assertThat(latest.get(0).get("actor").asText()).isEqualTo("anonymous");
         assertThat(latest.get(0).get("status").asInt()).isEqualTo(401);
@@ -181,7 +181,7 @@ class SessionTest {
         assertThat(withCookie(cookie, "POST", "/api/v1/products", "{\"name\":\"audited\",\"layout\":\"arduino-4m\"}", "Origin", own)
                 .statusCode()).isEqualTo(201);
         assertThat(withCookie(cookie, "DELETE", "/api/session", null, "Origin", own).statusCode()).isEqualTo(200);
-        JsonNode latest = Json.MAPPER.readTree(server.get("/api/v1/audit?limit=3").body());
+        JsonNode latest = Json.MAPPER.readTree(server.get("/api/v1/audit?limit=3").body()).get("items");
         assertThat(latest.get(0).get("action").asText()).isEqualTo("DELETE /api/session");
         assertThat(latest.get(0).get("actor").asText()).isEqualTo("session-audited");
         assertThat(latest.get(1).get("action").asText()).isEqualTo("POST /api/v1/products");
