@@ -118,10 +118,17 @@ class DatabaseImportTest {
     void aNewerSchemaAnUnknownTableAndAFileThatIsNoExportAreRefused() throws Exception {
         Path file = export();
         try (Database d = target("t")) {
-            assertThatThrownBy(() -> DatabaseImport.importInto(edited(file, "manifest.json",
-                    t -> t.replace("\"schemaVersion\" : \"9\"", "\"schemaVersion\" : \"10\"")), d))
-                    .hasMessage("the export is of schema version 10, newer than this version's 9: import it with the Updraft version "
-                            + "that exported it, or a newer one");
+            String[] current = new String[1];
+            Path newer = edited(file, "manifest.json", t -> {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"schemaVersion\" : \"(\\d+)\"").matcher(t);
+                assertThat(m.find()).as("the manifest names its schema version").isTrue();
+                current[0] = m.group(1);
+                return m.replaceFirst("\"schemaVersion\" : \"" + (Integer.parseInt(current[0]) + 1) + "\"");
+            });
+            int next = Integer.parseInt(current[0]) + 1;
+            assertThatThrownBy(() -> DatabaseImport.importInto(newer, d))
+                    .hasMessage("the export is of schema version " + next + ", newer than this version's " + current[0]
+                            + ": import it with the Updraft version that exported it, or a newer one");
             assertThatThrownBy(() -> DatabaseImport.importInto(edited(file, "manifest.json",
                     t -> t.replace("\"product\" : 1", "\"product\" : 1, \"gadget\" : 0")), d))
                     .hasMessage("the export has table gadget, which this version's database does not have");
