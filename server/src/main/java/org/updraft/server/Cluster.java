@@ -8,6 +8,7 @@ import org.updraft.server.cluster.Change;
 import org.updraft.server.cluster.ChangeFeed;
 import org.updraft.server.cluster.Coordinator;
 import org.updraft.server.fleet.DeviceRegistry;
+import org.updraft.server.fleet.SentFilesystems;
 import org.updraft.server.rollout.RolloutEngine;
 import org.updraft.server.rollout.UpdateTracker;
 
@@ -29,12 +30,14 @@ final class Cluster implements AutoCloseable {
     private final DeviceRegistry devices;
     private final RolloutEngine rollouts;
     private final UpdateTracker updates;
+    private final SentFilesystems filesystems;
     private final ChangeFeed feed;
     private final Coordinator coordinator;
 
     private Cluster(String jdbcUrl, String instance, Catalog catalog, DeviceRegistry devices, RolloutEngine rollouts,
-                    UpdateTracker updates) {
+                    UpdateTracker updates, SentFilesystems filesystems) {
         this.catalog = catalog;
+        this.filesystems = filesystems;
         this.devices = devices;
         this.rollouts = rollouts;
         this.updates = updates;
@@ -65,8 +68,8 @@ final class Cluster implements AutoCloseable {
 
     /** Joins the instances on the database of {@code jdbcUrl} as {@code instance}. */
     static Cluster join(String jdbcUrl, String instance, Catalog catalog, DeviceRegistry devices, RolloutEngine rollouts,
-                        UpdateTracker updates) {
-        return new Cluster(jdbcUrl, instance, catalog, devices, rollouts, updates);
+                        UpdateTracker updates, SentFilesystems filesystems) {
+        return new Cluster(jdbcUrl, instance, catalog, devices, rollouts, updates, filesystems);
     }
 
     private void apply(Change change) {
@@ -79,6 +82,11 @@ final class Cluster implements AutoCloseable {
                     updates.reload(change.mac());
                 }
             }
+            case "device_filesystem" -> {
+                if (change.mac() != null) {
+                    filesystems.reload(change.mac());
+                }
+            }
             default -> LOG.trace("change of {} by {}: nothing in memory holds it", change.table(), change.writer());
         }
     }
@@ -88,6 +96,7 @@ final class Cluster implements AutoCloseable {
         devices.reload();
         updates.reloadAll();
         rollouts.reload();
+        filesystems.reloadAll();
     }
 
     /** Whether this instance coordinates the rollouts now. */

@@ -143,9 +143,10 @@ public final class UpdraftServer implements AutoCloseable {
             this.notifier = new Notifiers(List.copyOf(notifiers));
             opened.push(notifier);
             rollouts.notifier(notifier);
+            SentFilesystems filesystems = new SentFilesystems(database.jdbi());
             // Several instances may share a PostgreSQL database (docs/cluster.md); the embedded one is this instance's own.
             this.cluster = database.isPostgres()
-                    ? Cluster.join(config.effectiveJdbcUrl(), instance, catalog, devices, rollouts, updates) : null;
+                    ? Cluster.join(config.effectiveJdbcUrl(), instance, catalog, devices, rollouts, updates, filesystems) : null;
             if (cluster != null) {
                 opened.push(cluster);
             }
@@ -155,7 +156,7 @@ public final class UpdraftServer implements AutoCloseable {
             if (BootstrapTokenFile.removeIfInvalid(data.root(), tokens)) {
                 LOG.info("Removed {}: the bootstrap admin token in it is no longer valid (revoked)", BootstrapTokenFile.in(data.root()));
             }
-            UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates, new SentFilesystems(database.jdbi()));
+            UpdatePolicy policy = new UpdatePolicy(catalog, devices, rollouts, updates, filesystems);
             Limits limits = config.limits();
             Admission admission = new Admission(database.jdbi(), catalog, clock);
             Delivery delivery = new Delivery(catalog, policy, devices, store, updates, rollouts, admission, storage,

@@ -119,19 +119,8 @@ class NginxTest {
             Multipart form = new Multipart().field("version", image == V1 ? "1.0.0" : "2.0.0").file("firmware", "fw.bin", image);
             api(a, "POST", "/api/v1/products/relay/releases", form.contentType(), form.body());
         }
-        // Until artifacts live in the database, each instance's data directory holds its own copy of
-        // the image files (docs/production.md, "Backup and restore"): B gets A's before it starts.
-        Path from = dir.resolve("a/artifacts");
-        try (var files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path to = dir.resolve("b/artifacts").resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
+        // B starts with an empty data directory of its own: it serves the images from the database
+        // (docs/integrity.md, "Artifact bytes live in the database").
         b = UpdraftServer.start(config(dir.resolve("b")));
 
         port = freePort();

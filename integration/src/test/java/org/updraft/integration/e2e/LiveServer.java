@@ -13,7 +13,10 @@ import org.updraft.server.ServerConfig;
 import org.updraft.server.UpdraftServer;
 import org.updraft.testsupport.Multipart;
 
-/** A real UpdraftServer on a free loopback port (embedded SQLite in {@code dir}), driven through its management API. */
+/**
+ * A real UpdraftServer on a free loopback port (embedded SQLite in {@code dir}, or one of several
+ * instances on a PostgreSQL database), driven through its management API.
+ */
 final class LiveServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final UpdraftServer server;
@@ -23,6 +26,15 @@ final class LiveServer implements AutoCloseable {
 
     LiveServer(Path dir) {
         server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, null).withAdminToken(token));
+    }
+
+    /** Instance {@code instance} on the PostgreSQL database of {@code jdbcUrl}, with {@code dir} its own data directory. */
+    LiveServer(Path dir, String jdbcUrl, String instance) {
+        server = UpdraftServer.start(new ServerConfig("127.0.0.1", 0, dir, jdbcUrl).withInstance(instance).withAdminToken(token));
+    }
+
+    UpdraftServer server() {
+        return server;
     }
 
     URI uri() {

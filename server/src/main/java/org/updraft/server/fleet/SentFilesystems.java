@@ -1,6 +1,7 @@
 package org.updraft.server.fleet;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Jdbi;
@@ -22,6 +23,12 @@ import org.updraft.server.store.Sql;
  * at start and written through (row first, then memory). A write that fails is logged and leaves
  * memory as it was: the device is then sent the image again, which costs a transfer, never a file
  * system. Thread-safe.
+ *
+ * <p>Several instances on one PostgreSQL database (docs/cluster.md): another instance's write
+ * notifies {@code device_filesystem <instance> <mac>} (migration V14) and the cluster reads that
+ * device's row again ({@link #reload(String)}), or every row after notifications may have been
+ * missed ({@link #reloadAll()}). The row is the truth; memory follows it within the notification's
+ * delay.
  */
 public final class SentFilesystems {
 
@@ -37,12 +44,44 @@ public final class SentFilesystems {
     /** Loads every row; {@code jdbi} null keeps the state in memory only (a test or benchmark without a database). */
     public SentFilesystems(Jdbi jdbi) {
         this.jdbi = jdbi;
-        if (jdbi != null) {
-            jdbi.useHandle(h -> h.createQuery("SELECT mac, sha256, confirmed FROM device_filesystem")
-                    .map((rs, ctx) -> Map.entry(rs.getString("mac").strip(), new Sent(rs.getString("sha256").strip(),
-                            rs.getBoolean("confirmed"))))
-                    .forEach(e -> byMac.put(e.getKey(), e.getValue())));
+        reloadAll();
+    }
+
+    /** Another instance wrote the device's row: memory takes what the row holds now (nothing, when it was deleted). */
+    public void reload(String mac) {
+        if (jdbi == null) {
+            return;
         }
+        Map<String, Sent> rows = read("SELECT mac, sha256, confirmed FROM device_filesystem WHERE mac = :mac", mac);
+        Sent s = rows.get(mac);
+        if (s == null) {
+            byMac.remove(mac);
+        } else {
+            byMac.put(mac, s);
+        }
+    }
+
+    /** Every row again; a device whose row is gone is forgotten. */
+    public void reloadAll() {
+        if (jdbi == null) {
+            return;
+        }
+        Map<String, Sent> rows = read("SELECT mac, sha256, confirmed FROM device_filesystem", null);
+        byMac.keySet().retainAll(rows.keySet());
+        byMac.putAll(rows);
+    }
+
+    private Map<String, Sent> read(String sql, String mac) {
+        Map<String, Sent> rows = new HashMap<>();
+        jdbi.useHandle(h -> {
+            var q = h.createQuery(sql);
+            if (mac != null) {
+                q.bind("mac", mac);
+            }
+            q.map((rs, ctx) -> Map.entry(rs.getString("mac").strip(), new Sent(rs.getString("sha256").strip(),
+                    rs.getBoolean("confirmed")))).forEach(e -> rows.put(e.getKey(), e.getValue()));
+        });
+        return rows;
     }
 
     /** True when the device confirmed having the image {@code sha256}. */

@@ -118,11 +118,16 @@ class DatabaseImportTest {
     void aNewerSchemaAnUnknownTableAndAFileThatIsNoExportAreRefused() throws Exception {
         Path file = export();
         try (Database d = target("t")) {
-            String latest = latestMigration(Path.of("src/main/resources/db/migration/sqlite"));
-            String newer = Integer.toString(Integer.parseInt(latest) + 1);
-            assertThatThrownBy(() -> DatabaseImport.importInto(edited(file, "manifest.json",
-                    t -> t.replace("\"schemaVersion\" : \"" + latest + "\"", "\"schemaVersion\" : \"" + newer + "\"")), d))
-                    .hasMessage("the export is of schema version " + newer + ", newer than this version's " + latest
+            String[] current = new String[1];
+            Path newer = edited(file, "manifest.json", t -> {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"schemaVersion\" : \"(\\d+)\"").matcher(t);
+                assertThat(m.find()).as("the manifest names its schema version").isTrue();
+                current[0] = m.group(1);
+                return m.replaceFirst("\"schemaVersion\" : \"" + (Integer.parseInt(current[0]) + 1) + "\"");
+            });
+            int next = Integer.parseInt(current[0]) + 1;
+            assertThatThrownBy(() -> DatabaseImport.importInto(newer, d))
+                    .hasMessage("the export is of schema version " + next + ", newer than this version's " + current[0]
                             + ": import it with the Updraft version that exported it, or a newer one");
             assertThatThrownBy(() -> DatabaseImport.importInto(edited(file, "manifest.json",
                     t -> t.replace("\"product\" : 1", "\"product\" : 1, \"gadget\" : 0")), d))

@@ -82,4 +82,52 @@ class SentFilesystemsTest {
             assertThat(sent.confirmed(MAC, FS1)).isTrue();
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void anotherInstancesWritesAreTakenOnReloadOfTheDeviceOrOfEverything(TestDatabase kind) {
+        try (TestDatabase.Instance db = kind.create(dir); Database database = open(db)) {
+            SentFilesystems a = new SentFilesystems(database.jdbi());
+            SentFilesystems b = new SentFilesystems(database.jdbi());
+            String other = "DE:BA:7A:F5:10:02";
+
+            SentFilesystems.Sent before = a.sending(MAC, FS1, AT);
+            a.sending(other, FS2, AT);
+            assertThat(b.pending(MAC, FS1)).as("not read yet").isFalse();
+            b.reload(MAC);
+            assertThat(b.pending(MAC, FS1)).isTrue();
+            assertThat(b.pending(other, FS2)).as("only the device named is read").isFalse();
+
+            b.sketchCheckIn(MAC, AT.plusSeconds(5));
+            a.reload(MAC);
+            assertThat(a.confirmed(MAC, FS1)).as("confirmed by the check-in B answered").isTrue();
+
+            b.reloadAll();
+            assertThat(b.pending(other, FS2)).isTrue();
+            a.broken(other, FS2, null, AT.plusSeconds(6));
+            b.sending(MAC, FS2, AT.plusSeconds(7));
+            a.reloadAll();
+            assertThat(a.pending(MAC, FS2)).isTrue();
+            b.reloadAll();
+            assertThat(b.pending(other, FS2)).as("the row A deleted is gone after a full reload").isFalse();
+            assertThat(before).isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aReloadOfADeviceWhoseRowWasDeletedForgetsIt(TestDatabase kind) {
+        try (TestDatabase.Instance db = kind.create(dir); Database database = open(db)) {
+            SentFilesystems a = new SentFilesystems(database.jdbi());
+            SentFilesystems b = new SentFilesystems(database.jdbi());
+            a.sending(MAC, FS1, AT);
+            b.reload(MAC);
+            assertThat(b.pending(MAC, FS1)).isTrue();
+
+            a.broken(MAC, FS1, null, AT.plusSeconds(1));
+            b.reload(MAC);
+
+            assertThat(b.pending(MAC, FS1)).isFalse();
+        }
+    }
 }
