@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -130,23 +129,9 @@ public final class FilesystemUpdateClient {
         sketch.listener().writing(200, len, writer.region().name());
         MessageDigest digest = md5Digest();
         byte[] written = new byte[len];
-        byte[] buf = new byte[1460];
-        int done = 0;
+        int done;
         try {
-            while (done < len) {
-                int n = in.read(buf, 0, Math.min(buf.length, len - done));
-                if (n < 0) {
-                    break;
-                }
-                writer.write(buf, 0, n);
-                digest.update(buf, 0, n);
-                System.arraycopy(buf, 0, written, done, n);
-                done += n;
-            }
-        } catch (SocketTimeoutException e) {
-            // writeStream: nothing for the stream timeout -> UPDATE_ERROR_STREAM
-        } catch (IOException e) {
-            // connection reset: same error
+            done = HttpUpdateClient.writeStream(in, writer, digest, written);
         } catch (UpdateException e) {
             return updateError(1, "Flash Write Failed");
         }

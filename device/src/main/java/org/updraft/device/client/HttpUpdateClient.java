@@ -232,23 +232,9 @@ public final class HttpUpdateClient {
         listener.writing(200, size, writer.region().name());
         MessageDigest digest = md5Digest();
         byte[] written = new byte[size];
-        byte[] buf = new byte[1460];
-        int done = 0;
+        int done;
         try {
-            while (done < size) {
-                int n = in.read(buf, 0, Math.min(buf.length, size - done));
-                if (n < 0) {
-                    break;
-                }
-                writer.write(buf, 0, n);
-                digest.update(buf, 0, n);
-                System.arraycopy(buf, 0, written, done, n);
-                done += n;
-            }
-        } catch (SocketTimeoutException e) {
-            // writeStream: nothing for the stream timeout -> UPDATE_ERROR_STREAM
-        } catch (IOException e) {
-            // connection reset: readBytes returns 0, same error
+            done = writeStream(in, writer, digest, written);
         } catch (UpdateException e) {
             return updateError(1, "Flash Write Failed");
         }
@@ -313,6 +299,34 @@ public final class HttpUpdateClient {
     /** Positive codes come from the Updater: ESP8266 prints "ERROR[n]: text", ESP32 the text. */
     private UpdateOutcome updateError(int code, String text) {
         return new UpdateOutcome.Failed(code, core == Core.ESP8266 ? "ERROR[" + code + "]: " + text : text);
+    }
+
+    /**
+     * Updater::writeStream: reads the body in 1460-byte pieces (one TCP segment) into flash until
+     * {@code written.length} bytes arrived, feeding each to the MD5 and keeping a copy. Returns how
+     * many arrived: fewer when nothing came for the stream timeout or the connection broke (the
+     * caller's UPDATE_ERROR_STREAM); a write the flash refuses throws.
+     */
+    static int writeStream(InputStream in, SlotWriter writer, MessageDigest digest, byte[] written) throws UpdateException {
+        byte[] buf = new byte[1460];
+        int done = 0;
+        try {
+            while (done < written.length) {
+                int n = in.read(buf, 0, Math.min(buf.length, written.length - done));
+                if (n < 0) {
+                    break;
+                }
+                writer.write(buf, 0, n);
+                digest.update(buf, 0, n);
+                System.arraycopy(buf, 0, written, done, n);
+                done += n;
+            }
+        } catch (SocketTimeoutException e) {
+            // nothing for the stream timeout
+        } catch (IOException e) {
+            // connection reset: readBytes returns 0, same error
+        }
+        return done;
     }
 
     private static byte[] peek(InputStream in, int n) throws IOException {
