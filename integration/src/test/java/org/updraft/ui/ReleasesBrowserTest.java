@@ -60,7 +60,7 @@ class ReleasesBrowserTest extends DashboardBrowser {
         assertThat(page.locator("#upload-result h3")).hasText("Refused");
         String refusal = page.locator("#upload-result .error").innerText();
         assertThat(refusal).startsWith("firmware").contains("HTML");
-        assertThat(get("/api/v1/products/lamp/releases")).isEmpty();
+        assertThat(get("/api/v1/products/lamp/releases").get("items")).isEmpty();
         assertThat(call("GET", "/api/v1/products/lamp/releases/2.0.0", null, null).statusCode()).isEqualTo(404);
         assertThat(artifactFiles()).isEqualTo(artifactsBefore);
     }

@@ -85,7 +85,7 @@ class RolesAndOriginBrowserTest extends DashboardBrowser {
             String answer = page.locator("body").innerText();
             assertThat(answer).contains("cross-site request refused: Origin is http://127.0.0.1:" + attacker.getAddress().getPort());
             assertThat(call("GET", "/api/v1/products/csrf", null, null).statusCode()).isEqualTo(404);
-            JsonNode audit = get("/api/v1/audit?limit=1").get(0);
+            JsonNode audit = get("/api/v1/audit?limit=1").get("items").get(0);
             assertThat(audit.get("action").asText()).isEqualTo("POST /api/v1/products");
             assertThat(audit.get("actor").asText()).isEqualTo("seeded");
             assertThat(audit.get("status").asInt()).isEqualTo(403);
