@@ -302,10 +302,8 @@ public final class HttpUpdateClient {
     }
 
     /**
-     * Updater::writeStream: reads the body in 1460-byte pieces (one TCP segment) into flash until
-     * {@code written.length} bytes arrived, feeding each to the MD5 and keeping a copy. Returns how
-     * many arrived: fewer when nothing came for the stream timeout or the connection broke (the
-     * caller's UPDATE_ERROR_STREAM); a write the flash refuses throws.
+     * Updater::writeStream: 1460-byte pieces into flash, the MD5 and a copy, until {@code written} is full. Returns the
+     * bytes that arrived (fewer: a stream timeout or a broken connection, UPDATE_ERROR_STREAM); a refused write throws.
      */
     static int writeStream(InputStream in, SlotWriter writer, MessageDigest digest, byte[] written) throws UpdateException {
         byte[] buf = new byte[1460];
