@@ -32,6 +32,26 @@ class OverviewTest {
                 + "\",\"version\":\"2.0.0\",\"detail\":\"" + detail + "\"}"));
     }
 
+    /**
+     * Waits (at most 10 s) until the server has counted the download it answered {@code mac}: the
+     * test's client has the whole body before the server's thread books the transfer, and a report
+     * that arrives first would find no attempt to fail (a real device reports after its reboot).
+     */
+    static void awaitDownloadBooked(TestServer server, String mac) throws Exception {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            for (JsonNode u : Json.MAPPER.readTree(server.expect(200, server.get("/api/v1/devices/" + mac))).get("updates")) {
+                if (u.get("attempts").asInt() >= 1) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > until) {
+                throw new AssertionError("the server did not book the download to " + mac + " within 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void overviewCountsVersionsSeenOutcomesAndDevicesThatNeedAttention(TestDatabase kind) throws Exception {
@@ -55,6 +75,7 @@ class OverviewTest {
             assertThat(checkIn(server, "AA:00:00:00:00:03", "2.0.0")).isEqualTo(304);
             assertThat(checkIn(server, "AA:00:00:00:00:03", "1.0.0")).isEqualTo(304);       // ran it, came back: rolled back
             assertThat(checkIn(server, "AA:00:00:00:00:02", "1.0.0")).isEqualTo(200);
+            awaitDownloadBooked(server, "AA:00:00:00:00:02");
             report(server, "AA:00:00:00:00:02", "error", "flash write failed");              // its one attempt: failed
             String small = "GET /u/relay HTTP/1.0\r\nHost: x\r\nx-ESP8266-STA-MAC: AA:00:00:00:00:05\r\nx-ESP8266-version: 1.0.0\r\n"
                     + "x-ESP8266-free-space: 1000\r\nx-ESP8266-chip-size: 4194304\r\nx-ESP8266-mode: sketch\r\n\r\n";
